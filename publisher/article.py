@@ -1,0 +1,245 @@
+"""The data model passed between stages, and the project's errors.
+
+Every stage takes and returns these frozen values; a stage adds what it knows with
+``dataclasses.replace``. They round-trip through JSON (``to_dict`` / ``*_from_dict``) so
+that each stage can also be run alone from the command line on intermediate files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+# Block kinds, in the vocabulary the templates and the summariser use.
+TITLE = "title"
+BODY = "body"
+CAPTION = "caption"
+PULLQUOTE = "pullquote"
+FOOTNOTE = "footnote"
+BLOCK_KINDS = (TITLE, BODY, CAPTION, PULLQUOTE, FOOTNOTE)
+
+# Where an English segment came from.
+ORIGIN_MACHINE = "machine"  # translated by the model in this run
+ORIGIN_MEMORY = "memory"  # machine translation reused from the translation memory
+ORIGIN_EDITED = "edited"  # an editor's correction (from a corrections file or the memory)
+
+
+class PublisherError(Exception):
+    """A foreseeable problem. The CLI prints ``Error: <message>`` and exits non-zero.
+
+    Messages are one line and say how to fix the problem where we know how.
+    """
+
+    exit_code = 1
+
+
+class InputError(PublisherError):
+    """An article, corrections file or glossary that cannot be read."""
+
+    exit_code = 2
+
+
+class ModelError(PublisherError):
+    """A translation model that is missing, damaged or of the wrong kind."""
+
+    exit_code = 3
+
+
+class OutputError(PublisherError):
+    """An output that cannot be written."""
+
+    exit_code = 4
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One sentence (or a title, caption, quote or footnote sentence).
+
+    ``id`` is stable for a given article text: ``<block id>.<n>`` with n from 1.
+    ``refs`` are the footnote numbers referenced inside ``text`` (``[n]`` markers stay in
+    the text). ``en`` is filled by the translate stage, ``flags`` by its checks.
+    """
+
+    id: str
+    text: str
+    refs: tuple[int, ...] = ()
+    en: str | None = None
+    flags: tuple[str, ...] = ()
+    origin: str | None = None
+
+
+@dataclass(frozen=True)
+class Block:
+    """A structural unit of the article.
+
+    ``id`` is ``t`` for the title, ``p<n>`` for body paragraphs, ``c<n>`` captions,
+    ``q<n>`` pull quotes and ``fn<n>`` footnotes (n = the footnote's own number).
+    ``text`` is the block's Korean text as read; ``segments`` is filled by the segment
+    stage. ``number`` is the footnote number, ``credit`` a caption's photo credit
+    (e.g. ``서울디자인재단`` from ``ⓒ서울디자인재단``).
+    """
+
+    id: str
+    kind: str
+    text: str
+    segments: tuple[Segment, ...] = ()
+    number: int | None = None
+    credit: str | None = None
+
+
+@dataclass(frozen=True)
+class Byline:
+    author: str | None = None
+    role: str | None = None
+    email: str | None = None
+    raw: str | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article as read from the editors' inbox.
+
+    ``title_source`` says where the title came from: ``front-matter``, ``html``,
+    ``heading`` (a Markdown ``#`` line), ``pull-quote`` (no title given: the first pull
+    quote was used, and ``notes`` says so) or ``none``.
+    ``notes`` are things the reader stage reports to the editor: dropped dateline noise,
+    footnote references without a definition, definitions nobody references...
+    """
+
+    slug: str
+    source: str
+    title: str | None = None
+    title_source: str = "none"
+    date: str | None = None  # ISO 8601 date, YYYY-MM-DD
+    byline: Byline = field(default_factory=Byline)
+    outlet: str | None = None
+    url: str | None = None
+    language: str = "ko"
+    blocks: tuple[Block, ...] = ()
+    noise: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def iter_segments(self):
+        for block in self.blocks:
+            yield from ((block, seg) for seg in block.segments)
+
+    def block(self, block_id: str) -> Block:
+        for b in self.blocks:
+            if b.id == block_id:
+                return b
+        raise KeyError(block_id)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Identity of the translation model that produced the English text."""
+
+    name: str
+    version: str
+    sha256: str
+    from_code: str = "ko"
+    to_code: str = "en"
+    test_fixture: bool = False
+    path: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}@{self.version}#{self.sha256}"
+
+
+TEST_MODEL_NOTICE = "Test model, not a translation: the English text was produced by a tiny test fixture model."
+
+
+@dataclass(frozen=True)
+class Brief:
+    """Everything the renderer needs: the translated article, its summary, provenance."""
+
+    article: Article
+    summary: tuple[str, ...] = ()  # segment ids, in document order
+    summary_note: str | None = None  # why there is no (or a one-sentence) summary
+    model: ModelInfo | None = None
+    generated: str | None = None  # ISO 8601 timestamp
+    publisher_version: str | None = None
+    edited: bool = False  # an editor's corrections were applied
+    notices: tuple[str, ...] = ()  # shown prominently (e.g. the test model notice)
+
+    @property
+    def title_en(self) -> str | None:
+        for b in self.article.blocks:
+            if b.kind == TITLE:
+                parts = [s.en for s in b.segments if s.en]
+                return " ".join(parts) if parts else None
+        return None
+
+
+# ---------------------------------------------------------------- JSON round trip
+
+
+def to_dict(value: Any) -> Any:
+    """A JSON-ready dict of any of the dataclasses above (tuples become lists)."""
+    if dataclasses.is_dataclass(value):
+        return {f.name: to_dict(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [to_dict(v) for v in value]
+    return value
+
+
+def _build(cls, data: dict, **nested):
+    if not isinstance(data, dict):
+        raise InputError(f"expected an object for {cls.__name__}, got {type(data).__name__}")
+    names = {f.name for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for key, val in data.items():
+        if key not in names:
+            continue
+        if key in nested:
+            val = nested[key](val)
+        elif isinstance(val, list):
+            val = tuple(val)
+        kwargs[key] = val
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise InputError(f"bad {cls.__name__} data: {exc}") from None
+
+
+def segment_from_dict(d: dict) -> Segment:
+    return _build(Segment, d)
+
+
+def block_from_dict(d: dict) -> Block:
+    return _build(Block, d, segments=lambda v: tuple(segment_from_dict(s) for s in v))
+
+
+def article_from_dict(d: dict) -> Article:
+    return _build(
+        Article,
+        d,
+        byline=lambda v: _build(Byline, v or {}),
+        blocks=lambda v: tuple(block_from_dict(b) for b in v),
+    )
+
+
+def brief_from_dict(d: dict) -> Brief:
+    return _build(
+        Brief,
+        d,
+        article=article_from_dict,
+        model=lambda v: None if v is None else _build(ModelInfo, v),
+    )
+
+
+def document(kind: str, value: Any) -> dict:
+    """Wrap a value for writing as an intermediate JSON file."""
+    return {"publisher": kind, "schema": SCHEMA_VERSION, "data": to_dict(value)}
+
+
+def undocument(doc: Any, kind: str) -> dict:
+    if not isinstance(doc, dict) or "data" not in doc:
+        raise InputError(f"not a publisher {kind} file (no 'data' field)")
+    if doc.get("publisher") not in (kind, None) and not (kind == "article" and doc.get("publisher") == "brief"):
+        raise InputError(f"expected a {kind} file, got a {doc.get('publisher')} file")
+    return doc["data"]
