@@ -165,6 +165,7 @@ class Brief:
     publisher_version: str | None = None
     edited: bool = False  # an editor's corrections were applied
     notices: tuple[str, ...] = ()  # shown prominently (e.g. the test model notice)
+    inputs: str | None = None  # hash of everything the brief was built from (incremental builds)
 
     @property
     def title_en(self) -> str | None:
