@@ -1,0 +1,523 @@
+"""Command-line interface. Click only: parse options, call the library, report.
+
+Every command turns a PublisherError into ``Error: <message>`` on stderr and a non-zero
+exit. Heavy libraries are imported inside the commands so that ``publisher --help`` is
+instant.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .article import PublisherError
+
+EXIT_INTERNAL = 70
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(fn):
+    """Turn the library's errors (and anything unforeseen) into one line and an exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except PublisherError as exc:
+            _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, exc.exit_code)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except OSError as exc:
+            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+            _fail(f"{where}{exc.strerror or exc}", 1)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # an unforeseen bug: one line, the traceback only on request
+            if os.environ.get("PUBLISHER_DEBUG"):
+                raise
+            _fail(f"internal error ({type(exc).__name__}: {exc}); rerun with PUBLISHER_DEBUG=1 for details", EXIT_INTERNAL)
+
+    return wrapper
+
+
+def _print_json(value) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _write_json(value, output: Path | None) -> None:
+    if output is None:
+        _print_json(value)
+    else:
+        from .fsutil import atomic_write_text
+
+        atomic_write_text(output, json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+        click.echo(f"wrote {output}", err=True)
+
+
+def _load_doc(path: Path, kind: str) -> dict:
+    from .article import InputError, undocument
+
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    except ValueError as exc:
+        raise InputError(f"{path}: not valid JSON ({exc})") from None
+    return undocument(doc, kind)
+
+
+def _article_from(path: Path):
+    """An article from an intermediate JSON file, or read and segmented from an article file."""
+    from .article import article_from_dict, brief_from_dict
+
+    if Path(path).suffix.lower() == ".json":
+        data = _load_doc(path, "article")
+        if "article" in data and "summary" in data:
+            return brief_from_dict(data).article
+        return article_from_dict(data)
+    from .pipeline import prepare
+
+    return prepare(Path(path))
+
+
+model_option = click.option(
+    "--model",
+    "model",
+    metavar="PATH",
+    default=None,
+    help="Use this .argosmodel file (e.g. the test fixture) instead of the installed ko->en model.",
+)
+glossary_option = click.option(
+    "--glossary",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Glossary CSV (ko,en[,note]); default: glossary.csv beside the articles.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="publisher")
+@click.option("-v", "--verbose", is_flag=True, help="Show diagnostic logging on stderr.")
+def cli(verbose: bool) -> None:
+    """Offline bilingual (Korean -> English) news briefs.
+
+    \b
+    Example:
+        publisher brief articles/ -o out
+        publisher models install --file translate-ko_en-1_1.argosmodel
+    """
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+# ------------------------------------------------------------------------------ brief
+
+
+@cli.command()
+@click.argument("articles", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True, help="Output directory.")
+@model_option
+@glossary_option
+@click.option("--layout", type=click.Choice(["columns", "interleaved"]), default="columns", show_default=True, help="PDF full-text layout.")
+@click.option("--count", type=click.IntRange(1, 20), default=None, help="Summary sentences (default: 3-5 by article length).")
+@click.option("--force", is_flag=True, help="Rebuild briefs even when nothing changed.")
+@handle_errors
+def brief(articles, out_dir, model, glossary, layout, count, force):
+    """Build bilingual briefs (HTML, PDF, JSON) for ARTICLES and refresh the index and feed.
+
+    ARTICLES are files (.txt, .md, .html) or directories of them.
+
+    \b
+    Example:
+        publisher brief articles/ -o out
+        publisher brief articles/seoul.ko.txt --model tests/fixture/ko_en_test.argosmodel
+    """
+    from .pipeline import BuildSettings, build
+
+    settings = BuildSettings(out_dir=out_dir, model=model, glossary=glossary, layout=layout, summary_count=count, force=force)
+    bar = _StageProgress()
+    try:
+        report = build(articles, settings, progress=bar)
+    finally:
+        bar.close()
+    if report.test_model:
+        click.echo("Warning: built with the TEST FIXTURE model: the English is not a translation.", err=True)
+    for slug in report.built:
+        click.echo(f"built {out_dir / slug}/brief.pdf")
+    if report.skipped:
+        click.echo(f"unchanged, skipped: {', '.join(report.skipped)}")
+    t = report.translation
+    if t:
+        click.echo(
+            f"segments: {t.get('segments_total', 0)}, translated by the model: {t.get('translated', 0)}, "
+            f"from the translation memory: {t.get('from_memory', 0)}"
+        )
+    for msg in report.stale_corrections:
+        click.echo(f"Warning: stale correction {msg}", err=True)
+    click.echo(f"index: {out_dir / 'index.html'}")
+    if report.failed:
+        for path, msg in report.failed:
+            click.echo(f"Error: {path}: {msg}", err=True)
+        _fail(f"{len(report.failed)} article(s) failed: {', '.join(p for p, _ in report.failed)}", 1)
+
+
+class _StageProgress:
+    """A click progress bar per stage, on stderr."""
+
+    def __init__(self):
+        self.stage = None
+        self.bar = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            self.bar = click.progressbar(length=max(total, 1), label=f"{stage:<9}", file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+            self.done = 0
+        if done > self.done:
+            self.bar.update(done - self.done)
+            self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+            self.stage = None
+
+
+# ---------------------------------------------------------------------------- stages
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the whole structure (blocks, segments, ids, footnote refs) as JSON.")
+@click.option("--plain", is_flag=True, help="Treat FILE as running text without article structure; one sentence per line.")
+@handle_errors
+def segment(file, as_json, plain):
+    """Split an article into segments and print one per line.
+
+    \b
+    Example:
+        publisher segment articles/seoul.ko.txt
+        publisher segment --json articles/seoul.ko.txt > seoul.json
+        publisher segment --plain running-text.txt
+    """
+    from .article import InputError, document
+
+    if plain:
+        from .read import decode_file
+        from .segment import split_sentences
+
+        if as_json:
+            raise InputError("--plain and --json cannot be combined")
+        for sentence in split_sentences(decode_file(file)):
+            click.echo(sentence)
+        return
+    from .pipeline import prepare
+
+    article = prepare(file)
+    if as_json:
+        _print_json(document("article", article))
+        return
+    for block, seg in article.iter_segments():
+        click.echo(f"{seg.id}\t{block.kind}\t{seg.text}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@model_option
+@glossary_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the JSON here instead of stdout.")
+@handle_errors
+def translate(file, model, glossary, output):
+    """Translate an article (or the JSON from 'publisher segment --json') and print it as JSON.
+
+    \b
+    Example:
+        publisher segment --json articles/seoul.ko.txt > seoul.json
+        publisher translate seoul.json -o seoul.en.json
+    """
+    from .article import document
+    from .pipeline import open_translator
+
+    article = _article_from(file)
+    translator = open_translator(model, glossary)
+    [done] = translator.translate_articles([article])
+    _write_json(document("article", done), output)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--sentences", is_flag=True, help="FILE holds one sentence per line; print the chosen 0-based indices.")
+@click.option("--count", type=click.IntRange(1, 100), default=None, help="How many sentences to pick.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the brief JSON here instead of stdout.")
+@handle_errors
+def summarize(file, sentences, count, output):
+    """Pick the summary sentences of an article (translated JSON from 'publisher translate').
+
+    \b
+    Example:
+        publisher summarize seoul.en.json -o seoul.brief.json
+        publisher summarize --sentences --count 3 sentences.txt
+    """
+    from .article import InputError, document
+
+    if sentences:
+        from .read import decode_file
+        from .summarize import rank_sentences
+
+        lines = [line.strip() for line in decode_file(file).splitlines()]
+        lines = [line for line in lines if line]
+        if not lines:
+            raise InputError(f"{file}: no sentences")
+        for i in rank_sentences(lines, count or min(3, len(lines))):
+            click.echo(i)
+        return
+    from .pipeline import make_brief
+
+    article = _article_from(file)
+    brief = make_brief(article, model_info=None, inputs=None, count=count, edited=False)
+    _write_json(document("brief", brief), output)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True)
+@click.option("--layout", type=click.Choice(["columns", "interleaved"]), default="columns", show_default=True)
+@handle_errors
+def render(file, out_dir, layout):
+    """Render a brief JSON (from 'publisher summarize') to HTML and PDF in OUT/<slug>/.
+
+    \b
+    Example:
+        publisher render seoul.brief.json -o out
+    """
+    from .article import brief_from_dict
+    from .render import write_brief
+    from .site import build_site
+
+    brief = brief_from_dict(_load_doc(file, "brief"))
+    path = write_brief(brief, out_dir, layout=layout)
+    build_site(out_dir)
+    click.echo(f"wrote {path}")
+
+
+# ---------------------------------------------------------------------------- models
+
+
+@cli.group()
+def models():
+    """Install and inspect the ko->en translation model.
+
+    \b
+    Example:
+        publisher models install
+        publisher models install --file translate-ko_en-1_1.argosmodel
+        publisher models status
+    """
+
+
+@models.command("install")
+@click.option("--file", "file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Install from a local .argosmodel (air-gapped machines).")
+@handle_errors
+def models_install(file):
+    """Download (or take from --file) the ko->en package, check its sha256 and install it.
+
+    \b
+    Example:
+        publisher models install
+        publisher models install --file /media/usb/translate-ko_en-1_1.argosmodel
+    """
+    from . import models as m
+
+    info = m.install_from_file(file) if file is not None else m.install_from_index()
+    click.echo(f"installed {info.name} {info.version} (sha256 {info.sha256[:12]}) in {info.path}")
+
+
+@models.command("status")
+@handle_errors
+def models_status():
+    """Say which ko->en models are installed and where.
+
+    \b
+    Example:
+        publisher models status
+    """
+    from . import models as m
+
+    found = m.status()
+    click.echo(f"packages directory: {m.packages_dir()}")
+    if not found:
+        click.echo("no ko->en model installed; run 'make models' or 'publisher models install --file PATH'")
+        sys.exit(1)
+    for info in found:
+        click.echo(f"{info.name} {info.version}  sha256 {info.sha256[:12] if info.sha256 else '?'}  {info.path}")
+
+
+# ----------------------------------------------------------------------------- cache
+
+
+@cli.group()
+def cache():
+    """Inspect or clear the translation memory.
+
+    \b
+    Example:
+        publisher cache stats
+        publisher cache clear
+    """
+
+
+@cache.command("stats")
+@handle_errors
+def cache_stats():
+    """Print what the translation memory holds.
+
+    \b
+    Example:
+        publisher cache stats
+    """
+    from .memory import TranslationMemory
+
+    mem = TranslationMemory.open_default()
+    for key, value in mem.stats().items():
+        click.echo(f"{key}: {value}")
+
+
+@cache.command("clear")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@handle_errors
+def cache_clear(yes):
+    """Delete the machine translations in the translation memory (editor corrections are kept).
+
+    \b
+    Example:
+        publisher cache clear --yes
+    """
+    from .memory import TranslationMemory
+
+    if not yes:
+        click.confirm("Clear the translation memory?", abort=True)
+    mem = TranslationMemory.open_default()
+    removed = mem.clear()
+    click.echo(f"cleared {removed} stored translation(s)")
+
+
+# ------------------------------------------------------------------------ editor tools
+
+
+@cli.command()
+@click.argument("articles", nargs=-1, required=True, type=click.Path(path_type=Path))
+@model_option
+@glossary_option
+@click.option("--strict", is_flag=True, help="Exit non-zero when any segment is flagged (gate publication on it).")
+@handle_errors
+def check(articles, model, glossary, strict):
+    """Print the segments whose translation is flagged, with the reasons.
+
+    \b
+    Example:
+        publisher check articles/
+        publisher check --strict articles/seoul.ko.txt
+    """
+    from .checks import explain_flag
+    from .pipeline import translate_only
+
+    translated, failed, _ = translate_only(articles, model, glossary)
+    flagged = 0
+    for article in translated:
+        for _, seg in article.iter_segments():
+            if not seg.flags:
+                continue
+            flagged += 1
+            reasons = "; ".join(explain_flag(f) for f in seg.flags)
+            click.echo(f"{article.slug} {seg.id}: {reasons}")
+            click.echo(f"    ko: {seg.text}")
+            click.echo(f"    en: {seg.en}")
+    click.echo(f"{flagged} flagged segment(s) in {len(translated)} article(s)")
+    for path, msg in failed:
+        click.echo(f"Error: {path}: {msg}", err=True)
+    if failed:
+        sys.exit(1)
+    if strict and flagged:
+        sys.exit(1)
+
+
+@cli.group()
+def edits():
+    """Editors' corrections files.
+
+    \b
+    Example:
+        publisher edits export articles/seoul.ko.txt
+    """
+
+
+@edits.command("export")
+@click.argument("article", type=click.Path(dir_okay=False, path_type=Path))
+@model_option
+@glossary_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Where to write (default: beside the article). Never overwrites.")
+@handle_errors
+def edits_export(article, model, glossary, output):
+    """Write a corrections CSV (id, korean, machine_english, corrected_english) for ARTICLE.
+
+    Fill in the corrected_english column and run 'make brief' again.
+
+    \b
+    Example:
+        publisher edits export articles/seoul.ko.txt
+    """
+    from .article import InputError
+    from .corrections import export_csv
+    from .fsutil import write_new_text
+    from .pipeline import corrections_path, translate_only
+
+    target = output or corrections_path(article)
+    if target.exists():
+        raise InputError(f"{target} already exists and is never overwritten; edit it, or export elsewhere with -o PATH")
+    translated, failed, _ = translate_only([article], model, glossary)
+    if failed:
+        raise InputError(failed[0][1])
+    write_new_text(target, export_csv(translated[0]))
+    click.echo(f"wrote {target}")
+
+
+@cli.command()
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@handle_errors
+def serve(out_dir, port):
+    """Preview OUT on http://127.0.0.1:PORT/ (local only).
+
+    \b
+    Example:
+        publisher serve --port 8000
+    """
+    from .site import serve as serve_site
+
+    if not out_dir.is_dir():
+        from .article import InputError
+
+        raise InputError(f"{out_dir}: nothing to serve; run 'make brief' first")
+    click.echo(f"serving {out_dir} on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+    serve_site(out_dir, port)
+
+
+def main() -> None:
+    cli(prog_name="publisher")
+
+
+if __name__ == "__main__":
+    main()

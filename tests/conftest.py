@@ -1,0 +1,47 @@
+"""Shared test set-up.
+
+Every test runs with its own translation-memory cache and argos packages directory, so a
+test never sees (or changes) the models and caches of the machine it runs on.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+FIXTURE_MODEL = REPO / "tests" / "fixture" / "ko_en_test.argosmodel"
+SHARED_ARTICLE = SHARED / "articles" / "openai-seoul-office.ko.txt"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_state(tmp_path_factory, monkeypatch):
+    state = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("PUBLISHER_CACHE_DIR", str(state / "cache"))
+    monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(state / "packages"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(state / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(state / "xdg-cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(state / "config"))
+    yield
+
+
+@pytest.fixture
+def shared_article() -> Path:
+    if not SHARED_ARTICLE.exists():
+        pytest.skip(f"shared article not available at {SHARED_ARTICLE} (only team machines and CI have ../shared)")
+    return SHARED_ARTICLE
+
+
+@pytest.fixture
+def fixture_model() -> Path:
+    assert FIXTURE_MODEL.exists(), "the committed test fixture model is missing; run 'make fixture'"
+    return FIXTURE_MODEL
+
+
+def require_tool(name: str) -> str:
+    path = shutil.which(name)
+    assert path, f"{name} is not installed; 'make test' installs it (Debian package)"
+    return path
