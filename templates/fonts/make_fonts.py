@@ -48,9 +48,16 @@ RANGES: tuple[tuple[int, int], ...] = (
     (0x0020, 0x007E),  # Basic Latin
     (0x00A0, 0x00FF),  # Latin-1 Supplement
     (0x2000, 0x206F),  # General Punctuation
+    (0x2100, 0x214F),  # Letterlike Symbols (℃, №, ™)
+    (0x2150, 0x218F),  # Number Forms (Ⅰ, ⅓)
     (0x2190, 0x21FF),  # Arrows
+    (0x2200, 0x22FF),  # Mathematical Operators (∼, ≤, ×-like signs)
     (0x2460, 0x24FF),  # Enclosed Alphanumerics (ⓒ)
+    (0x25A0, 0x25FF),  # Geometric Shapes (■, ▲, ◆: Korean list and section marks)
+    (0x2600, 0x26FF),  # Miscellaneous Symbols (★, ☎)
     (0x3000, 0x303F),  # CJK Symbols and Punctuation
+    (0x3200, 0x32FF),  # Enclosed CJK Letters and Months (㈜, ㉠)
+    (0x3300, 0x33FF),  # CJK Compatibility (㎡, ㎞, ㎏)
     (0x1100, 0x11FF),  # Hangul Jamo
     (0x3130, 0x318F),  # Hangul Compatibility Jamo
     (0xAC00, 0xD7A3),  # Hangul Syllables (all 11,172)
