@@ -1,0 +1,93 @@
+# publisher: `make brief` builds every article in articles/ into out/; `make test` runs the tests.
+# Both create the project's virtual environment (.venv) on first use.
+
+PYTHON   ?= python3
+VENV     := .venv
+PY       := $(VENV)/bin/python
+PUB      := $(VENV)/bin/publisher
+ARTICLES ?= articles
+OUT      ?= out
+MODEL    ?=
+FIXTURE  := tests/fixture/ko_en_test.argosmodel
+ARGOS    := argostranslate==1.11.0
+# Debian packages the tests drive for real (PDF inspection, a headless browser).
+TEST_DEBS := poppler-utils chromium chromium-driver
+
+.PHONY: help brief test models fixture bench golden serve clean distclean venv test-deps
+
+help:
+	@echo "make brief [MODEL=file.argosmodel]   build bilingual briefs for $(ARTICLES)/ into $(OUT)/"
+	@echo "make test                            run the test suite"
+	@echo "make models [MODEL=file.argosmodel]  install the ko->en model (download, or from a file)"
+	@echo "make bench                           run the benchmarks"
+	@echo "make golden                          regenerate the golden HTML files"
+	@echo "make fixture                         rebuild the tiny test-fixture model (needs torch; test use only)"
+	@echo "make serve                           preview $(OUT)/ on http://127.0.0.1:8000/"
+	@echo "make clean | distclean               remove $(OUT)/ | also the virtual environments"
+
+# The runtime environment. argostranslate is installed without its declared dependencies:
+# they pull in stanza, spaCy and a multi-GB torch, none of which this design uses.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e .
+	$(VENV)/bin/pip install --quiet --no-deps $(ARGOS)
+	@! $(PY) -c "import importlib.util as u, sys; sys.exit(not any(u.find_spec(m) for m in ('torch','stanza','spacy')))" \
+		|| (echo "Error: torch, stanza or spaCy found in $(VENV); the runtime must not contain them" >&2; exit 1)
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	$(VENV)/bin/pip install --quiet --no-deps $(ARGOS)
+	touch $@
+
+venv: $(VENV)/.installed
+
+brief: $(VENV)/.installed
+ifeq ($(strip $(MODEL)),)
+	@$(PUB) models status >/dev/null 2>&1 || $(PUB) models install
+	$(PUB) brief $(ARTICLES) -o $(OUT)
+else
+	$(PUB) brief $(ARTICLES) -o $(OUT) --model "$(MODEL)"
+endif
+
+models: $(VENV)/.installed
+	$(PUB) models install $(if $(strip $(MODEL)),--file "$(MODEL)",)
+
+# Debian packages for the tests: installed when running as root (CI), otherwise named.
+test-deps:
+	@missing=""; for t in pdftotext:poppler-utils chromium:chromium chromedriver:chromium-driver; do \
+		command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t##*:}"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing Debian packages:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else \
+			echo "Error: the tests need the Debian packages:$$missing (sudo apt-get install$$missing)" >&2; exit 1; \
+		fi; \
+	fi
+
+test: $(VENV)/.installed-test test-deps
+	$(PY) -m pytest -q
+
+bench: $(VENV)/.installed-test
+	@for f in tests/bench/bench_*.py; do echo; echo "== $$f"; $(PY) $$f || exit 1; done
+
+golden: $(VENV)/.installed-test
+	UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/test_render.py
+
+# The test fixture: a genuine but tiny ko->en Argos package, trained on tests/fixture/corpus.tsv.
+# Needs torch, which lives in its own environment and never in the runtime one.
+fixture:
+	test -x .venv-fixture/bin/python || $(PYTHON) -m venv .venv-fixture
+	.venv-fixture/bin/pip install --quiet torch==2.14.1 sentencepiece ctranslate2 numpy
+	.venv-fixture/bin/python tests/fixture/build_model.py
+
+serve: $(VENV)/.installed
+	$(PUB) serve -o $(OUT)
+
+clean:
+	rm -rf $(OUT) .pytest_cache .hypothesis
+
+distclean: clean
+	rm -rf $(VENV) .venv-fixture *.egg-info
