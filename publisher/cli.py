@@ -304,10 +304,11 @@ def render(file, out_dir, layout):
         publisher render seoul.brief.json -o out
     """
     from .article import brief_from_dict
+
+    brief = brief_from_dict(_load_doc(file, "brief"))
     from .render import write_brief
     from .site import build_site
 
-    brief = brief_from_dict(_load_doc(file, "brief"))
     path = write_brief(brief, out_dir, layout=layout)
     build_site(out_dir)
     click.echo(f"wrote {path}")

@@ -1,0 +1,119 @@
+"""The command line: help everywhere, instant start-up, one-line errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from publisher.cli import cli
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _commands(group: click.Group, prefix=()):
+    for name, cmd in sorted(group.commands.items()):
+        yield prefix + (name,), cmd
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, prefix + (name,))
+
+
+ALL_COMMANDS = list(_commands(cli))
+
+
+def test_the_cli_has_every_stage_command():
+    names = {" ".join(path) for path, _ in ALL_COMMANDS}
+    for expected in ("brief", "segment", "translate", "summarize", "render", "models install", "models status",
+                     "cache stats", "cache clear", "check", "edits export", "serve"):
+        assert expected in names
+
+
+@pytest.mark.parametrize("path", [p for p, _ in ALL_COMMANDS], ids=lambda p: " ".join(p))
+def test_every_command_has_help_with_an_example(path):
+    result = CliRunner().invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example:" in result.output
+    # the example really uses this command
+    assert f"publisher {' '.join(path)}" in result.output or path[-1] in result.output.split("Example:")[1]
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = (
+        "import sys, publisher.cli\n"
+        "heavy = [m for m in ('weasyprint', 'kiwipiepy', 'ctranslate2', 'sentencepiece', 'argostranslate', 'jinja2', 'numpy', 'torch') if m in sys.modules]\n"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == ""
+
+
+def test_help_answers_in_under_half_a_second():
+    exe = Path(sys.executable).with_name("publisher")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "publisher.cli"]
+    best = min(_timed(cmd + ["--help"]) for _ in range(3))
+    assert best < 0.5, f"publisher --help took {best:.2f}s"
+
+
+def _timed(cmd):
+    t0 = time.perf_counter()
+    subprocess.run(cmd, capture_output=True, check=True)
+    return time.perf_counter() - t0
+
+
+def _assert_one_line_error(result, code=None):
+    assert result.exit_code != 0
+    if code is not None:
+        assert result.exit_code == code
+    err = result.stderr.strip()
+    assert err.startswith("Error: "), err
+    assert len(err.splitlines()) == 1, err
+    assert "Traceback" not in result.output + result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["brief", "no/such/article.txt"],
+        ["segment", "no/such/article.txt"],
+        ["translate", "no/such/article.json"],
+        ["render", "no/such/brief.json"],
+        ["summarize", "no/such/article.json"],
+        ["check", "no/such/dir"],
+        ["edits", "export", "no/such/article.txt"],
+    ],
+    ids=lambda a: " ".join(a[:2]),
+)
+def test_a_bad_path_gives_one_line_and_a_non_zero_exit(args, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, args)
+    _assert_one_line_error(result)
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_model_stops_before_any_work(tmp_path, monkeypatch):
+    article = tmp_path / "a.ko.txt"
+    article.write_text("서울시가 새 버스 노선을 엽니다.시민들은 환영했습니다.\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["brief", str(article), "-o", str(tmp_path / "out")])
+    _assert_one_line_error(result, code=3)
+    assert "not installed" in result.stderr and "publisher models install --file" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_models_status_without_a_model_says_how_to_install(tmp_path):
+    result = CliRunner().invoke(cli, ["models", "status"])
+    assert result.exit_code == 1
+    assert "publisher models install --file PATH" in result.output
+
+
+def test_a_corrupt_json_input_is_one_line(tmp_path):
+    bad = tmp_path / "x.json"
+    bad.write_text("{not json", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["render", str(bad), "-o", str(tmp_path / "out")])
+    _assert_one_line_error(result, code=2)
+    assert not (tmp_path / "out").exists()
