@@ -81,13 +81,36 @@ def expand_articles(paths: Iterable[Path]) -> list[Path]:
             for child in sorted(p.iterdir()):
                 if child.name.startswith(".") or child.name.endswith(CORRECTIONS_SUFFIX):
                     continue
-                if child.is_file() and child.suffix.lower() in ARTICLE_SUFFIXES:
+                if child.suffix.lower() in ARTICLE_SUFFIXES and (child.is_file() or child.is_symlink()):
                     found.append(child)
         elif p.exists():
             found.append(p)
         else:
             raise InputError(f"{p}: no such file or directory")
     return found
+
+
+def check_inside_inbox(path: Path) -> None:
+    """Refuse an article that is a symlink leading out of its folder.
+
+    Publishing whatever a link in the inbox points at would let anyone who can drop a
+    file there publish any file the editor's account can read.
+    """
+    if not path.is_symlink():
+        return
+    folder = path.parent.resolve()
+    target = path.resolve()
+    if folder not in target.parents:
+        raise InputError(f"{path} is a symlink to a file outside {path.parent}/; copy the article into the folder instead")
+
+
+def clean_stale_temporaries(out_dir: Path) -> None:
+    """Remove temporary files left by a build that was killed (called under the lock)."""
+    for p in out_dir.rglob(".*.tmp"):
+        try:
+            p.unlink()
+        except OSError:
+            pass
 
 
 def corrections_path(article_path: Path) -> Path:
@@ -229,10 +252,12 @@ def build(paths: Iterable[Path], settings: BuildSettings = BuildSettings(), prog
 
     lock = _lock(out_dir, settings.lock_timeout)
     try:
+        clean_stale_temporaries(out_dir)
         todo: list[tuple[Path, Article, str, bool]] = []
         for i, path in enumerate(files):
             progress("read", i, len(files))
             try:
+                check_inside_inbox(path)
                 digest = inputs_digest(
                     path, model_key=model_info.key, glossary_version=glossary_version, templates=templates, settings=settings
                 )
@@ -294,6 +319,7 @@ def translate_only(paths: Iterable[Path], model_spec: str | None, glossary: Path
     failed: list[tuple[str, str]] = []
     for path in files:
         try:
+            check_inside_inbox(path)
             good.append((path, prepare(path)))
         except PublisherError as exc:
             failed.append((str(path), str(exc)))
