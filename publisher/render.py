@@ -1,0 +1,476 @@
+"""Brief -> bilingual HTML page, editor page and PDF (jinja2 + WeasyPrint).
+
+The templates get a *view* of the brief built here: every piece of article text is
+escaped by jinja2's autoescaping (footnote markers become links only after escaping), so
+nothing an article contains can turn into markup, a template expression or a script.
+
+Layout of an output folder::
+
+    out/assets/css/*.css, out/assets/fonts/BriefGothic-*.ttf (+ OFL.txt)
+    out/<slug>/brief.html, editor.html, brief.pdf, brief.json
+
+Pages link their assets relatively (``../assets/...``): the folder can be served from
+anywhere or opened from disk, and a page never asks another host for anything.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .article import (
+    BODY,
+    CAPTION,
+    FOOTNOTE,
+    ORIGIN_EDITED,
+    PULLQUOTE,
+    TEST_MODEL_NOTICE,
+    TITLE,
+    Brief,
+    OutputError,
+    Segment,
+    document,
+)
+from .fsutil import atomic_write_bytes, atomic_write_text, safe_slug
+
+log = logging.getLogger(__name__)
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+CSS_DIR = TEMPLATES_DIR / "css"
+FONTS_DIR = TEMPLATES_DIR / "fonts"
+LAYOUTS = ("columns", "interleaved")
+FONT_FILES = ("BriefGothic-Regular.ttf", "BriefGothic-Bold.ttf", "OFL.txt", "README.md")
+CSS_FILES = ("fonts.css", "brief.css", "site.css")
+
+TEST_MODEL_BANNER = "Test model, not a translation"
+MT_NOTICE = "Machine-translated from Korean"
+MT_NOTICE_EDITED = "Machine-translated, edited"
+
+_REF = re.compile(r"\[(\d{1,3})\]")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+
+
+# ------------------------------------------------------------------ view model
+
+
+@dataclass
+class SegView:
+    id: str
+    ko: Any  # markupsafe.Markup
+    en: Any  # Markup, or None when the segment has no English
+    flags: tuple[str, ...] = ()
+    edited: bool = False
+
+
+@dataclass
+class BlockView:
+    id: str
+    kind: str
+    segments: list[SegView]
+    credit: str | None = None
+
+
+@dataclass
+class NoteView:
+    number: int
+    segments: list[SegView]
+    ref_ko: bool = False  # a reference to it exists in the Korean text
+    ref_en: bool = False
+
+
+@dataclass
+class View:
+    """Everything a template needs, already escaped where it matters."""
+
+    slug: str
+    title_ko: str
+    title_en: str | None
+    date_iso: str | None
+    date_en: str | None
+    date_ko: str | None
+    author: str | None
+    role: str | None
+    email: str | None
+    outlet: str | None
+    source_url: str | None  # only http(s); anything else is shown as text, never linked
+    source_text: str | None
+    summary: list[SegView]
+    summary_note: str | None
+    blocks: list[BlockView]
+    notes: list[NoteView]
+    flagged: list[tuple[SegView, str]]  # (segment, where) for the editor view
+    test_model: bool
+    notices: list[str]
+    model_name: str | None
+    model_version: str | None
+    model_sha: str | None
+    publisher_version: str | None
+    generated_iso: str | None
+    generated_text: str | None
+    edited: bool
+    mt_notice: str
+    article_notes: list[str] = field(default_factory=list)
+    noise: list[str] = field(default_factory=list)
+
+
+def _markup():
+    from markupsafe import Markup, escape
+
+    return Markup, escape
+
+
+def _with_refs(text: str, lang: str, known: set[int], seen: set[int], link: bool = True) -> Any:
+    """Escape ``text`` and turn ``[n]`` markers of known footnotes into noteref links.
+
+    The first reference to note n in each language gets the id the note's back link
+    points to (``fnref-<n>-<lang>``).
+    """
+    Markup, escape = _markup()
+    out = []
+    pos = 0
+    for m in _REF.finditer(text):
+        n = int(m.group(1))
+        if n not in known:
+            continue
+        out.append(escape(text[pos : m.start()]))
+        pos = m.end()
+        if not link:
+            continue  # summaries drop the markers
+        anchor = ""
+        if n not in seen:
+            seen.add(n)
+            anchor = f' id="fnref-{n}-{lang}"'
+        out.append(
+            Markup(
+                '<sup class="noteref"><a href="#fn-{n}"{anchor} role="doc-noteref" '
+                'aria-label="Note {n}">[{n}]</a></sup>'
+            ).format(n=n, anchor=Markup(anchor))
+        )
+    out.append(escape(text[pos:]))
+    result = Markup("").join(out)
+    return result if link else Markup(re.sub(r"\s{2,}", " ", str(result)).strip())
+
+
+def _seg_view(seg: Segment, known: set[int], seen: dict[str, set[int]], link: bool = True) -> SegView:
+    ko = _with_refs(seg.text, "ko", known, seen["ko"], link)
+    en = None
+    if seg.en:
+        en = _with_refs(seg.en, "en", known, seen["en"], link)
+        if link:
+            # Footnote markers the translation dropped are put back at the end.
+            present = {int(m.group(1)) for m in _REF.finditer(seg.en)}
+            missing = [n for n in seg.refs if n in known and n not in present]
+            if missing:
+                en = en + _with_refs("".join(f"[{n}]" for n in missing), "en", known, seen["en"])
+    return SegView(id=seg.id, ko=ko, en=en, flags=tuple(seg.flags), edited=seg.origin == ORIGIN_EDITED)
+
+
+def _date_texts(value: str | None) -> tuple[str | None, str | None, str | None]:
+    """(ISO date, English date, Korean date) or the raw text when it is not a date."""
+    if not value:
+        return None, None, None
+    try:
+        d = datetime.strptime(value[:10], "%Y-%m-%d").date()
+    except ValueError:
+        return None, value, value
+    return d.isoformat(), f"{d.day} {_MONTHS[d.month - 1]} {d.year}", f"{d.year}년 {d.month}월 {d.day}일"
+
+
+def _generated_text(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    tz = dt.strftime("%Z") or ""
+    tz = "UTC" if tz in ("UTC", "UTC+00:00") else tz
+    return (dt.strftime("%Y-%m-%d %H:%M") + (" " + tz if tz else "")).strip()
+
+
+def _safe_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c in url for c in "\"'<> \t\n\r"):
+        return None
+    return url
+
+
+def is_test_model(brief: Brief) -> bool:
+    if brief.model is not None and brief.model.test_fixture:
+        return True
+    return any(n == TEST_MODEL_NOTICE or n.lower().startswith("test model") for n in brief.notices)
+
+
+def build_view(brief: Brief) -> View:
+    """The template view of ``brief``."""
+    art = brief.article
+    known = {b.number for b in art.blocks if b.kind == FOOTNOTE and b.number is not None}
+    seen: dict[str, set[int]] = {"ko": set(), "en": set()}
+    plain: dict[str, set[int]] = {"ko": set(), "en": set()}
+
+    title_block = next((b for b in art.blocks if b.kind == TITLE), None)
+    if title_block is not None and title_block.segments:
+        title_ko = " ".join(s.text for s in title_block.segments)
+    else:
+        title_ko = art.title or (title_block.text if title_block else "") or art.slug
+    title_ko = _REF.sub("", title_ko).strip() or art.slug
+    title_en = brief.title_en
+    title_en = _REF.sub("", title_en).strip() if title_en else None
+
+    by_id = {s.id: s for _, s in art.iter_segments()}
+    summary = [_seg_view(by_id[i], known, plain, link=False) for i in brief.summary if i in by_id]
+
+    blocks: list[BlockView] = []
+    notes: list[NoteView] = []
+    flagged: list[tuple[SegView, str]] = []
+    for b in art.blocks:
+        if b.kind == TITLE:
+            for s in b.segments:
+                if s.flags:
+                    flagged.append((_seg_view(s, known, plain, link=False), "title"))
+            continue
+        if b.kind == FOOTNOTE:
+            continue  # endnotes are built after the text so back links know their targets
+        segs = [_seg_view(s, known, seen) for s in b.segments]
+        if not segs and b.text:
+            segs = [SegView(id=f"{b.id}.0", ko=_with_refs(b.text, "ko", known, seen["ko"]), en=None)]
+        # A credit still inside the caption's own text is not repeated.
+        credit = b.credit if b.credit and not any(b.credit in s.text for s in b.segments) else None
+        kind = b.kind if b.kind in (BODY, CAPTION, PULLQUOTE) else BODY
+        blocks.append(BlockView(id=b.id, kind=kind, segments=segs, credit=credit))
+        flagged.extend((s, b.kind) for s in segs if s.flags)
+    for b in sorted((b for b in art.blocks if b.kind == FOOTNOTE), key=lambda b: b.number or 0):
+        segs = [_seg_view(s, known, plain, link=False) for s in b.segments]
+        if not segs and b.text:
+            segs = [SegView(id=f"{b.id}.0", ko=_with_refs(b.text, "ko", known, set(), link=False), en=None)]
+        n = b.number if b.number is not None else 0
+        notes.append(NoteView(number=n, segments=segs, ref_ko=n in seen["ko"], ref_en=n in seen["en"]))
+        flagged.extend((s, "note") for s in segs if s.flags)
+
+    date_iso, date_en, date_ko = _date_texts(art.date)
+    model = brief.model
+    email = art.byline.email if art.byline.email and _EMAIL.match(art.byline.email) else None
+    test_model = is_test_model(brief)
+    return View(
+        slug=art.slug,
+        title_ko=title_ko,
+        title_en=title_en,
+        date_iso=date_iso,
+        date_en=date_en,
+        date_ko=date_ko,
+        author=art.byline.author,
+        role=art.byline.role,
+        email=email,
+        outlet=art.outlet,
+        source_url=_safe_url(art.url),
+        source_text=art.url,
+        summary=summary,
+        summary_note=brief.summary_note,
+        blocks=blocks,
+        notes=notes,
+        flagged=flagged,
+        test_model=test_model,
+        notices=[n for n in brief.notices if not (test_model and n == TEST_MODEL_NOTICE)],
+        model_name=model.name if model else None,
+        model_version=model.version if model else None,
+        model_sha=(model.sha256 or "")[:12] if model else None,
+        publisher_version=brief.publisher_version,
+        generated_iso=brief.generated,
+        generated_text=_generated_text(brief.generated),
+        edited=brief.edited,
+        mt_notice=MT_NOTICE_EDITED if brief.edited else MT_NOTICE,
+        article_notes=list(art.notes),
+        noise=list(art.noise),
+    )
+
+
+def document_meta(view: View) -> dict[str, str]:
+    """What WeasyPrint turns into PDF metadata (and the HTML page's <meta> tags)."""
+    title = view.title_en + " / " + view.title_ko if view.title_en else view.title_ko
+    author = view.author or view.outlet or "unknown"
+    where = ", ".join(x for x in (view.outlet, view.date_iso) if x)
+    subject = f"Bilingual Korean-English brief of “{view.title_ko}”" + (f" ({where})" if where else "")
+    keywords = ["Korean", "English", "bilingual brief", "machine translation"]
+    if view.outlet:
+        keywords.append(view.outlet.replace(",", " "))
+    return {"title": title, "author": author, "description": subject, "keywords": ", ".join(keywords)}
+
+
+# ------------------------------------------------------------------ templates
+
+
+@lru_cache(maxsize=1)
+def environment():
+    """The jinja2 environment: autoescaping for every template, undefined names are errors."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals["TEST_MODEL_BANNER"] = TEST_MODEL_BANNER
+    return env
+
+
+def _render(template: str, **context: Any) -> str:
+    import jinja2
+
+    try:
+        return environment().get_template(template).render(**context)
+    except jinja2.TemplateError as exc:
+        raise OutputError(f"template {template} failed: {exc}; reinstall the templates/ folder") from None
+
+
+def render_html(brief: Brief, editor: bool = False) -> str:
+    """The reader's page (or, with ``editor=True``, the editor's page with quality flags)."""
+    view = build_view(brief)
+    return _render(
+        "brief.html.j2",
+        v=view,
+        meta=document_meta(view),
+        editor=editor,
+        assets="../assets",
+        generator=f"publisher {brief.publisher_version or ''}".strip(),
+    )
+
+
+def render_pdf_html(brief: Brief, layout: str = "columns") -> str:
+    """The HTML that WeasyPrint lays out for the PDF."""
+    if layout not in LAYOUTS:
+        raise OutputError(f"unknown layout {layout!r}; use one of: {', '.join(LAYOUTS)}")
+    view = build_view(brief)
+    return _render(
+        "brief_pdf.html.j2",
+        v=view,
+        meta=document_meta(view),
+        layout=layout,
+        generator=f"publisher {brief.publisher_version or ''}".strip(),
+    )
+
+
+# ------------------------------------------------------------------ PDF
+
+
+def _local_fetcher():
+    """A WeasyPrint URL fetcher that reads only files under templates/: nothing else, no network."""
+    from weasyprint.urls import URLFetcher
+
+    root = TEMPLATES_DIR.resolve()
+
+    class LocalOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            from urllib.request import url2pathname
+
+            parts = urlsplit(url)
+            if parts.scheme != "file":
+                raise ValueError(f"refusing to fetch {url}: briefs use local files only")
+            path = Path(url2pathname(parts.path)).resolve()
+            if not path.is_relative_to(root):
+                raise ValueError(f"refusing to read {path}: outside the templates folder")
+            return super().fetch(url, headers)
+
+    return LocalOnly(allowed_protocols=["file"])
+
+
+@lru_cache(maxsize=1)
+def _pdf_resources():
+    """Font configuration and parsed print stylesheet, shared by every PDF in a process."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    font_config = FontConfiguration()
+    fetcher = _local_fetcher()
+    css = CSS(filename=str(CSS_DIR / "print.css"), font_config=font_config, url_fetcher=fetcher)
+    return font_config, css, fetcher
+
+
+def render_pdf(brief: Brief, layout: str = "columns") -> bytes:
+    """An A4 PDF of the brief: page one titles + summary, then the aligned full text, notes.
+
+    Tagged (PDF/UA-1), with title/author/subject/keywords/language metadata and an outline.
+    """
+    html_text = render_pdf_html(brief, layout)
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError) as exc:  # OSError: pango/cairo libraries missing
+        raise OutputError(f"WeasyPrint is not usable ({exc}); run 'make install' to set up the environment") from None
+    font_config, css, fetcher = _pdf_resources()
+    doc = HTML(string=html_text, base_url=str(CSS_DIR) + "/", url_fetcher=fetcher)
+    try:
+        return doc.write_pdf(
+            stylesheets=[css],
+            font_config=font_config,
+            pdf_variant="pdf/ua-1",
+            uncompressed_pdf=False,
+        )
+    except Exception as exc:  # WeasyPrint raises many kinds; none may reach the editor raw
+        log.debug("WeasyPrint failed", exc_info=True)
+        raise OutputError(f"PDF rendering failed for {brief.article.slug}: {type(exc).__name__}: {exc}") from None
+
+
+# ------------------------------------------------------------------ output folder
+
+
+def copy_assets(out_dir: Path) -> Path:
+    """Copy the stylesheets and bundled fonts to ``out_dir/assets`` (atomically, only when changed)."""
+    assets = Path(out_dir) / "assets"
+    pairs = [(CSS_DIR / n, assets / "css" / n) for n in CSS_FILES]
+    pairs += [(FONTS_DIR / n, assets / "fonts" / n) for n in FONT_FILES]
+    for src, dst in pairs:
+        try:
+            data = src.read_bytes()
+        except OSError as exc:
+            raise OutputError(f"cannot read {src}: {exc.strerror or exc}; the templates/ folder is incomplete") from None
+        try:
+            if dst.is_file() and dst.stat().st_size == len(data) and dst.read_bytes() == data:
+                continue
+        except OSError:
+            pass
+        atomic_write_bytes(dst, data)
+    return assets
+
+
+def write_brief(brief: Brief, out_dir: Path, layout: str = "columns") -> Path:
+    """Write ``out_dir/<slug>/`` (brief.html, editor.html, brief.pdf, brief.json) and the assets.
+
+    Everything is rendered before anything is written, and every file is replaced
+    atomically: a failed or killed build leaves the previous brief intact.
+    Returns the brief's folder.
+    """
+    out_dir = Path(out_dir)
+    slug = safe_slug(brief.article.slug)
+    target = out_dir / slug
+    html = render_html(brief)
+    editor = render_html(brief, editor=True)
+    pdf = render_pdf(brief, layout)
+    data = json.dumps(document("brief", brief), ensure_ascii=False, indent=1) + "\n"
+    copy_assets(out_dir)
+    atomic_write_bytes(target / "brief.pdf", pdf)
+    atomic_write_text(target / "editor.html", editor)
+    atomic_write_text(target / "brief.html", html)
+    # Last: brief.json carries the inputs hash that lets the next build skip this brief,
+    # so it must never describe files that were not written.
+    atomic_write_text(target / "brief.json", data)
+    log.info("wrote %s (%d-byte PDF)", target, len(pdf))
+    return target
+

@@ -1,0 +1,152 @@
+"""Hand-made briefs for the render, PDF, site and browser tests (plain data, no other stage).
+
+The Korean text and its English are written for these tests. ``generated`` is fixed so
+that rendered pages are byte-for-byte reproducible (golden files).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from publisher.article import (
+    TEST_MODEL_NOTICE,
+    Article,
+    Block,
+    Brief,
+    Byline,
+    ModelInfo,
+    Segment,
+)
+
+GENERATED = "2026-11-20T09:30:00+00:00"
+MODEL = ModelInfo(
+    name="translate-ko_en",
+    version="1.1",
+    sha256="6da8f3db6ca40f42b1875570a1c06856f6e17c7ef62845d85de217ba548c1471",
+)
+TEST_MODEL = ModelInfo(name="publisher-test-fixture", version="0.1", sha256="0123456789abcdef" * 4, test_fixture=True)
+
+# Text a hostile article might carry: it must come out as text, never as markup or code.
+HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> {{ 7*7 }} {% raw %} <a href="javascript:window.__pwned=3">링크</a>'
+
+
+def seg(id: str, ko: str, en: str | None, refs: tuple[int, ...] = (), flags: tuple[str, ...] = (), origin: str | None = "machine") -> Segment:
+    return Segment(id=id, text=ko, refs=refs, en=en, flags=flags, origin=origin)
+
+
+def sample_article(slug: str = "harbor-drones", date: str = "2026-11-19") -> Article:
+    blocks = (
+        Block("t", "title", "항구 위를 나는 드론 택배", segments=(seg("t.1", "항구 위를 나는 드론 택배", "Drone deliveries over the harbour"),)),
+        Block(
+            "p1",
+            "body",
+            "인천항에서 드론 택배 시범 사업이 시작됐습니다.첫날에만 120건이 배송됐습니다[1].",
+            segments=(
+                seg("p1.1", "인천항에서 드론 택배 시범 사업이 시작됐습니다.", "A drone delivery pilot has started at Incheon port."),
+                seg("p1.2", "첫날에만 120건이 배송됐습니다[1].", "On the first day alone, 120 parcels were delivered[1].", refs=(1,)),
+            ),
+        ),
+        Block(
+            "q1",
+            "pullquote",
+            "\"바다 위 배송이 가장 어렵습니다\"",
+            segments=(seg("q1.1", "\"바다 위 배송이 가장 어렵습니다\"", '"Delivery over the sea is the hardest."'),),
+        ),
+        Block(
+            "p2",
+            "body",
+            "운영사는 바람이 초속 10m를 넘으면 비행을 멈춘다고 밝혔습니다[2].요금은 건당 3,000원입니다.",
+            segments=(
+                seg(
+                    "p2.1",
+                    "운영사는 바람이 초속 10m를 넘으면 비행을 멈춘다고 밝혔습니다[2].",
+                    "The operator said flights stop when the wind exceeds 10 m per second.",
+                    refs=(2,),
+                    flags=("number-mismatch",),
+                ),
+                seg("p2.2", "요금은 건당 3,000원입니다.", "The fee is 3,000 won per delivery.", origin="edited"),
+            ),
+        ),
+        Block(
+            "c1",
+            "caption",
+            "<인천항 부두 위를 나는 배송 드론 ⓒ인천항만공사>",
+            segments=(seg("c1.1", "인천항 부두 위를 나는 배송 드론", "A delivery drone flying over an Incheon pier"),),
+            credit="인천항만공사",
+        ),
+        Block(
+            "p3",
+            "body",
+            "시는 내년에 노선을 늘릴 계획입니다.",
+            segments=(seg("p3.1", "시는 내년에 노선을 늘릴 계획입니다.", "The city plans to add routes next year.", flags=("untranslated-term",)),),
+        ),
+        Block("fn1", "footnote", "시범 기간은 석 달이다.", number=1, segments=(seg("fn1.1", "시범 기간은 석 달이다.", "The pilot period is three months."),)),
+        Block("fn2", "footnote", "초속 10m는 시속 36km다.", number=2, segments=(seg("fn2.1", "초속 10m는 시속 36km다.", "10 m per second is 36 km per hour."),)),
+    )
+    return Article(
+        slug=slug,
+        source=f"articles/{slug}.ko.txt",
+        title="항구 위를 나는 드론 택배",
+        title_source="heading",
+        date=date,
+        byline=Byline(author="한지우", role="기자", email="jiwoo.han@example.com", raw="글: 한지우 기자, jiwoo.han@example.com"),
+        outlet="바다일보",
+        url="https://news.example.com/harbor-drones",
+        blocks=blocks,
+        notes=("footnote 3 is defined but never referenced",),
+    )
+
+
+def sample_brief(**changes) -> Brief:
+    brief = Brief(
+        article=sample_article(),
+        summary=("p1.1", "p2.1"),
+        model=MODEL,
+        generated=GENERATED,
+        publisher_version="0.1.0",
+        edited=True,
+        inputs="0" * 64,
+    )
+    return replace(brief, **changes) if changes else brief
+
+
+def test_model_brief() -> Brief:
+    return sample_brief(model=TEST_MODEL, notices=(TEST_MODEL_NOTICE,), edited=False)
+
+
+def hostile_brief(slug: str = "hostile") -> Brief:
+    """A brief whose Korean and English carry script, event handlers, javascript: and jinja syntax."""
+    art = sample_article(slug=slug)
+    blocks = list(art.blocks)
+    blocks[1] = Block(
+        "p1",
+        "body",
+        HOSTILE,
+        segments=(seg("p1.1", HOSTILE, HOSTILE), seg("p1.2", "{% raw %}{{ 7*7 }}{% endraw %}", "{{ 7*7 }} and {% raw %}")),
+    )
+    art = replace(
+        art,
+        blocks=tuple(blocks),
+        url="javascript:window.__pwned=4",
+        outlet='<b onmouseover="window.__pwned=5">outlet</b>',
+        byline=Byline(author="<script>window.__pwned=6</script>", email="x@example.com\"><script>"),
+    )
+    return sample_brief(article=art, summary=("p1.1",))
+
+
+def long_article_brief(paragraphs: int = 30, slug: str = "long-read") -> Brief:
+    """Many paragraphs, to exercise page breaks and the page count."""
+    art = sample_article(slug=slug)
+    extra = []
+    for i in range(4, 4 + paragraphs):
+        segs = tuple(
+            seg(
+                f"p{i}.{j}",
+                f"{i}번째 문단의 {j}번째 문장은 항만 자동화와 드론 배송이 지역 경제에 주는 영향을 길게 설명합니다.",
+                f"Sentence {j} of paragraph {i} explains at length how port automation and drone delivery affect the local economy.",
+            )
+            for j in range(1, 4)
+        )
+        extra.append(Block(f"p{i}", "body", "", segments=segs))
+    blocks = art.blocks[:6] + tuple(extra) + art.blocks[6:]
+    return sample_brief(article=replace(art, blocks=blocks))
