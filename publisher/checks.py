@@ -32,7 +32,7 @@ FLAG_HELP: dict[str, str] = {
 _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff]")
 _WORD = re.compile(r"[\w']+")
 _SPACE = re.compile(r"\s+")
-_CHAR_LOOP = re.compile(r"(\w.{1,20}?)\1{3,}")
+_CHAR_LOOP = re.compile(r"(\w.{0,20}?)\1{4,}")
 
 # English characters per Korean character (spaces, footnote markers, URLs and emails
 # not counted). Calibrated on hand-made news translations (tests/test_checks.py): ratios
@@ -76,7 +76,7 @@ def is_repetitive(text: str) -> bool:
     grams = Counter(tuple(words[i : i + 4]) for i in range(n_words - 3))
     if any(c >= 3 for c in grams.values()):
         return True
-    # Loops inside unspaced text: a unit of 2+ characters four times in a row.
+    # Loops inside unspaced text: the same characters five times in a row.
     return any(not m.group(1).isdigit() for m in _CHAR_LOOP.finditer(text))
 
 
