@@ -76,10 +76,18 @@ _QUOTE_CHARS = ("\u201c", "\u201d", '"', "\u300c", "\u300e")
 
 @functools.lru_cache(maxsize=1)
 def _kiwi():
-    """The process-wide Kiwi analyser (loading it takes about a second)."""
-    from kiwipiepy import Kiwi
+    """The process-wide Kiwi analyser (about a second to load and ~400 MB).
 
-    return Kiwi()
+    The segment stage already holds one built with the same default options, so the
+    pipeline shares it; a standalone summariser builds its own.
+    """
+    try:
+        from .segment import _kiwi as segment_kiwi
+    except ImportError:  # pragma: no cover - segment stage absent
+        from kiwipiepy import Kiwi
+
+        return Kiwi()
+    return segment_kiwi()
 
 
 def terms_of(texts: Sequence[str]) -> list[list[str]]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import statistics
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,8 @@ from publisher.summarize import (
     terms_of,
 )
 
-DEV = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "summarization" / "dev"
+REPO = Path(__file__).resolve().parents[1]
+DEV = REPO.parent / "shared" / "eval" / "summarization" / "dev"
 
 # Sentences written for these tests. The caption, pull quote and footnote repeat the
 # article's key terms on purpose: were they candidates, they would rank high.
@@ -170,6 +173,21 @@ def test_rank_sentences_on_plain_strings():
     assert rank_sentences([], 3) == []
     with pytest.raises(InputError):
         rank_sentences(sentences, 0)
+
+
+def test_sentences_without_content_words_do_not_break_the_ranking():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no division-by-zero RuntimeWarnings from numpy
+        assert rank_sentences(["...", "!!!", "???", "ㅋㅋ"], 2) == [0, 1]
+        assert rank_sentences(["같은 문장이다."] * 6, 3) == [0, 1, 2]
+
+
+def test_importing_the_module_loads_no_heavy_dependency():
+    code = "import sys, publisher.summarize; print(sorted({'kiwipiepy', 'numpy'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert out.stdout.strip() == "[]"
 
 
 def test_morphemes_are_content_words():
