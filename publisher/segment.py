@@ -100,22 +100,37 @@ _QUOTATIVE = re.compile(
     r"\s?(?:하고|하며|하면서|하는|하자|하니|하더니|하길래|라고|라며|라는|라면서|라니|라던|란|이라고|이라며|이라는|이란)"
 )
 _PARTICLE = re.compile(
-    r"(?:이?라|이란|이나|이며|이고|이다|이었|이?면|고|며|는|은|란|와|과|에|를|을|가|도|로|으로|의|처럼|까지|만|나|였|인|일|식|같|보다|부터)"
+    r"(?:이?라|이란|이나|이며|이고|이다|이었|이?면|거나|든지|든가|면서|냐|느냐|고|며|는|은|란|와|과|에|를|을|가|도|로|으로|의|처럼|까지|만|나|였|인|일|식|같|보다|부터)"
 )
 # sentence-final endings that may stand before an ellipsis and still close the sentence
 _FINAL_BEFORE_ELLIPSIS = set("다요죠까네음임함됨지군")
 _EMOTE_END = re.compile(
-    rf"(?:(?<=[{HANGUL}.!?~])[ㅋㅎㅠㅜ]{{2,}}|[\U0001F000-\U0001FAFF\u2600-\u27BF]+|\^\^+)\s+(?=\S)"
+    rf"(?:(?<=[{HANGUL}.!?~…])[ㅋㅎㅠㅜ]{{2,}}|[\U0001F000-\U0001FAFF\u2600-\u27BF]+|\^\^+)\s+(?=\S)"
 )
 _YO_END = re.compile(rf"(?<![필중수주강개불동소요])(?<=[{HANGUL}])요[.!?~]*\s+(?=[{HANGUL}])")
 _CONNECTIVE_BEFORE_ELLIPSIS = set("데에서며면만은는이가을를도나")
 _BULLETS = set("-•·※▲△■□○●◆◇▶►*")
 
 
-def _protected_spans(line: str) -> list[tuple[int, int]]:
+def _protected_spans(line: str, roles: dict[int, str]) -> list[tuple[int, int]]:
     spans = []
     for rx in _PROTECTED + _BRACKETS + [_HANGUL_DOTS]:
         spans.extend((m.start(), m.end()) for m in rx.finditer(line))
+    spans.extend(_embedded_quotations(line, roles))
+    return spans
+
+
+def _embedded_quotations(line: str, roles: dict[int, str]) -> list[tuple[int, int]]:
+    """Quotations that are part of a reporting sentence: ``"A. B"라고 말했다``, ``"A." 하며``."""
+    spans = []
+    stack: list[int] = []
+    for i in sorted(roles):
+        if roles[i] == "open":
+            stack.append(i)
+        elif stack:
+            o = stack.pop()
+            if _continues(line, i + 1):
+                spans.append((o, i + 1))
     return spans
 
 
@@ -212,6 +227,15 @@ def _rule_boundaries(line: str, roles: dict[int, str]) -> set[int]:
     # a polite ending 요 and a space: 맛있었어요 다만 (not 필요, 중요 ...)
     for m in _YO_END.finditer(line):
         found.add(m.end())
+    # a sentence end, a space and an opening mark: 했다. <책 제목>은 / 했다. [메뉴] / 합니다. *The
+    for m in re.finditer(rf"(?<=[{HANGUL}a-z)][{END_PUNCT}])\s+(?=[<\[*※▲■●◆-](?!\d{{1,3}}\]))", line):
+        found.add(m.end())
+    # an English sentence followed by a Korean one: by the skin of my teeth. 시험이
+    for m in re.finditer(rf"(?<=[a-z]{{2}}[.?!])\s+(?=[{HANGUL}])", line):
+        found.add(m.end())
+    # emoji glued to the next sentence: 같아요😀하지만
+    for m in re.finditer(rf"(?<=[{HANGUL}.!?~])[\U0001F000-\U0001FAFF]+(?=[{HANGUL}])", line):
+        found.add(m.end())
     # a sentence end, a space and an opening quote: 뜨겁다 "르어 / 했다." "그
     for m in re.finditer(rf"(?:[다요죠까]|[{END_PUNCT}][\"”’']?)\s+(?=[\"“'‘])", line):
         if roles.get(m.end()) == "open":
@@ -257,7 +281,7 @@ def _adjust(line: str, b: int, roles: dict[int, str]) -> int:
     e = k
     while e < len(line) and _is_symbol(line[e]):
         e += 1
-    if e > k and (e == len(line) or line[e].isspace()):
+    if e > k and (e == len(line) or line[e].isspace() or (j >= 0 and line[j] in END_PUNCT)):
         return e
     return b
 
@@ -324,7 +348,7 @@ def _split_line(line: str) -> list[str]:
         return []
     roles = _quote_roles(line)
     candidates = _kiwi_boundaries(line, roles) | _rule_boundaries(line, roles)
-    protected = _protected_spans(line)
+    protected = _protected_spans(line, roles)
     cuts: set[int] = set()
     for b in candidates:
         b = _adjust(line, b, roles)
