@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -53,8 +54,9 @@ WEIGHTS: dict[str, float] = {
     "length": 0.8,
     "quote": 0.1,
 }
-# MMR: penalty, in standard deviations of the score, per unit of TF-IDF cosine to an
-# already chosen sentence (keeps a restated lead out of the summary).
+# MMR: penalty, in units of the combined score, per unit of TF-IDF cosine to an already
+# chosen sentence (keeps a restated lead out of the summary). It changes one pick on the
+# dev set (0.682 without, 0.672 with); it is there for the repeats real copy contains.
 MMR_LAMBDA = 1.0
 DAMPING = 0.85
 BM25_K1 = 1.2
@@ -261,8 +263,12 @@ def summary_length(n: int, count: int | None = None, ratio: float | None = None)
     if ratio is not None:
         if not 0 < ratio <= 1:
             raise InputError(f"summary ratio must be above 0 and at most 1, got {ratio}")
-        return min(n, max(1, round(ratio * n)))
-    return min(n, max(DEFAULT_MIN, min(DEFAULT_MAX, round(DEFAULT_RATIO * n))))
+        return min(n, max(1, _round_half_up(ratio * n)))
+    return min(n, max(DEFAULT_MIN, min(DEFAULT_MAX, _round_half_up(DEFAULT_RATIO * n))))
+
+
+def _round_half_up(x: float) -> int:
+    return math.floor(x + 0.5)
 
 
 def _title_text(article: Article) -> str | None:
