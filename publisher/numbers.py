@@ -73,7 +73,7 @@ _NATIVE_UNITS = {"한": 1, "하나": 1, "두": 2, "둘": 2, "세": 3, "셋": 3, 
                  "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9}
 _NATIVE_TENS = {"열": 10, "스무": 20, "스물": 20, "서른": 30, "마흔": 40, "쉰": 50, "예순": 60, "일흔": 70,
                 "여든": 80, "아흔": 90}
-_NATIVE_COUNTERS = "번째|번|명|개|배|가지|곳|살|시간|달|해|차례|사람|군데|건"
+_NATIVE_COUNTERS = "번째|번|명|개|배|가지|곳|살|시간|달|해|차례|사람|군데|건|대|척|마리|권|장|채|주|바퀴|표"
 _native_unit_alt = "|".join(sorted(_NATIVE_UNITS, key=len, reverse=True))
 _native_tens_alt = "|".join(sorted(_NATIVE_TENS, key=len, reverse=True))
 _KO_NATIVE = re.compile(

@@ -1,0 +1,213 @@
+"""The SQLite translation memory: keys, corrections, damage and locks, crash safety."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from publisher.article import ORIGIN_EDITED, ORIGIN_MEMORY, OutputError
+from publisher.memory import FILENAME, TranslationMemory, normalize_source
+
+REPO = Path(__file__).resolve().parents[1]
+KEY = "test-model@1.0#" + "a" * 64
+OTHER_KEY = "other-model@2.0#" + "b" * 64
+
+
+def test_default_location_follows_cache_env(tmp_path, monkeypatch):
+    monkeypatch.setenv("PUBLISHER_CACHE_DIR", str(tmp_path / "cache"))
+    mem = TranslationMemory.open_default()
+    assert mem.path == tmp_path / "cache" / FILENAME
+    mem.put_many(KEY, [("안녕하세요.", "Hello.")])
+    assert (tmp_path / "cache" / FILENAME).exists()
+
+
+def test_round_trip_and_normalised_source(tmp_path):
+    mem = TranslationMemory(tmp_path / "tm.sqlite")
+    assert mem.put_many(KEY, [("오픈AI가  서울에\n지사를 열었다. ", "OpenAI opened an office in Seoul.")]) == 1
+    nfd = unicodedata.normalize("NFD", "오픈AI가 서울에 지사를 열었다.")
+    hits = mem.get_many(KEY, [nfd, "없는 문장."])
+    assert list(hits) == [(normalize_source(nfd), "")]
+    hit = hits[(normalize_source(nfd), "")]
+    assert hit.en == "OpenAI opened an office in Seoul." and hit.origin == ORIGIN_MEMORY
+
+
+def test_key_includes_model_and_glossary(tmp_path):
+    mem = TranslationMemory(tmp_path)
+    mem.put_many(KEY, [("카카오가 발표했다.", "g1", "Kakao announced it.")])
+    assert mem.get(KEY, "카카오가 발표했다.", "g1").en == "Kakao announced it."
+    assert mem.get(KEY, "카카오가 발표했다.", "") is None
+    assert mem.get(KEY, "카카오가 발표했다.", "g2") is None
+    assert mem.get(OTHER_KEY, "카카오가 발표했다.", "g1") is None
+
+
+def test_correction_wins_for_every_model_and_glossary(tmp_path):
+    mem = TranslationMemory(tmp_path)
+    mem.put_many(KEY, [("노조도 비슷한 입장이다.", "The union is similar position.")])
+    assert mem.put_correction("노조도 비슷한 입장이다.", "The union takes a similar view.", article="busan", segment_id="p3.4")
+    for key, gkey in ((KEY, ""), (OTHER_KEY, ""), (OTHER_KEY, "g9")):
+        hit = mem.get(key, "노조도  비슷한 입장이다.", gkey)
+        assert hit is not None and hit.origin == ORIGIN_EDITED and hit.en == "The union takes a similar view."
+    [row] = mem.corrections()
+    assert row["article"] == "busan" and row["segment_id"] == "p3.4"
+    assert mem.delete_correction("노조도 비슷한 입장이다.")
+    assert mem.get(KEY, "노조도 비슷한 입장이다.").origin == ORIGIN_MEMORY
+
+
+def test_stats_and_clear_keep_corrections_by_default(tmp_path):
+    mem = TranslationMemory(tmp_path)
+    mem.put_many(KEY, [("가.", "A."), ("나.", "B.")])
+    mem.put_many(OTHER_KEY, [("가.", "A!")])
+    mem.put_correction("다.", "C.")
+    stats = mem.stats()
+    assert stats["translations"] == 3 and stats["corrections"] == 1
+    assert stats["models"] == {KEY: 2, OTHER_KEY: 1}
+    assert stats["bytes"] > 0
+    assert mem.clear() == {"translations": 3, "corrections": 0}
+    assert mem.get(KEY, "가.") is None and mem.get(KEY, "다.").en == "C."
+    assert mem.clear(corrections=True) == {"translations": 0, "corrections": 1}
+    assert mem.stats()["corrections"] == 0
+
+
+def test_stats_of_a_missing_file_do_not_create_it(tmp_path):
+    mem = TranslationMemory(tmp_path / "sub" / "tm.sqlite")
+    assert mem.stats()["translations"] == 0
+    assert not (tmp_path / "sub" / "tm.sqlite").exists()
+
+
+def test_corrupt_file_is_reported_bypassed_and_left_untouched(tmp_path, caplog):
+    path = tmp_path / "tm.sqlite"
+    garbage = os.urandom(8192)
+    path.write_bytes(garbage)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    mem = TranslationMemory(path)
+    with caplog.at_level(logging.WARNING, logger="publisher.memory"):
+        assert mem.get_many(KEY, ["가."]) == {}
+        assert mem.put_many(KEY, [("가.", "A.")]) == 0
+        assert mem.put_correction("가.", "A.") is False
+    assert mem.error and "not a database" in mem.error
+    assert any("not a database" in r.getMessage() for r in caplog.records)
+    assert "error" in mem.stats()
+    with pytest.raises(OutputError, match="move the file aside"):
+        mem.clear()
+    assert path.read_bytes() == garbage
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_damaged_pages_are_bypassed_not_fatal(tmp_path):
+    path = tmp_path / "tm.sqlite"
+    mem = TranslationMemory(path)
+    mem.put_many(KEY, [(f"문장 {i}.", f"Sentence {i}." * 20) for i in range(300)])
+    mem.close()
+    with sqlite3.connect(path) as c:
+        c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    # keep the header, scribble over the rest
+    data[4096:] = os.urandom(len(data) - 4096)
+    path.write_bytes(bytes(data))
+    snapshot = path.read_bytes()
+    mem = TranslationMemory(path)
+    assert mem.get_many(KEY, [f"문장 {i}." for i in range(300)]) == {}
+    assert mem.error
+    assert path.read_bytes() == snapshot
+
+
+def test_locked_database_is_reported_and_bypassed(tmp_path, caplog):
+    path = tmp_path / "tm.sqlite"
+    mem = TranslationMemory(path)
+    mem.put_many(KEY, [("가.", "A.")])
+    mem.close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("INSERT INTO meta(key, value) VALUES ('held', '1')")
+    try:
+        locked = TranslationMemory(path, busy_timeout_ms=200)
+        with caplog.at_level(logging.WARNING, logger="publisher.memory"):
+            t0 = time.monotonic()
+            assert locked.get_many(KEY, ["가."]) == {}
+            assert locked.put_many(KEY, [("나.", "B.")]) == 0
+            assert time.monotonic() - t0 < 5
+        assert locked.error and "locked" in locked.error
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    again = TranslationMemory(path)
+    assert again.get(KEY, "가.").en == "A."
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from publisher.memory import TranslationMemory
+    mem = TranslationMemory(sys.argv[1])
+    batch = 0
+    while True:
+        rows = [(f"문장 {batch}-{i}.", f"Sentence {batch}-{i}. " * 40) for i in range(400)]
+        mem.put_many("{key}", rows)
+        print(batch, flush=True)
+        batch += 1
+    """
+).replace("{key}", KEY)
+
+
+def test_rows_survive_a_writer_killed_mid_write(tmp_path):
+    path = tmp_path / "tm.sqlite"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    committed = -1
+    try:
+        while committed < 3:
+            line = proc.stdout.readline()
+            assert line, "writer died before committing"
+            committed = int(line)
+        time.sleep(0.05)  # let it get into the middle of the next transaction
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    # every batch it reported as committed is there, complete
+    with sqlite3.connect(path) as c:
+        assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    mem = TranslationMemory(path)
+    for batch in range(committed + 1):
+        sources = [f"문장 {batch}-{i}." for i in range(400)]
+        assert len(mem.get_many(KEY, sources)) == 400, f"batch {batch} incomplete"
+    total = mem.stats()["translations"]
+    assert total % 400 == 0  # no half-written batch
+    assert mem.error is None
+
+
+def test_two_processes_can_write_at_once(tmp_path):
+    path = tmp_path / "tm.sqlite"
+    code = textwrap.dedent(
+        """
+        import sys
+        from publisher.memory import TranslationMemory
+        mem = TranslationMemory(sys.argv[1])
+        for b in range(20):
+            assert mem.put_many("k", [(f"{sys.argv[2]} {b} {i}.", "x") for i in range(50)]) == 50, mem.error
+        """
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(path), name], env={**os.environ, "PYTHONPATH": str(REPO)})
+        for name in ("가", "나")
+    ]
+    assert [p.wait(timeout=60) for p in procs] == [0, 0]
+    assert TranslationMemory(path).stats()["translations"] == 2 * 20 * 50
