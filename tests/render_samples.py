@@ -110,7 +110,7 @@ def sample_brief(**changes) -> Brief:
     return replace(brief, **changes) if changes else brief
 
 
-def test_model_brief() -> Brief:
+def brief_with_test_model() -> Brief:
     return sample_brief(model=TEST_MODEL, notices=(TEST_MODEL_NOTICE,), edited=False)
 
 
