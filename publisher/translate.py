@@ -74,6 +74,7 @@ _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 _MARKER = re.compile(r"\s?\[(\d{1,3})\]")
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'()\[\]{}]*[^\s<>\"'()\[\]{}.,;:!?]", re.IGNORECASE)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_LINK = re.compile(f"(?P<email>{_EMAIL.pattern})|(?P<url>{_URL.pattern})", re.IGNORECASE)
 _ANCHOR = re.compile(r"([A-Za-z][A-Za-z0-9+\-]*)\s?$")
 _TERMINAL = re.compile(r"([.?!。…]+[\"'”’)\]]*)\s*$")
 _WS = re.compile(r"\s+")
@@ -99,16 +100,12 @@ def prepare(text: str, glossary: Glossary | None = None) -> Prepared:
     text = normalize_source(text)
     placeholders: list[tuple[str, str]] = []
 
-    def hold(kind: str):
-        def sub(m: re.Match) -> str:
-            token = f"{kind}{len(placeholders) + 1}"
-            placeholders.append((token, m.group(0)))
-            return token
+    def hold(m: re.Match) -> str:
+        token = f"{'EMAIL' if m.group('email') else 'URL'}{len(placeholders) + 1}"
+        placeholders.append((token, m.group(0)))
+        return token
 
-        return sub
-
-    work = _EMAIL.sub(hold("EMAIL"), text)
-    work = _URL.sub(hold("URL"), work)
+    work = _LINK.sub(hold, text)
     terms: tuple[GlossaryEntry, ...] = ()
     gkey = ""
     if glossary is not None and len(glossary):
