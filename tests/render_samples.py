@@ -7,6 +7,7 @@ that rendered pages are byte-for-byte reproducible (golden files).
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from publisher.article import (
     TEST_MODEL_NOTICE,
@@ -142,11 +143,119 @@ def long_article_brief(paragraphs: int = 30, slug: str = "long-read") -> Brief:
         segs = tuple(
             seg(
                 f"p{i}.{j}",
-                f"{i}번째 문단의 {j}번째 문장은 항만 자동화와 드론 배송이 지역 경제에 주는 영향을 길게 설명합니다.",
-                f"Sentence {j} of paragraph {i} explains at length how port automation and drone delivery affect the local economy.",
+                f"문단 {i:02d}-{j}: 항만 자동화와 드론 배송이 지역 경제에 주는 영향을 이 문장이 길게 설명합니다.",
+                f"Paragraph {i:02d}-{j}: this sentence explains at length how port automation and drone delivery affect the local economy.",
             )
             for j in range(1, 4)
         )
         extra.append(Block(f"p{i}", "body", "", segments=segs))
     blocks = art.blocks[:6] + tuple(extra) + art.blocks[6:]
     return sample_brief(article=replace(art, blocks=blocks))
+
+
+# ------------------------------------------------------------------ the shared article
+
+SHARED_ARTICLE = Path(__file__).resolve().parents[1].parent / "shared" / "articles" / "openai-seoul-office.ko.txt"
+PLACEHOLDER_EN = (
+    "This is placeholder English standing in for the machine translation of this Korean sentence, "
+    "sized like a real translation so that layout, page count and file size are realistic. "
+)
+
+
+def _crude_read(path: Path) -> Article:
+    """A minimal structural reader used only until publisher.read exists (tests and bench)."""
+    import re
+
+    blocks: list[Block] = []
+    counts = {"p": 0, "c": 0, "q": 0}
+    title = None
+    date = None
+    author = email = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if m := re.match(r"^date\s+(\d{4}-\d{2}-\d{2})", line):
+            date = m.group(1)
+        elif m := re.match(r"^\[(\d+)\]\s*(.+)$", line):
+            blocks.append(Block(f"fn{m.group(1)}", "footnote", m.group(2), number=int(m.group(1))))
+        elif line.startswith("<") and line.endswith(">"):
+            counts["c"] += 1
+            text = line[1:-1]
+            credit = None
+            if "ⓒ" in text:
+                text, credit = (s.strip() for s in text.split("ⓒ", 1))
+            blocks.append(Block(f"c{counts['c']}", "caption", text, credit=credit))
+        elif line.startswith('"') and line.endswith('"') and len(line) < 120:
+            counts["q"] += 1
+            title = title or line.strip('"')
+            blocks.append(Block(f"q{counts['q']}", "pullquote", line))
+        elif m := re.match(r"^글\s*:\s*(\S+)\s*기자,\s*(\S+@\S+)$", line):
+            author, email = m.group(1), m.group(2)
+        else:
+            counts["p"] += 1
+            blocks.append(Block(f"p{counts['p']}", "body", line))
+    if title:
+        blocks.insert(0, Block("t", "title", title))
+    return Article(
+        slug="openai-seoul-office",
+        source=str(path),
+        title=title,
+        title_source="pull-quote",
+        date=date,
+        byline=Byline(author=author, role="기자", email=email),
+        outlet="SBS",
+        url="https://news.sbs.co.kr/",
+        blocks=tuple(blocks),
+    )
+
+
+def read_shared_article(path: Path = SHARED_ARTICLE) -> tuple[Article, str]:
+    """The shared article, read and segmented by the real stages when they exist.
+
+    Returns (article, how) where ``how`` says which reader was used.
+    """
+    from publisher.segment import segment_article
+
+    try:
+        from publisher.read import read_article
+    except ImportError:
+        return segment_article(_crude_read(path)), "crude reader in tests/render_samples.py (publisher.read missing)"
+    return segment_article(read_article(path)), "publisher.read"
+
+
+def with_placeholder_english(article: Article) -> Article:
+    """Fill every segment's English with a clearly labelled placeholder of realistic length."""
+    blocks = []
+    for b in article.blocks:
+        segs = []
+        for s in b.segments:
+            size = max(40, int(len(s.text) * 2.2))
+            filler = (PLACEHOLDER_EN * (size // len(PLACEHOLDER_EN) + 1))[:size].rsplit(" ", 1)[0]
+            refs = "".join(f"[{n}]" for n in s.refs)
+            segs.append(replace(s, en=f"[EN placeholder {s.id}] {filler}.{refs}", origin="machine"))
+        blocks.append(replace(b, segments=tuple(segs)))
+    return replace(article, blocks=tuple(blocks))
+
+
+def shared_brief() -> tuple[Brief, str]:
+    """A brief of the shared article with placeholder English (no model needed)."""
+    article, how = read_shared_article()
+    article = with_placeholder_english(article)
+    body = [s.id for b in article.blocks if b.kind == "body" for s in b.segments]
+    try:
+        from publisher.summarize import summarize_article
+
+        summary, note = summarize_article(article)
+    except ImportError:
+        summary, note = tuple(body[:3]), None
+    brief = Brief(
+        article=article,
+        summary=tuple(summary),
+        summary_note=note,
+        model=MODEL,
+        generated=GENERATED,
+        publisher_version="0.1.0",
+        notices=("English placeholders: this brief was built without a translation model, for layout tests.",),
+    )
+    return brief, how
