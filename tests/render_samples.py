@@ -6,10 +6,12 @@ that rendered pages are byte-for-byte reproducible (golden files).
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
 from publisher.article import (
+    document,
     TEST_MODEL_NOTICE,
     Article,
     Block,
@@ -259,3 +261,23 @@ def shared_brief() -> tuple[Brief, str]:
         notices=("English placeholders: this brief was built without a translation model, for layout tests.",),
     )
     return brief, how
+
+
+# ------------------------------------------------------------------ site folders
+
+
+def put_brief(out: Path, brief, pdf: bytes = b"%PDF-1.7\n% test stand-in\n") -> Path:
+    """A brief folder as write_brief leaves it, without paying for a real PDF."""
+    d = out / brief.article.slug
+    d.mkdir(parents=True)
+    (d / "brief.json").write_text(json.dumps(document("brief", brief), ensure_ascii=False), encoding="utf-8")
+    (d / "brief.pdf").write_bytes(pdf)
+    (d / "brief.html").write_text("<!doctype html><title>stand-in</title>", encoding="utf-8")
+    return d
+
+
+def three_briefs(out: Path) -> None:
+    put_brief(out, sample_brief(article=sample_article("older", "2026-10-01")))
+    put_brief(out, sample_brief(article=sample_article("newest", "2026-11-25")))
+    # Same article date as "older": the later generation time comes first.
+    put_brief(out, sample_brief(article=sample_article("older-regenerated", "2026-10-01"), generated="2026-11-21T08:00:00+00:00"), pdf=b"%PDF-1.7\n" + b"x" * 5000)

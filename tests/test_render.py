@@ -23,6 +23,7 @@ from render_samples import (
     sample_article,
     sample_brief,
     brief_with_test_model,
+    three_briefs,
 )
 
 from publisher.article import TEST_MODEL_NOTICE, Block, OutputError, brief_from_dict
@@ -70,6 +71,14 @@ def test_golden(name, make):
     first, second = make(), make()
     assert first == second, "rendering is not deterministic"
     check_golden(name, first)
+
+
+def test_index_golden(tmp_path):
+    from publisher.site import build_site
+
+    three_briefs(tmp_path)
+    build_site(tmp_path)
+    check_golden("index.html", (tmp_path / "index.html").read_text(encoding="utf-8"))
 
 
 # ------------------------------------------------------------------ escaping

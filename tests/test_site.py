@@ -1,0 +1,138 @@
+"""The static site: index page, Atom feed and the 127.0.0.1 preview server."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.request
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from render_samples import hostile_brief, put_brief, sample_article, sample_brief, three_briefs
+
+from publisher.article import OutputError
+from publisher.site import ATOM_NS, build_site, load_entries, make_server
+
+A = f"{{{ATOM_NS}}}"
+
+
+def test_index_lists_briefs_newest_first_with_download_names(tmp_path):
+    three_briefs(tmp_path)
+    build_site(tmp_path)
+    doc = BeautifulSoup((tmp_path / "index.html").read_text(encoding="utf-8"), "html.parser")
+    items = doc.select("li.brief-item")
+    assert [i.select_one("a.read")["href"] for i in items] == ["newest/brief.html", "older-regenerated/brief.html", "older/brief.html"]
+    downloads = [(a["href"], a["download"]) for a in doc.select("a.pdf")]
+    assert downloads == [
+        ("newest/brief.pdf", "2026-11-25-newest.pdf"),
+        ("older-regenerated/brief.pdf", "2026-10-01-older-regenerated.pdf"),
+        ("older/brief.pdf", "2026-10-01-older.pdf"),
+    ]
+    first = items[0]
+    assert first.select_one(".title-ko").get_text() == "항구 위를 나는 드론 택배"
+    assert first.select_one(".title-en").get_text() == "Drone deliveries over the harbour"
+    assert first.find("time")["datetime"] == "2026-11-25"
+    assert first.select_one(".item-lead").get_text() == "A drone delivery pilot has started at Incheon port."
+    for link in doc.select("link[href], a[href]"):
+        assert "://" not in link["href"], "index must link locally"
+    assert (tmp_path / "assets" / "css" / "site.css").is_file()
+    assert (tmp_path / "assets" / "fonts" / "BriefGothic-Regular.ttf").is_file()
+
+
+def test_feed_is_valid_atom_with_pdf_enclosures(tmp_path):
+    three_briefs(tmp_path)
+    build_site(tmp_path)
+    root = ET.parse(tmp_path / "feed.xml").getroot()
+    assert root.tag == f"{A}feed"
+    for tag in ("id", "title", "updated"):
+        assert root.find(f"{A}{tag}") is not None and root.find(f"{A}{tag}").text
+    assert root.find(f"{A}author/{A}name").text
+    assert root.find(f"{A}updated").text == "2026-11-21T08:00:00Z"
+    entries = root.findall(f"{A}entry")
+    assert len(entries) == 3
+    ids = [e.find(f"{A}id").text for e in entries]
+    assert len(set(ids)) == 3
+    for e in entries:
+        for tag in ("id", "title", "updated"):
+            assert e.find(f"{A}{tag}").text, tag
+        assert e.find(f"{A}updated").text.endswith("Z")
+        links = {l.get("rel"): l for l in e.findall(f"{A}link")}
+        assert links["alternate"].get("href").endswith("/brief.html")
+        enc = links["enclosure"]
+        assert enc.get("type") == "application/pdf"
+        folder = enc.get("href").split("/")[0]
+        assert int(enc.get("length")) == (tmp_path / folder / "brief.pdf").stat().st_size
+    assert entries[0].find(f"{A}title").text == "Drone deliveries over the harbour / 항구 위를 나는 드론 택배"
+    assert entries[0].find(f"{A}summary").text == "A drone delivery pilot has started at Incheon port."
+
+
+def test_hostile_text_is_escaped_in_index_and_feed(tmp_path):
+    put_brief(tmp_path, hostile_brief())
+    build_site(tmp_path)
+    doc = BeautifulSoup((tmp_path / "index.html").read_text(encoding="utf-8"), "html.parser")
+    assert doc.find("script") is None and doc.find("img") is None and doc.find("b") is None
+    assert "<script>window.__pwned = 1</script>" in doc.select_one(".item-lead").get_text()
+    root = ET.parse(tmp_path / "feed.xml").getroot()  # still well-formed XML
+    assert "<script>" in root.find(f"{A}entry/{A}summary").text
+
+
+def test_unreadable_briefs_are_skipped_and_logged(tmp_path, caplog):
+    put_brief(tmp_path, sample_brief())
+    bad = tmp_path / "broken"
+    bad.mkdir()
+    (bad / "brief.json").write_text("{not json", encoding="utf-8")
+    wrong = tmp_path / "wrong-kind"
+    wrong.mkdir()
+    (wrong / "brief.json").write_text(json.dumps({"publisher": "glossary", "data": {}}), encoding="utf-8")
+    build_site(tmp_path)
+    assert [e.folder for e in load_entries(tmp_path)] == ["harbor-drones"]
+    assert "broken/brief.json" in caplog.text and "wrong-kind/brief.json" in caplog.text
+    assert "harbor-drones/brief.html" in (tmp_path / "index.html").read_text(encoding="utf-8")
+
+
+def test_empty_site_and_missing_folder(tmp_path):
+    build_site(tmp_path)
+    assert "No briefs yet" in (tmp_path / "index.html").read_text(encoding="utf-8")
+    root = ET.parse(tmp_path / "feed.xml").getroot()
+    assert root.findall(f"{A}entry") == [] and root.find(f"{A}updated").text
+    with pytest.raises(OutputError, match="is not a folder"):
+        build_site(tmp_path / "nope")
+
+
+def test_undated_brief_uses_generation_date_in_download_name(tmp_path):
+    put_brief(tmp_path, sample_brief(article=replace(sample_article("undated"), date=None)))
+    build_site(tmp_path)
+    doc = BeautifulSoup((tmp_path / "index.html").read_text(encoding="utf-8"), "html.parser")
+    assert doc.select_one("a.pdf")["download"] == "2026-11-20-undated.pdf"
+
+
+def test_server_binds_loopback_only_and_serves_pdf_type(tmp_path):
+    put_brief(tmp_path, sample_brief())
+    build_site(tmp_path)
+    server = make_server(tmp_path, 0)
+    try:
+        host, port = server.server_address[:2]
+        assert host == "127.0.0.1"
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/harbor-drones/brief.pdf", timeout=10) as resp:
+            assert resp.status == 200
+            assert resp.headers["Content-Type"] == "application/pdf"
+            assert resp.read().startswith(b"%PDF")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as resp:
+            assert resp.headers["Content-Type"].startswith("text/html")
+            assert b"harbor-drones/brief.html" in resp.read()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_server_on_a_busy_port_is_a_clear_error(tmp_path):
+    first = make_server(tmp_path, 0)
+    try:
+        with pytest.raises(OutputError, match="cannot listen on 127.0.0.1:.*try another --port"):
+            make_server(tmp_path, first.server_address[1])
+    finally:
+        first.server_close()
