@@ -126,7 +126,7 @@ _EN_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "s
                 "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18,
                 "nineteenth": 19, "twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50,
                 "hundredth": 100}
-_EN_MULT = {"once": 1, "twice": 2, "double": 2, "doubled": 2, "thrice": 3, "triple": 3, "tripled": 3,
+_EN_MULT = {"once": 1, "single": 1, "both": 2, "pair": 2, "twice": 2, "double": 2, "doubled": 2, "thrice": 3, "triple": 3, "tripled": 3,
             "triple-layered": 3, "quadruple": 4, "quadrupled": 4, "fourfold": 4, "threefold": 3, "twofold": 2,
             "fivefold": 5, "tenfold": 10, "dozen": 12, "half": 0.5}
 _EN_MONTHS = {m: i + 1 for i, m in enumerate(
