@@ -169,10 +169,11 @@ def _english_word_quantities(text: str) -> list[Quantity]:
     while i < len(words):
         raw, w = words[i]
         parts = w.split("-")
-        if w in _EN_MULT:
-            out.append(Quantity(float(_EN_MULT[w]), raw, hard=False))
-        elif w in _EN_ORDINALS:
-            out.append(Quantity(float(_EN_ORDINALS[w]), raw, hard=False))
+        head = w if w in _EN_MULT or w in _EN_ORDINALS else parts[0]  # "single-person", "first-ever"
+        if head in _EN_MULT:
+            out.append(Quantity(float(_EN_MULT[head]), raw, hard=False))
+        elif head in _EN_ORDINALS:
+            out.append(Quantity(float(_EN_ORDINALS[head]), raw, hard=False))
         elif w in _EN_MONTHS and (w != "may" or raw == "May"):
             out.append(Quantity(float(_EN_MONTHS[w]), raw, hard=False))
         elif parts[0] in _EN_ONES or parts[0] in _EN_TENS or (w == "a" and i + 1 < len(words) and words[i + 1][1] in _EN_SCALES):

@@ -96,6 +96,8 @@ def test_english_digit_quantities(text, expected):
         ("twenty-one buses", [21]),
         ("in August", [8]),
         ("it doubled", [2]),
+        ("single-person households", [1]),
+        ("its first-ever office", [1]),
     ],
 )
 def test_english_word_quantities_are_soft(text, expected):
