@@ -236,3 +236,17 @@ def test_dev_set_overlap_reaches_target_and_beats_first_k():
     mean, base = statistics.mean(ours), statistics.mean(first_k)
     assert mean >= 0.60, f"mean overlap {mean:.3f} below 0.60"
     assert mean > base + 0.1, f"mean overlap {mean:.3f} does not clearly beat first-k {base:.3f}"
+
+
+def test_cli_sentences_mode_prints_the_chosen_indices(tmp_path):
+    from click.testing import CliRunner
+
+    from publisher.cli import cli
+
+    sentences = list(BODY_1 + BODY_2)
+    path = tmp_path / "sentences.txt"
+    path.write_text("\n".join(sentences) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["summarize", "--sentences", "--count", "3", str(path)])
+    assert result.exit_code == 0, result.output
+    printed = [int(line) for line in result.output.split()]
+    assert printed == rank_sentences(sentences, 3)
