@@ -57,13 +57,13 @@ _REF = re.compile(r"\[(\d{1,3})\]")
 # Spans inside which a sentence never ends.
 _PROTECTED = [
     re.compile(r"(?:https?://|www\.)[^\s<>\"'“”‘’()\[\]]*[^\s<>\"'“”‘’()\[\].,;:!?]"),
-    re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+"),
     # dates 2025.09.12. / 2025. 9. 12. (the final dot belongs to the date)
-    re.compile(r"\d{2,4}\s?\.\s?\d{1,2}\s?\.\s?\d{1,2}\.?(?!\d)"),
+    re.compile(r"(?<!\d)\d{2,4}\s?\.\s?\d{1,2}\s?\.\s?\d{1,2}\.?(?!\d)"),
     # numbers with decimals or thousands separators, version numbers
-    re.compile(r"\d+(?:[.,:]\d+)+"),
+    re.compile(r"(?<!\d)\d++(?:[.,:]\d++)+"),
     # ranges 1~2년, 10-20
-    re.compile(r"\d+\s*[~～∼〜-]\s*\d+"),
+    re.compile(r"(?<!\d)\d++\s*+[~～∼〜-]\s*+\d++"),
     # ellipses
     re.compile(r"\.{2,}|…+|。{2,}"),
     # abbreviations: U.S., e.g., Mr.
@@ -155,6 +155,32 @@ def _quote_roles(line: str) -> dict[int, str]:
     return roles
 
 
+KIWI_CHUNK = 1500
+
+
+def _chunks(line: str, size: int = KIWI_CHUNK):
+    """Cut a long line into pieces for kiwi, preferably after a sentence end and a space.
+
+    kiwi's time grows faster than linearly with the length of one input; cutting a
+    50,000-character line keeps it linear. Yields (offset, piece, cut_at_sentence_end).
+    """
+    start = 0
+    while len(line) - start > size:
+        window = line[start + size // 2 : start + size]
+        m = None
+        for m in re.finditer(r"[.?!…][\"'”’)\]]*\s+", window):
+            pass
+        if m is not None:
+            end = start + size // 2 + m.end()
+            yield start, line[start:end], True
+        else:
+            spaces = [i for i, ch in enumerate(window) if ch.isspace()]
+            end = start + size // 2 + (spaces[-1] + 1 if spaces else len(window))
+            yield start, line[start:end], False
+        start = end
+    yield start, line[start:], False
+
+
 def _kiwi_boundaries(line: str, roles: dict[int, str]) -> set[int]:
     """Sentence starts proposed by kiwipiepy.
 
@@ -164,16 +190,20 @@ def _kiwi_boundaries(line: str, roles: dict[int, str]) -> set[int]:
     (``"A. B"라고 말했다``), which stays one sentence.
     """
     found: set[int] = set()
-    for sent in _kiwi().split_into_sents(line, return_sub_sents=True):
-        found.add(sent.start)
-        subs = sent.subs or []
-        for prev, sub in zip(subs, subs[1:]):
-            # only sentences of one quotation: nothing but spaces between them
-            if line[prev.end : sub.start].strip():
-                continue
-            if _quotation_embedded(line, sub.end, roles):
-                continue
-            found.add(sub.start)
+    previous_at_end = False
+    for offset, piece, at_end in _chunks(line):
+        for sent in _kiwi().split_into_sents(piece, return_sub_sents=True):
+            if sent.start > 0 or previous_at_end:
+                found.add(offset + sent.start)
+            subs = sent.subs or []
+            for prev, sub in zip(subs, subs[1:]):
+                # only sentences of one quotation: nothing but spaces between them
+                if piece[prev.end : sub.start].strip():
+                    continue
+                if _quotation_embedded(line, offset + sub.end, roles):
+                    continue
+                found.add(offset + sub.start)
+        previous_at_end = at_end
     return found
 
 
@@ -295,7 +325,7 @@ def _inline_bracket(line: str, j: int, roles: dict[int, str]) -> bool:
     while j >= 0 and line[j] in ")]":
         opener = "(" if line[j] == ")" else "["
         depth, o = 0, j
-        while o >= 0:
+        while o >= max(0, j - 400):
             if line[o] == line[j]:
                 depth += 1
             elif line[o] == opener:
@@ -303,6 +333,8 @@ def _inline_bracket(line: str, j: int, roles: dict[int, str]) -> bool:
                 if depth == 0:
                     break
             o -= 1
+        else:
+            return False
         if o < 0:
             return False
         if j > 0 and line[j - 1] in END_PUNCT:
@@ -313,11 +345,11 @@ def _inline_bracket(line: str, j: int, roles: dict[int, str]) -> bool:
     return not (line[j] in END_PUNCT or roles.get(j) == "close")
 
 
-def _keep(line: str, b: int, roles: dict[int, str], protected: list[tuple[int, int]]) -> bool:
+def _keep(line: str, b: int, roles: dict[int, str], protected: bytearray) -> bool:
     """Is a boundary at ``b`` acceptable?"""
     if b <= 0 or b >= len(line) or not line[b:].strip() or not line[:b].strip():
         return False
-    if any(s < b < e for s, e in protected):
+    if protected[b]:
         return False
     j = _prev_visible(line, b)
     prev = line[j]
@@ -348,7 +380,9 @@ def _split_line(line: str) -> list[str]:
         return []
     roles = _quote_roles(line)
     candidates = _kiwi_boundaries(line, roles) | _rule_boundaries(line, roles)
-    protected = _protected_spans(line, roles)
+    protected = bytearray(len(line) + 1)
+    for s, e in _protected_spans(line, roles):
+        protected[s + 1 : e] = b"\x01" * max(0, e - s - 1)
     cuts: set[int] = set()
     for b in candidates:
         b = _adjust(line, b, roles)
