@@ -175,6 +175,51 @@ def _seg_view(seg: Segment, known: set[int], seen: dict[str, set[int]], link: bo
     return SegView(id=seg.id, ko=ko, en=en, flags=tuple(seg.flags), edited=seg.origin == ORIGIN_EDITED)
 
 
+_TOKENS = re.compile(r"(<[^>]*>)|([^<]+)")
+_WORD = re.compile(r"\S+")
+_HANGUL = "\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f"
+_JOIN_AT = re.compile(f"(?<=[{_HANGUL}])(?=\\S)|(?<=\\S)(?=[{_HANGUL}])")
+WORD_JOINER = "\u2060"
+KEEP_WORD_MAX = 24  # longer "words" (text without spaces) may still break anywhere
+
+
+def keep_words(markup: Any) -> Any:
+    """Glue each Korean word of escaped ``markup`` together with WORD JOINERs (U+2060).
+
+    WeasyPrint ignores ``word-break: keep-all`` and breaks Korean between any two
+    syllables. A word joiner between the characters of a word (Hangul next to anything
+    but a space) forbids those breaks, so lines break only at spaces, which is what
+    keep-all means. The joiner is invisible and is not part of the extracted text. Words
+    longer than ``KEEP_WORD_MAX`` characters are left breakable so they cannot overflow
+    the column. Browsers get the real ``word-break: keep-all``: this is for the PDF only.
+    """
+    Markup, _ = _markup()
+
+    def join(word: re.Match) -> str:
+        w = word.group(0)
+        if len(w) > KEEP_WORD_MAX:
+            return w
+        return _JOIN_AT.sub(WORD_JOINER, w)
+
+    out = []
+    for tag, text in _TOKENS.findall(str(markup)):
+        out.append(tag or _WORD.sub(join, text))
+    return Markup("".join(out))
+
+
+def _keep_view_words(view: View) -> None:
+    for s in view.summary:
+        s.ko = keep_words(s.ko)
+    for b in view.blocks:
+        for s in b.segments:
+            s.ko = keep_words(s.ko)
+    for n in view.notes:
+        for s in n.segments:
+            s.ko = keep_words(s.ko)
+    _, escape = _markup()
+    view.title_ko = keep_words(escape(view.title_ko))
+
+
 def _date_texts(value: str | None) -> tuple[str | None, str | None, str | None]:
     """(ISO date, English date, Korean date) or the raw text when it is not a date."""
     if not value:
@@ -359,10 +404,12 @@ def render_pdf_html(brief: Brief, layout: str = "columns") -> str:
     if layout not in LAYOUTS:
         raise OutputError(f"unknown layout {layout!r}; use one of: {', '.join(LAYOUTS)}")
     view = build_view(brief)
+    meta = document_meta(view)  # plain text, before the Korean words get their spans
+    _keep_view_words(view)
     return _render(
         "brief_pdf.html.j2",
         v=view,
-        meta=document_meta(view),
+        meta=meta,
         layout=layout,
         generator=f"publisher {brief.publisher_version or ''}".strip(),
     )

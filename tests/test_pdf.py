@@ -18,7 +18,7 @@ import pytest
 from conftest import require_tool
 from render_samples import SHARED_ARTICLE, long_article_brief, sample_brief, brief_with_test_model, shared_brief
 
-from publisher.render import CSS_DIR, FONTS_DIR, render_pdf
+from publisher.render import CSS_DIR, FONTS_DIR, render_pdf, render_pdf_html
 
 pytestmark = pytest.mark.slow
 
@@ -122,6 +122,23 @@ def test_test_model_banner_on_page_one_and_footer_of_every_page(pdfs):
 def test_notes_and_provenance_are_at_the_end(pdfs):
     text = squash(pdftotext(pdfs["columns"], "-raw"))
     assert_in_order(text, ["시범 기간은 석 달이다.", "The pilot period is three months.", "초속 10m는 시속 36km다.", "Machine-translated, edited", "translate-ko_en 1.1", "6da8f3db6ca4", "publisher 0.1.0", "2026-11-20 09:30 UTC"])
+
+
+def _hangul_tokens(text: str) -> list[str]:
+    text = re.sub(r"\[\d+\]", " ", text.replace("\u2060", ""))
+    tokens = (t.strip(".,'\"()·:") for t in text.split())
+    return [t for t in tokens if re.search("[\uac00-\ud7a3]", t)]
+
+
+def test_korean_lines_break_only_between_words(pdfs):
+    """keep-all: no Korean word is cut at a line end (WeasyPrint needs word joiners for it)."""
+    from bs4 import BeautifulSoup
+
+    for name, brief in (("columns", sample_brief()), ("long", long_article_brief())):
+        words = set(_hangul_tokens(BeautifulSoup(render_pdf_html(brief), "html.parser").get_text(" ")))
+        cut = [t for t in _hangul_tokens(pdftotext(pdfs[name], "-raw")) if t not in words]
+        assert cut == [], f"{name}: Korean words broken across lines: {cut[:10]}"
+    assert "\u2060" not in pdftotext(pdfs["columns"]), "word joiners leak into the extracted text"
 
 
 # ------------------------------------------------------------------ pages
