@@ -45,7 +45,9 @@ from .article import (
 )
 from .fsutil import safe_slug
 
-MAX_BYTES = 50 * 1024 * 1024
+# A news article is tens of kilobytes; a file much larger than this is not one article
+# (and would take hours to translate on a newsroom laptop).
+MAX_BYTES = 2 * 1024 * 1024
 
 # ------------------------------------------------------------------------ decoding
 
@@ -94,37 +96,37 @@ def decode_bytes(data: bytes, name: str = "input") -> tuple[str, tuple[str, ...]
     """
     notes: list[str] = []
     if not data:
-        raise InputError(f"{name} is empty; put the article text in it")
+        raise InputError("the file is empty; put the article text in it")
     for magic, what in _MAGIC:
         if data.startswith(magic):
-            raise InputError(f"{name} is {what}, not a text article; save the article as .txt, .md or .html")
+            raise InputError(f"the file is a binary file ({what}), not a text article; save the article as .txt, .md or .html")
     text = None
     for bom, enc in _BOMS:
         if data.startswith(bom):
             try:
                 text = data[len(bom) :].decode(enc)
             except UnicodeDecodeError:
-                raise InputError(f"{name} starts with a {enc.upper()} byte-order mark but is not valid {enc.upper()}; {_FIX}") from None
+                raise InputError(f"the file starts with a {enc.upper()} byte-order mark but is not valid {enc.upper()}; {_FIX}") from None
             if enc != "utf-8":
                 notes.append(f"decoded as {enc.upper()} (byte-order mark)")
             break
     if text is None:
         if b"\x00" in data:
-            raise InputError(f"{name} looks like a binary file (it contains NUL bytes), not a text article; {_FIX}")
+            raise InputError(f"the file looks like a binary file (it contains NUL bytes), not a text article; {_FIX}")
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             try:
                 text = data.decode("cp949")
             except UnicodeDecodeError:
-                raise InputError(f"{name} is neither UTF-8 nor CP949/EUC-KR text; {_FIX}") from None
+                raise InputError(f"the file is neither UTF-8 nor CP949/EUC-KR text; {_FIX}") from None
             if not _plausible_korean(text):
-                raise InputError(f"{name} is neither UTF-8 nor CP949/EUC-KR text; {_FIX}")
+                raise InputError(f"the file is neither UTF-8 nor CP949/EUC-KR text; {_FIX}")
             notes.append("decoded as CP949/EUC-KR")
     controls = _CONTROL_RE.findall(text)
     if controls:
         if len(controls) > max(3, len(text) // 100):
-            raise InputError(f"{name} looks like a binary file (many control characters), not a text article; {_FIX}")
+            raise InputError(f"the file looks like a binary file (many control characters), not a text article; {_FIX}")
         text = _CONTROL_RE.sub("", text)
         notes.append(f"removed {len(controls)} control character(s)")
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
@@ -136,7 +138,7 @@ def decode_bytes(data: bytes, name: str = "input") -> tuple[str, tuple[str, ...]
     if nfc != text:
         notes.append("normalised decomposed (NFD) characters to NFC")
     if not nfc.strip():
-        raise InputError(f"{name} holds only whitespace; put the article text in it")
+        raise InputError("the file is empty (only whitespace); put the article text in it")
     return nfc, tuple(notes)
 
 
@@ -146,7 +148,9 @@ def _read_bytes(path: Path) -> bytes:
             raise InputError(f"{path} is a directory, not an article file")
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise InputError(f"{path} is {size // (1024 * 1024)} MB; articles larger than {MAX_BYTES // (1024 * 1024)} MB are refused")
+            raise InputError(
+                f"{path} is {size / (1024 * 1024):.1f} MB; articles larger than {MAX_BYTES // (1024 * 1024)} MB are refused, split it into separate articles"
+            )
         return path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"article not found: {path}") from None
@@ -179,7 +183,7 @@ def _split_front_matter(text: str, name: str) -> tuple[dict, str]:
             raw = "\n".join(lines[1:i])
             rest = "\n".join(lines[i + 1 :])
             return _parse_yaml(raw, name), rest
-    raise InputError(f"{name}: front matter starts with '---' but has no closing '---' line")
+    raise InputError("front matter starts with '---' but has no closing '---' line")
 
 
 def _parse_yaml(raw: str, name: str) -> dict:
@@ -192,13 +196,13 @@ def _parse_yaml(raw: str, name: str) -> dict:
         where = f" at line {mark.line + 2}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "cannot be parsed"
         problem = " ".join(str(problem).split())
-        raise InputError(f"{name}: malformed YAML front matter{where} ({problem}); fix the block between the '---' lines") from None
+        raise InputError(f"malformed YAML front matter{where} ({problem}); fix the block between the '---' lines") from None
     except Exception as exc:  # yaml can raise odd errors on hostile input
-        raise InputError(f"{name}: malformed YAML front matter ({type(exc).__name__}); fix the block between the '---' lines") from None
+        raise InputError(f"malformed YAML front matter ({type(exc).__name__}); fix the block between the '---' lines") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise InputError(f"{name}: YAML front matter must be 'key: value' lines (title, date, author, outlet, url)")
+        raise InputError("YAML front matter must be 'key: value' lines (title, date, author, outlet, url)")
     out = {}
     for key, value in data.items():
         k = str(key).strip().lower()
@@ -207,7 +211,7 @@ def _parse_yaml(raw: str, name: str) -> dict:
         if isinstance(value, (_dt.date, _dt.datetime)):
             value = value.isoformat()[:10]
         elif isinstance(value, (dict, list)):
-            raise InputError(f"{name}: front matter field '{k}' must be a single value")
+            raise InputError(f"front matter field '{k}' must be a single value")
         out[k] = " ".join(str(value).split())
     return out
 
@@ -507,7 +511,7 @@ def _html_units(text: str, name: str) -> tuple[list[_Unit], dict]:
 
         soup = BeautifulSoup(text, "lxml")
     except Exception as exc:  # lxml refuses some hostile input
-        raise InputError(f"{name}: cannot parse the HTML ({type(exc).__name__}); export the article again") from None
+        raise InputError(f"cannot parse the HTML ({type(exc).__name__}); export the article again") from None
     meta: dict = {}
 
     def content(**attrs):
@@ -551,7 +555,7 @@ def _html_units(text: str, name: str) -> tuple[list[_Unit], dict]:
             if line:
                 units.append(_Unit(line, n, forced=CAPTION if el.name == "figcaption" else None))
     if not units:
-        raise InputError(f"{name}: no article text found in the HTML (looked in <article>, <main> and <body>)")
+        raise InputError("no article text found in the HTML (looked in <article>, <main> and <body>)")
     return units, meta
 
 
@@ -602,7 +606,7 @@ def read_article(path: Path) -> Article:
 
     blocks = list(st.blocks)
     if not any(b.kind in (BODY, CAPTION, PULLQUOTE, FOOTNOTE) for b in blocks) and not title:
-        raise InputError(f"{name}: no article text found (only a dateline, byline or noise)")
+        raise InputError("no article text found (only a dateline, byline or noise)")
     if not any(b.kind == BODY for b in blocks):
         st.notes.append("no body paragraphs found")
     if title:

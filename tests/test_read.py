@@ -253,8 +253,8 @@ def test_bad_inputs_give_one_line(tmp_path):
     png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
     cases = {
         "empty.txt": (b"", "empty"),
-        "blank.txt": (b"  \n\t \r\n  ", "whitespace"),
-        "image.txt": (png, "PNG"),
+        "blank.txt": (b"  \n\t \r\n  ", "empty (only whitespace)"),
+        "image.txt": (png, "binary file (a PNG image)"),
         "latin1.txt": ("Ça coûte 12€ à Genève — très cher".encode("cp1252") * 3, "neither UTF-8 nor CP949"),
         "nul.txt": (b"abc\x00def\x00" * 10, "binary"),
         "nav.html": (b"<html><body><nav>menu</nav><script>x()</script></body></html>", "no article text"),
