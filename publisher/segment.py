@@ -6,15 +6,21 @@
 How a text is cut:
 
 1. Line breaks are hard boundaries (structure comes first).
-2. Each line is split by kiwipiepy (one cached ``Kiwi`` instance, loaded lazily); kiwi
-   also reports the sentences inside quotations, and a quotation of several sentences is
-   cut between them.
+2. Each line is split by kiwipiepy (one cached ``Kiwi`` instance, loaded lazily, fed in
+   chunks so that very long lines stay linear); kiwi also reports the sentences inside
+   quotations. A quotation of several sentences that stands as a sentence of its own
+   (``답변입니다."A. B. C"SBS가``) is cut into one segment per sentence; one embedded in a
+   reporting sentence (``교수는 "A. B"라고 말했다.``) stays whole, because the quotation
+   is the object of that sentence (the kss gold set splits the same way).
 3. Our own rules add the boundaries kiwi misses when sentences are glued together with no
    space (``다.오픈AI``, ``다.LA``, ``다.2016년``, ``다.[1]``, ``다.(사진)``,
-   ``니다"SBS가``, ``일까?제이슨``).
+   ``니다"SBS가``, ``일까?제이슨``), before an opening mark (``다. <책>은``), after
+   laughter or emoji (``맛있어요ㅎㅎ 다음``) and after a polite ``요`` ending.
 4. Boundaries are then removed where a sentence can never end: inside numbers, decimals,
    dates, ranges, e-mail addresses, URLs, ellipses and bracketed spans (``(…)``,
-   ``[…]``, ``<…>``, ``「…」`` …).
+   ``[…]``, ``<…>``, ``「…」`` …), after an inline parenthesis (``한계(…) 가운데서``),
+   before a quotative verb (``뭐지?? 하고``) and after an ellipsis that follows a
+   connective or particle (``싶은데... 딱히``).
 5. Boundaries are moved so that marks stay with their sentence: an opening quote starts
    the next sentence, a closing quote, a footnote reference ``[n]`` or a short note such as
    ``(사진)`` that follows a sentence end stays with the sentence before it.
@@ -27,9 +33,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 from functools import lru_cache
 
-from .article import CAPTION, FOOTNOTE, PULLQUOTE, TITLE, Article, Block, Segment
+from .article import CAPTION, PULLQUOTE, TITLE, Article, Block, Segment
 
 
 class SegmentationBug(RuntimeError):
@@ -49,7 +56,6 @@ def _kiwi():
 HANGUL = "\uac00-\ud7a3"
 OPEN_QUOTES = "“‘«「『"
 CLOSE_QUOTES = "”’»」』"
-STRAIGHT_QUOTES = "\"'"
 END_PUNCT = ".?!"
 
 _REF = re.compile(r"\[(\d{1,3})\]")
@@ -102,8 +108,6 @@ _QUOTATIVE = re.compile(
 _PARTICLE = re.compile(
     r"(?:이?라|이란|이나|이며|이고|이다|이었|이?면|거나|든지|든가|면서|냐|느냐|고|며|는|은|란|와|과|에|를|을|가|도|로|으로|의|처럼|까지|만|나|였|인|일|식|같|보다|부터)"
 )
-# sentence-final endings that may stand before an ellipsis and still close the sentence
-_FINAL_BEFORE_ELLIPSIS = set("다요죠까네음임함됨지군")
 _EMOTE_END = re.compile(
     rf"(?:(?<=[{HANGUL}.!?~…])[ㅋㅎㅠㅜ]{{2,}}|[\U0001F000-\U0001FAFF\u2600-\u27BF]+|\^\^+)\s+(?=\S)"
 )
@@ -281,8 +285,6 @@ def _prev_visible(line: str, b: int) -> int:
 
 
 def _is_symbol(ch: str) -> bool:
-    import unicodedata
-
     return unicodedata.category(ch) in ("So", "Sk", "Cs") or ch in "ㅋㅎㅠㅜㅡ^♡♥~" or 0x1F000 <= ord(ch) <= 0x1FAFF
 
 
@@ -446,4 +448,4 @@ def segment_article(article: Article) -> Article:
     return dataclasses.replace(article, blocks=blocks)
 
 
-__all__ = ["split_sentences", "segment_article", "segment_block", "footnote_refs", "SegmentationBug", "FOOTNOTE"]
+__all__ = ["split_sentences", "segment_article", "segment_block", "footnote_refs", "SegmentationBug"]
