@@ -436,6 +436,9 @@ def _classify(unit: _Unit, st: _State, markdown: bool) -> None:
     if unit.forced == CAPTION:
         _caption(unit, st, text)
         return
+    if unit.forced == PULLQUOTE and len(text) <= PULLQUOTE_MAX:
+        _add_block(st, PULLQUOTE, _pull_quote(text) or text)
+        return
     if not st.seen_body and st.date is None and _dateline(unit, st):
         return
     if _NOISE_LINE.match(text):
@@ -505,7 +508,17 @@ _HTML_DROP = ("script", "style", "nav", "header", "footer", "aside", "noscript",
 _HTML_BLOCKS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote", "figcaption", "pre", "td", "dd", "dt")
 
 
+_HTML_FORCED = {"figcaption": CAPTION, "blockquote": PULLQUOTE}
+
+
 def _html_units(text: str, name: str) -> tuple[list[_Unit], dict]:
+    try:
+        return _html_units_inner(text, name)
+    except RecursionError:
+        raise InputError("the HTML is nested too deeply to read; export the article again") from None
+
+
+def _html_units_inner(text: str, name: str) -> tuple[list[_Unit], dict]:
     try:
         from bs4 import BeautifulSoup
 
@@ -553,7 +566,7 @@ def _html_units(text: str, name: str) -> tuple[list[_Unit], dict]:
         for line in el.get_text(" " if el.name != "pre" else "").split("\n"):
             line = " ".join(line.split())
             if line:
-                units.append(_Unit(line, n, forced=CAPTION if el.name == "figcaption" else None))
+                units.append(_Unit(line, n, forced=_HTML_FORCED.get(el.name)))
     if not units:
         raise InputError("no article text found in the HTML (looked in <article>, <main> and <body>)")
     return units, meta

@@ -187,6 +187,7 @@ HTML = """<!doctype html><html><head><title>사이트 제목 | 한빛일보</tit
 <article><h1>세종시, 드론 배송 시작</h1><time datetime="2026-03-02">3월 2일</time>
 <p>세종시가 드론 배송을 시작했습니다.첫 주문은 커피 두 잔이었습니다[1].</p>
 <figure><img src="a.jpg"><figcaption>한강 공원 상공을 나는 배송 드론 ⓒ한빛일보</figcaption></figure>
+<blockquote>하늘길로 온 택배</blockquote>
 <p>[1] 드론 배송은 무인 비행기로 물건을 나르는 서비스를 말한다.</p>
 <script>document.write("광고")</script></article>
 <aside>많이 본 뉴스</aside><footer>저작권 한빛일보</footer></body></html>"""
@@ -201,7 +202,18 @@ def test_html_article_text_only(tmp_path):
     assert a.date == "2026-03-02" and a.outlet == "한빛일보" and a.byline.author == "박서준"
     assert kinds(a, CAPTION)[0].credit == "한빛일보"
     assert kinds(a, FOOTNOTE)[0].number == 1
+    assert [q.text for q in kinds(a, PULLQUOTE)] == ["하늘길로 온 택배"]
     assert kinds(a, BODY)[0].text.startswith("세종시가 드론 배송을")
+
+
+def test_deeply_nested_html_is_refused_or_read(tmp_path):
+    page = "<html><body><article>" + "<div>" * 5000 + "<p>본문입니다.</p>" + "</div>" * 5000 + "</article></body></html>"
+    try:
+        a = read_article(write(tmp_path, "deep.html", page))
+    except InputError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert kinds(a, BODY)[0].text == "본문입니다."
 
 
 def test_markdown_heading_title_and_wrapped_paragraphs(tmp_path):
