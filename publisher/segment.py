@@ -341,9 +341,13 @@ def _inline_bracket(line: str, j: int, roles: dict[int, str]) -> bool:
             return False
         if j > 0 and line[j - 1] in END_PUNCT:
             return False
+        if line[o] == "[" and not line[o + 1 : j].isdigit() and o > 0 and line[o - 1].isspace():
+            return True  # 이다. [사각형] 도구는 : a label opening the next sentence
         j = _prev_visible(line, o)
     if j < 0:
         return False
+    if line[j] in ".…" and j > 0 and line[j - 1] in ".…":
+        return True  # 하시던데... (해물짬뽕 등) 저는 : an ellipsis is not a sentence end here
     return not (line[j] in END_PUNCT or roles.get(j) == "close")
 
 
@@ -360,6 +364,9 @@ def _keep(line: str, b: int, roles: dict[int, str], protected: bytearray) -> boo
         k += 1
     # 뭐지?? 하고 / ...없었다.'라는 / "..."고 덧붙였다
     if (prev in END_PUNCT or roles.get(j) == "close") and _continues(line, j + 1):
+        return False
+    # a particle glued to a closing bracket: <인물과 사상>으로
+    if prev in ")]>」』》〉" and _continues(line, j + 1):
         return False
     # an inline parenthesis does not end a sentence: 한계(…할 수 없다) 가운데서
     if prev in ")]" and _inline_bracket(line, j, roles):
