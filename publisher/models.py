@@ -1,0 +1,713 @@
+"""Finding, installing and verifying the Argos Translate ko->en package.
+
+An Argos package (``.argosmodel``) is a zip archive with one top folder holding
+``metadata.json``, ``model/`` (a CTranslate2 model) and ``sentencepiece.model``. This
+module never lets argostranslate install anything itself (its ``install_from_path``
+extracts blindly and imports torch): every archive is checked first, entry by entry, and
+only then extracted into a temporary folder inside the packages directory and renamed
+into place. A refused archive leaves the installed model untouched.
+
+Where things go:
+
+* installed packages: ``$ARGOS_PACKAGES_DIR`` or argostranslate's default packages
+  directory (:func:`packages_dir`); next to each package we install, ``.publisher.json``
+  records the sha256 of the archive it came from;
+* an archive loaded with ``--model PATH`` without installing it (e.g. the test fixture):
+  extracted once into ``$PUBLISHER_CACHE_DIR/models/<sha256>`` (default
+  ``~/.cache/publisher/models/<sha256>``).
+
+Nothing is written anywhere else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import stat
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable
+
+from .article import ModelError, ModelInfo
+
+log = logging.getLogger(__name__)
+
+FROM_CODE = "ko"
+TO_CODE = "en"
+DEFAULT_NAME = "translate-ko_en"
+SIDECAR = ".publisher.json"
+CACHE_COMPLETE = ".complete"
+
+NOT_INSTALLED = (
+    "Translation model ko->en is not installed; run 'make models' or "
+    "'publisher models install --file PATH'."
+)
+OFFLINE = (
+    "cannot reach the Argos package index (offline?); download translate-ko_en-1_1.argosmodel "
+    "on a connected machine and run 'publisher models install --file PATH'"
+)
+
+# Limits against hostile archives (the real ko->en package unpacks to ~130 MB).
+MAX_UNPACKED_BYTES = 4 * 1024**3
+MAX_ENTRIES = 10_000
+MAX_METADATA_BYTES = 1024**2
+MAX_INDEX_BYTES = 16 * 1024**2
+CHUNK = 1024**2
+
+ProgressCallback = Callable[[int, "int | None"], None]
+
+
+@dataclass(frozen=True)
+class PinnedPackage:
+    """A package version this project accepts, with the checksum we verified it against."""
+
+    filename: str
+    version: str
+    size: int
+    sha256: str
+
+
+# The Argos package index carries no checksums; these are the package versions we accept.
+PINNED_PACKAGES: tuple[PinnedPackage, ...] = (
+    PinnedPackage(
+        filename="translate-ko_en-1_1.argosmodel",
+        version="1.1",
+        size=118_852_077,
+        sha256="6da8f3db6ca40f42b1875570a1c06856f6e17c7ef62845d85de217ba548c1471",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A ko->en package ready for translation.
+
+    ``model_dir`` is the CTranslate2 model folder, ``sp_model`` the SentencePiece model,
+    ``package_dir`` the package's top folder (installed or extracted into the cache).
+    """
+
+    info: ModelInfo
+    model_dir: Path
+    sp_model: Path
+    package_dir: Path
+
+
+# ------------------------------------------------------------------------ locations
+
+
+def packages_dir() -> Path:
+    """Where installed Argos packages live: ``$ARGOS_PACKAGES_DIR`` or argostranslate's default."""
+    env = os.environ.get("ARGOS_PACKAGES_DIR")
+    if env:
+        return Path(env).expanduser()
+    try:
+        from argostranslate import settings  # light (~30 ms), but only when needed
+    except Exception:  # pragma: no cover - argostranslate is a runtime dependency
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+        return base / "argos-translate" / "packages"
+    return Path(settings.package_data_dir)
+
+
+def cache_root() -> Path:
+    """Where archives loaded without installing are extracted (one folder per sha256)."""
+    env = os.environ.get("PUBLISHER_CACHE_DIR")
+    if env:
+        return Path(env).expanduser() / "models"
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "publisher" / "models"
+
+
+def _index_base() -> str:
+    env = os.environ.get("ARGOS_PACKAGE_INDEX")
+    if env:
+        return env
+    from argostranslate import settings
+
+    return str(settings.package_index)
+
+
+# ------------------------------------------------------------------------ helpers
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _version_key(version: str) -> tuple:
+    """Sort key for package versions ("1.1" < "1.10"); odd strings sort by their numbers."""
+    try:
+        from packaging.version import InvalidVersion, Version
+
+        try:
+            return (1, Version(version))
+        except InvalidVersion:
+            pass
+    except ImportError:  # pragma: no cover
+        pass
+    return (0, tuple(int(n) for n in re.findall(r"\d+", version)))
+
+
+def _is_fixture(metadata: dict) -> bool:
+    return metadata.get("test_fixture") is True or str(metadata.get("test_fixture")).lower() == "true"
+
+
+def _check_pair(metadata: dict, where: str) -> None:
+    kind = metadata.get("type", "translate")
+    if kind != "translate":
+        raise ModelError(f"{where} is an Argos '{kind}' package, not a translation model; publisher needs a ko->en translate package")
+    src, dst = metadata.get("from_code"), metadata.get("to_code")
+    if (src, dst) != (FROM_CODE, TO_CODE):
+        raise ModelError(
+            f"{where} is a {src or '?'}->{dst or '?'} package; publisher needs ko->en "
+            "(translate-ko_en-1_1.argosmodel)"
+        )
+
+
+def _info(metadata: dict, sha256: str, path: Path | None) -> ModelInfo:
+    return ModelInfo(
+        name=str(metadata.get("package_name") or DEFAULT_NAME),
+        version=str(metadata.get("package_version") or "0"),
+        sha256=sha256,
+        from_code=FROM_CODE,
+        to_code=TO_CODE,
+        test_fixture=_is_fixture(metadata),
+        path=str(path) if path is not None else None,
+    )
+
+
+# ------------------------------------------------------------------------ archive checks
+
+
+@dataclass(frozen=True)
+class _Archive:
+    path: Path
+    size: int
+    sha256: str
+    top: str
+    metadata: dict
+    entries: tuple[zipfile.ZipInfo, ...]
+
+
+def _vocabulary_present(files: set[str], prefix: str) -> bool:
+    def has(stem: str) -> bool:
+        return f"{prefix}{stem}.txt" in files or f"{prefix}{stem}.json" in files
+
+    return has("shared_vocabulary") or (has("source_vocabulary") and has("target_vocabulary"))
+
+
+def _entry_problem(info: zipfile.ZipInfo) -> str | None:
+    """Why this zip entry must not be extracted, or None if it is a plain file/folder."""
+    name = info.filename
+    if not name or "\x00" in name or "\\" in name:
+        return "a malformed name"
+    if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+        return "an absolute path"
+    parts = [p for p in name.rstrip("/").split("/")]
+    if any(p in ("", ".", "..") for p in parts):
+        return "a path that leaves the package folder"
+    mode = info.external_attr >> 16
+    kind = stat.S_IFMT(mode)
+    if kind == stat.S_IFLNK:
+        return "a symbolic link"
+    if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
+        return "a special file"
+    if info.flag_bits & 0x1:
+        return "encryption"
+    return None
+
+
+def _inspect_archive(path: Path, display: str | None = None) -> _Archive:
+    """Validate an .argosmodel without extracting it; raise ModelError saying what is wrong."""
+    label = display or path.name
+    if not path.exists():
+        raise ModelError(f"model file not found: {path}")
+    if not path.is_file():
+        raise ModelError(f"{path} is not a file; pass the path of a .argosmodel file")
+    size = path.stat().st_size
+    broken = f"{label} is truncated or damaged (not a complete zip archive); download it again"
+    try:
+        sha256 = _sha256_file(path)
+        with zipfile.ZipFile(path) as zf:
+            entries = tuple(zf.infolist())
+            top, files = _check_entries(entries, label)
+            _check_required(files, top, label)
+            meta_info = zf.getinfo(f"{top}/metadata.json")
+            if meta_info.file_size > MAX_METADATA_BYTES:
+                raise ModelError(f"{label}: metadata.json is implausibly large; this is not an Argos package")
+            raw = zf.read(meta_info)
+    except ModelError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError):
+        raise ModelError(broken) from None
+    except OSError as exc:
+        raise ModelError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        metadata = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ModelError(f"{label}: metadata.json is not valid JSON; this is not a usable Argos package") from None
+    if not isinstance(metadata, dict):
+        raise ModelError(f"{label}: metadata.json is not a JSON object; this is not a usable Argos package")
+    _check_pair(metadata, label)
+    return _Archive(path=path, size=size, sha256=sha256, top=top, metadata=metadata, entries=entries)
+
+
+def _check_entries(entries: tuple[zipfile.ZipInfo, ...], label: str) -> tuple[str, set[str]]:
+    if not entries:
+        raise ModelError(f"{label} is an empty zip archive, not an Argos package")
+    if len(entries) > MAX_ENTRIES:
+        raise ModelError(f"{label} has {len(entries)} entries; an Argos package has a few dozen")
+    tops: set[str] = set()
+    files: set[str] = set()
+    seen: set[str] = set()
+    total = 0
+    for info in entries:
+        problem = _entry_problem(info)
+        if problem:
+            raise ModelError(f"refusing {label}: entry {info.filename!r} is {problem}")
+        name = info.filename.rstrip("/")
+        if name in seen:
+            raise ModelError(f"refusing {label}: entry {info.filename!r} appears twice")
+        seen.add(name)
+        parts = name.split("/")
+        if len(parts) == 1 and not info.is_dir():
+            raise ModelError(f"refusing {label}: file {info.filename!r} is outside the package's top folder")
+        tops.add(parts[0])
+        if not info.is_dir():
+            files.add(name)
+            total += info.file_size
+    if len(tops) != 1:
+        shown = ", ".join(sorted(tops)[:5])
+        raise ModelError(f"refusing {label}: an Argos package has exactly one top folder, this one has {len(tops)} ({shown})")
+    top = tops.pop()
+    if top.startswith("."):
+        raise ModelError(f"refusing {label}: its top folder {top!r} is a hidden name")
+    if total > MAX_UNPACKED_BYTES:
+        raise ModelError(f"refusing {label}: it would unpack to {total:,} bytes, far more than a translation model")
+    return top, files
+
+
+def _check_required(files: set[str], top: str, label: str) -> None:
+    missing = [rel for rel in ("metadata.json", "sentencepiece.model", "model/model.bin") if f"{top}/{rel}" not in files]
+    if not _vocabulary_present(files, f"{top}/model/"):
+        missing.append("model/shared_vocabulary.txt (or source/target vocabularies)")
+    if missing:
+        raise ModelError(f"{label} is incomplete: missing {', '.join(missing)}; download the package again")
+
+
+def _pin_for(archive: _Archive, filename: str) -> PinnedPackage | None:
+    """The pinned package this archive claims to be (by file name or by its metadata)."""
+    if _is_fixture(archive.metadata):
+        return None
+    version = str(archive.metadata.get("package_version") or "")
+    for pin in PINNED_PACKAGES:
+        if filename == pin.filename or version == pin.version:
+            return pin
+    return None
+
+
+def _check_pin(archive: _Archive, filename: str, expected: PinnedPackage | None = None) -> PinnedPackage | None:
+    """Refuse an archive that claims to be a pinned package but does not match its checksum."""
+    pin = expected or _pin_for(archive, filename)
+    if pin is None:
+        return None
+    if archive.sha256 != pin.sha256 or archive.size != pin.size:
+        raise ModelError(
+            f"checksum mismatch: {filename} has sha256 {archive.sha256[:16]}... ({archive.size:,} bytes), "
+            f"expected {pin.sha256[:16]}... ({pin.size:,} bytes) for {pin.filename}; "
+            "the file is damaged or not the genuine package, download it again"
+        )
+    return pin
+
+
+def _extract(archive: _Archive, dest: Path) -> Path:
+    """Extract the validated archive into ``dest`` (which must be empty); return its top folder."""
+    root = dest.resolve()
+    try:
+        with zipfile.ZipFile(archive.path) as zf:
+            for info in archive.entries:
+                target = (root / info.filename).resolve()
+                if target != root and root not in target.parents:  # belt and braces
+                    raise ModelError(f"refusing {archive.path.name}: entry {info.filename!r} leaves the package folder")
+                if info.is_dir():
+                    target.mkdir(parents=True, exist_ok=True)
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as src, open(target, "xb") as out:
+                    shutil.copyfileobj(src, out, CHUNK)
+                os.chmod(target, 0o644)
+    except ModelError:
+        raise
+    except (zipfile.BadZipFile, EOFError, ValueError):
+        raise ModelError(f"{archive.path.name} is truncated or damaged (bad data inside the archive); download it again") from None
+    except OSError as exc:
+        raise ModelError(f"cannot extract {archive.path.name} into {dest}: {exc.strerror or exc}") from None
+    return root / archive.top
+
+
+# ------------------------------------------------------------------------ package folders
+
+
+def _read_metadata(package_dir: Path) -> dict:
+    try:
+        data = json.loads((package_dir / "metadata.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"{package_dir} has no metadata.json; it is not an Argos package folder") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"cannot read {package_dir / 'metadata.json'}: {exc}; reinstall the package") from None
+    if not isinstance(data, dict):
+        raise ModelError(f"{package_dir / 'metadata.json'} is not a JSON object; reinstall the package")
+    return data
+
+
+def _check_package_dir(package_dir: Path) -> dict:
+    """Metadata of a complete ko->en package folder, or ModelError saying what is wrong."""
+    metadata = _read_metadata(package_dir)
+    _check_pair(metadata, str(package_dir))
+    files = {str(p.relative_to(package_dir)) for p in package_dir.rglob("*") if p.is_file()}
+    missing = [rel for rel in ("sentencepiece.model", "model/model.bin") if rel not in files]
+    if not _vocabulary_present(files, "model/"):
+        missing.append("model/shared_vocabulary.txt (or source/target vocabularies)")
+    if missing:
+        raise ModelError(f"{package_dir} is incomplete: missing {', '.join(missing)}; reinstall the package")
+    return metadata
+
+
+def _tree_sha256(package_dir: Path) -> str:
+    """A content digest for a package folder we did not install (no archive checksum known)."""
+    digest = hashlib.sha256()
+    for p in sorted(package_dir.rglob("*")):
+        if p.is_file() and p.name != SIDECAR:
+            digest.update(str(p.relative_to(package_dir)).encode() + b"\0")
+            with open(p, "rb") as fh:
+                while chunk := fh.read(CHUNK):
+                    digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _dir_sha256(package_dir: Path) -> str:
+    try:
+        recorded = json.loads((package_dir / SIDECAR).read_text(encoding="utf-8")).get("sha256")
+        if isinstance(recorded, str) and re.fullmatch(r"[0-9a-f]{64}", recorded):
+            return recorded
+    except (OSError, ValueError, AttributeError):
+        pass
+    return _tree_sha256(package_dir)
+
+
+def _loaded(package_dir: Path, metadata: dict, sha256: str) -> LoadedModel:
+    return LoadedModel(
+        info=_info(metadata, sha256, package_dir),
+        model_dir=package_dir / "model",
+        sp_model=package_dir / "sentencepiece.model",
+        package_dir=package_dir,
+    )
+
+
+# ------------------------------------------------------------------------ public API
+
+
+def status() -> list[ModelInfo]:
+    """Installed, complete ko->en packages, highest version first (``path`` set)."""
+    return _scan()[0]
+
+
+def _scan() -> tuple[list[ModelInfo], list[str]]:
+    """Complete ko->en packages (highest version first) and what is wrong with broken ones."""
+    root = packages_dir()
+    if not root.is_dir():
+        return [], []
+    found: list[ModelInfo] = []
+    problems: list[str] = []
+    for child in sorted(root.iterdir()):
+        if child.name.startswith(".") or not child.is_dir() or not (child / "metadata.json").exists():
+            continue
+        try:
+            metadata = _read_metadata(child)
+            if (metadata.get("from_code"), metadata.get("to_code")) != (FROM_CODE, TO_CODE):
+                continue
+            metadata = _check_package_dir(child)
+        except ModelError as exc:
+            log.warning("ignoring %s: %s", child, exc)
+            problems.append(str(exc))
+            continue
+        found.append(_info(metadata, _dir_sha256(child), child))
+    found.sort(key=lambda i: _version_key(i.version), reverse=True)
+    return found, problems
+
+
+def load_model(spec: str | Path | None = None) -> LoadedModel:
+    """The ko->en model to translate with.
+
+    ``None``: the installed package (highest version). A path to a ``.argosmodel``: that
+    archive, checked and extracted once into the cache, never installed (this is how the
+    test fixture is used). A path to an extracted package folder also works.
+    """
+    if spec is None or (isinstance(spec, str) and not spec.strip()):
+        installed, problems = _scan()
+        if not installed:
+            raise ModelError(problems[0] if problems else NOT_INSTALLED)
+        package_dir = Path(installed[0].path or "")
+        metadata = _check_package_dir(package_dir)
+        return _loaded(package_dir, metadata, installed[0].sha256)
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        metadata = _check_package_dir(path)
+        return _loaded(path, metadata, _dir_sha256(path))
+    if not path.exists():
+        raise ModelError(f"model file not found: {path}; pass a .argosmodel file or an extracted package folder")
+    archive = _inspect_archive(path)
+    _check_pin(archive, path.name)
+    package_dir = _cached_extraction(archive)
+    metadata = _check_package_dir(package_dir)
+    return _loaded(package_dir, metadata, archive.sha256)
+
+
+def _cached_extraction(archive: _Archive) -> Path:
+    """Extract ``archive`` into the cache once (keyed by sha256) and return its top folder."""
+    root = cache_root()
+    final = root / archive.sha256
+    if (final / CACHE_COMPLETE).exists() and (final / archive.top).is_dir():
+        return final / archive.top
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".extract-", dir=root))
+    except OSError as exc:
+        raise ModelError(f"cannot write to the model cache {root}: {exc.strerror or exc}; set PUBLISHER_CACHE_DIR to a writable folder") from None
+    try:
+        _extract(archive, staging)
+        (staging / CACHE_COMPLETE).write_text(archive.sha256 + "\n", encoding="utf-8")
+        if final.exists():  # an incomplete earlier extraction
+            shutil.rmtree(final, ignore_errors=True)
+        try:
+            os.rename(staging, final)
+        except OSError:
+            if not (final / CACHE_COMPLETE).exists():  # not a concurrent winner: a real failure
+                raise
+    except OSError as exc:
+        raise ModelError(f"cannot write to the model cache {root}: {exc.strerror or exc}") from None
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return final / archive.top
+
+
+def install_from_file(path: str | Path, *, expected: PinnedPackage | None = None, source_name: str | None = None) -> ModelInfo:
+    """Check an .argosmodel and install it into :func:`packages_dir`.
+
+    Refuses (ModelError, nothing changed) a damaged or hostile archive, another language
+    pair, a pinned package whose checksum does not match, and the test fixture.
+    ``expected`` forces the pin to check against (used after a download);
+    ``source_name`` is the file name to report and match pins by.
+    """
+    path = Path(path).expanduser()
+    name = source_name or path.name
+    archive = _inspect_archive(path, display=name)
+    if _is_fixture(archive.metadata):
+        raise ModelError(
+            f"{name} is a test fixture, not a translator: fixtures are used with --model PATH "
+            "and never installed"
+        )
+    if _check_pin(archive, name, expected) is None:
+        log.warning("%s is not a pinned package version; installing it unverified (sha256 %s)", name, archive.sha256)
+
+    root = packages_dir()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        lock = _install_lock(root)
+    except OSError as exc:
+        raise ModelError(f"cannot write to the packages directory {root}: {exc.strerror or exc}; set ARGOS_PACKAGES_DIR to a writable folder") from None
+    with lock:
+        staging = None
+        try:
+            _recover_leftovers(root)
+            staging = Path(tempfile.mkdtemp(prefix=".publisher-install-", dir=root))
+            new_dir = _extract(archive, staging)
+            sidecar = {"sha256": archive.sha256, "size": archive.size, "source": name, "installed": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            (new_dir / SIDECAR).write_text(json.dumps(sidecar, indent=2) + "\n", encoding="utf-8")
+            metadata = _check_package_dir(new_dir)
+            final = root / archive.top
+            _swap_into_place(new_dir, final)
+        except OSError as exc:
+            raise ModelError(f"cannot install into {root}: {exc.strerror or exc}") from None
+        finally:
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
+    log.info("installed %s into %s", name, final)
+    return _info(metadata, archive.sha256, final)
+
+
+def _install_lock(root: Path):
+    from filelock import FileLock
+
+    return FileLock(str(root / ".publisher-install.lock"), timeout=600)
+
+
+def _swap_into_place(new_dir: Path, final: Path) -> None:
+    """Rename the complete new package into place; an older copy is removed only afterwards."""
+    if not final.exists():
+        os.rename(new_dir, final)
+        return
+    old_parent = Path(tempfile.mkdtemp(prefix=".publisher-old-", dir=final.parent))
+    old = old_parent / final.name
+    os.rename(final, old)
+    try:
+        os.rename(new_dir, final)
+    except OSError:
+        os.rename(old, final)  # put the working model back
+        raise
+    shutil.rmtree(old_parent, ignore_errors=True)
+
+
+def _recover_leftovers(root: Path) -> None:
+    """Clean up after an install that was killed half-way (called while holding the lock).
+
+    A staging folder is simply removed. A package moved aside for replacement is moved
+    back if the new one never arrived, so a kill at the worst moment loses nothing.
+    """
+    for child in root.glob(".publisher-old-*"):
+        for moved in child.iterdir() if child.is_dir() else ():
+            if not (root / moved.name).exists():
+                os.rename(moved, root / moved.name)
+                log.warning("restored %s after an interrupted install", root / moved.name)
+        shutil.rmtree(child, ignore_errors=True)
+    for child in root.glob(".publisher-install-*"):
+        shutil.rmtree(child, ignore_errors=True)
+
+
+def install_from_index(
+    index_url: str | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    timeout: float = 30.0,
+) -> ModelInfo:
+    """Download the pinned ko->en package named by the Argos package index and install it.
+
+    ``index_url`` is the index base (``.../`` + ``index.json``) or the index.json URL itself;
+    default ``$ARGOS_PACKAGE_INDEX`` or argostranslate's setting. ``progress(done, total)``
+    is called while downloading. The download's size and sha256 must match the pin.
+    """
+    url = _index_json_url(index_url or _index_base())
+    entries = _fetch_index(url, timeout)
+    entry, pin = _choose_entry(entries)
+    links = [link for link in entry.get("links") or [] if isinstance(link, str)]
+    if not links:
+        raise ModelError(f"the Argos package index lists ko->en {pin.version} without a download link; install from a file with 'publisher models install --file PATH'")
+
+    root = packages_dir()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=".publisher-download-", suffix=".argosmodel", dir=root)
+    except OSError as exc:
+        raise ModelError(f"cannot write to the packages directory {root}: {exc.strerror or exc}; set ARGOS_PACKAGES_DIR to a writable folder") from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        _download(links, tmp, pin, timeout, progress)
+        return install_from_file(tmp, expected=pin, source_name=pin.filename)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _index_json_url(base: str) -> str:
+    if base.endswith(".json"):
+        return base
+    return base if base.endswith("/") else base + "/"
+
+
+def _fetch_index(url: str, timeout: float) -> list:
+    import http.client
+    import urllib.error
+    import urllib.request
+
+    if not url.endswith(".json"):
+        url += "index.json"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            raw = resp.read(MAX_INDEX_BYTES + 1)
+    except urllib.error.HTTPError as exc:
+        raise ModelError(
+            f"the Argos package index {url} answered HTTP {exc.code}; download translate-ko_en-1_1.argosmodel "
+            "on a connected machine and run 'publisher models install --file PATH'"
+        ) from None
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+        log.debug("index download failed: %s", exc)
+        raise ModelError(OFFLINE) from None
+    if len(raw) > MAX_INDEX_BYTES:
+        raise ModelError(f"the Argos package index {url} is implausibly large; check ARGOS_PACKAGE_INDEX")
+    try:
+        entries = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ModelError(f"the Argos package index {url} is not valid JSON; check ARGOS_PACKAGE_INDEX or install with --file PATH") from None
+    if not isinstance(entries, list):
+        raise ModelError(f"the Argos package index {url} is not a list of packages; check ARGOS_PACKAGE_INDEX")
+    return entries
+
+
+def _choose_entry(entries: list) -> tuple[dict, PinnedPackage]:
+    candidates = [
+        e for e in entries
+        if isinstance(e, dict) and e.get("from_code") == FROM_CODE and e.get("to_code") == TO_CODE
+        and e.get("type", "translate") == "translate"
+    ]
+    if not candidates:
+        raise ModelError("the Argos package index lists no ko->en package; install one with 'publisher models install --file PATH'")
+    pinned: list[tuple[dict, PinnedPackage]] = []
+    for e in candidates:
+        version = str(e.get("package_version") or "")
+        names = {PurePosixPath(str(link).split("?")[0]).name for link in e.get("links") or []}
+        for pin in PINNED_PACKAGES:
+            if pin.version == version or pin.filename in names:
+                pinned.append((e, pin))
+                break
+    if not pinned:
+        offered = ", ".join(sorted(str(e.get("package_version")) for e in candidates))
+        raise ModelError(
+            f"the Argos package index offers ko->en version {offered}, for which publisher has no pinned "
+            "checksum; install a verified file with 'publisher models install --file PATH'"
+        )
+    return max(pinned, key=lambda ep: _version_key(ep[1].version))
+
+
+def _download(links: list[str], dest: Path, pin: PinnedPackage, timeout: float, progress: ProgressCallback | None) -> None:
+    import http.client
+    import urllib.error
+    import urllib.request
+
+    last: Exception | None = None
+    for link in links:
+        try:
+            with urllib.request.urlopen(link, timeout=timeout) as resp, open(dest, "wb") as out:
+                header = resp.headers.get("Content-Length")
+                total = int(header) if header and header.isdigit() else pin.size
+                done = 0
+                while chunk := resp.read(CHUNK):
+                    done += len(chunk)
+                    if done > pin.size:
+                        raise ModelError(
+                            f"checksum mismatch: the download of {pin.filename} is larger than the pinned "
+                            f"{pin.size:,} bytes; it is not the expected package"
+                        )
+                    out.write(chunk)
+                    if progress:
+                        progress(done, total)
+            return
+        except ModelError:
+            raise
+        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+            log.warning("download from %s failed: %s", link, exc)
+            last = exc
+    raise ModelError(
+        f"cannot download {pin.filename} ({last}); download it on a connected machine and run "
+        "'publisher models install --file PATH'"
+    )
