@@ -1,0 +1,250 @@
+"""The whole pipeline, end to end, through its real dependencies.
+
+Real reading and kiwipiepy segmentation, the real CTranslate2 path on the committed test
+fixture model, real WeasyPrint PDFs inspected with poppler.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import FIXTURE_MODEL, REPO, require_tool
+from publisher.article import TEST_MODEL_NOTICE, brief_from_dict
+from publisher.cli import cli
+from publisher.pipeline import BuildSettings, build, corrections_path
+
+pytestmark = pytest.mark.slow
+
+SAMPLES = sorted(p for p in (REPO / "articles").iterdir() if p.suffix in (".txt", ".md", ".html"))
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any attempt to open a network connection fails the test."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network access attempted: {args!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+@pytest.fixture
+def inbox(tmp_path):
+    d = tmp_path / "articles"
+    d.mkdir()
+    for p in SAMPLES:
+        shutil.copy(p, d / p.name)
+    glossary = REPO / "articles" / "glossary.csv"
+    if glossary.exists():
+        shutil.copy(glossary, d / "glossary.csv")
+    return d
+
+
+def _brief(out: Path, slug: str):
+    return brief_from_dict(json.loads((out / slug / "brief.json").read_text(encoding="utf-8"))["data"])
+
+
+def _pdftext(pdf: Path) -> str:
+    require_tool("pdftotext")
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _in_order(haystack: str, needles: list[str]) -> list[str]:
+    """The needles that are not found in order (whitespace ignored)."""
+    hay = _squash(haystack)
+    pos, missing = 0, []
+    for n in needles:
+        i = hay.find(_squash(n), pos)
+        if i < 0:
+            missing.append(n)
+        else:
+            pos = i + len(_squash(n))
+    return missing
+
+
+def test_make_brief_end_to_end_offline(inbox, shared_article, tmp_path, no_network):
+    shutil.copy(shared_article, inbox / shared_article.name)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["brief", str(inbox), "-o", str(out), "--model", str(FIXTURE_MODEL)])
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "TEST FIXTURE" in result.stderr
+
+    slugs = sorted(p.name for p in out.iterdir() if (p / "brief.json").exists())
+    assert "openai-seoul-office" in slugs and len(slugs) == len(SAMPLES) + 1
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for slug in slugs:
+        assert f"{slug}/brief.pdf" in index
+        assert (out / slug / "brief.pdf").read_bytes().startswith(b"%PDF-")
+        brief = _brief(out, slug)
+        assert brief.model is not None and brief.model.test_fixture
+        assert TEST_MODEL_NOTICE in brief.notices
+        assert all(seg.en for _, seg in brief.article.iter_segments())
+    assert (out / "feed.xml").exists()
+
+    # The shared article's PDF: every Korean body sentence and its English, in order.
+    brief = _brief(out, "openai-seoul-office")
+    text = _pdftext(out / "openai-seoul-office" / "brief.pdf")
+    assert "Test model, not a translation" in text
+    body = [seg for block, seg in brief.article.iter_segments() if block.kind == "body"]
+    assert len(body) > 40
+    pairs = []
+    for seg in body:
+        pairs += [seg.text, seg.en]
+    summary_start = _squash(text).find(_squash(body[0].text))
+    assert summary_start >= 0
+    missing = _in_order(text, pairs)
+    assert not missing, f"{len(missing)} of {len(pairs)} segments missing or out of order, first: {missing[:3]}"
+
+    # The summary appears in both languages before the full text.
+    assert brief.summary
+    by_id = {seg.id: seg for _, seg in brief.article.iter_segments()}
+    first = by_id[brief.summary[0]]
+    squashed = _squash(text)
+    assert squashed.find(_squash(first.text)) < squashed.rfind(_squash(first.text))
+    assert _squash(first.en) in squashed
+
+    # The bundled Korean font is embedded.
+    require_tool("pdffonts")
+    fonts = subprocess.run(["pdffonts", str(out / "openai-seoul-office" / "brief.pdf")], capture_output=True, text=True, check=True).stdout
+    rows = [line for line in fonts.splitlines() if "BriefGothic" in line]
+    assert rows and all(" yes " in f" {r} " for r in rows), fonts
+
+
+def test_rerun_of_unchanged_articles_translates_nothing(inbox, tmp_path):
+    out = tmp_path / "out"
+    settings = BuildSettings(out_dir=out, model=str(FIXTURE_MODEL))
+    first = build([inbox], settings)
+    assert first.built and not first.failed
+    assert first.translation["model_calls"] == 1
+    pdf_before = {s: (out / s / "brief.pdf").stat().st_mtime_ns for s in first.built}
+
+    second = build([inbox], settings)
+    assert sorted(second.skipped) == sorted(first.built)
+    assert second.built == []
+    assert second.translation.get("model_calls", 0) == 0
+    assert {s: (out / s / "brief.pdf").stat().st_mtime_ns for s in first.built} == pdf_before
+
+    forced = build([inbox], BuildSettings(out_dir=out, model=str(FIXTURE_MODEL), force=True))
+    assert sorted(forced.built) == sorted(first.built)
+    assert forced.translation["model_calls"] == 0  # everything came from the translation memory
+    assert forced.translation["from_memory"] == forced.translation["segments_total"]
+
+
+def test_changing_one_sentence_translates_exactly_one_segment(inbox, tmp_path):
+    out = tmp_path / "out"
+    settings = BuildSettings(out_dir=out, model=str(FIXTURE_MODEL))
+    build([inbox], settings)
+    target = inbox / "seoul-robot-buses.ko.txt"
+    text = target.read_text(encoding="utf-8")
+    assert "네 개로 늘립니다." in text
+    target.write_text(text.replace("네 개로 늘립니다.", "다섯 개로 늘립니다."), encoding="utf-8")
+    again = build([inbox], settings)
+    assert again.built == ["seoul-robot-buses"]
+    assert again.translation["translated"] == 1
+
+
+def test_one_broken_article_is_reported_and_the_others_published(inbox, tmp_path):
+    (inbox / "broken.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["brief", str(inbox), "-o", str(out), "--model", str(FIXTURE_MODEL)])
+    assert result.exit_code == 1
+    assert "broken.txt" in result.stderr.splitlines()[-1]
+    assert "Traceback" not in result.stderr
+    for p in SAMPLES:
+        assert (out / _brief_slug(p) / "brief.pdf").exists()
+    assert not (out / "broken").exists()
+
+
+def _brief_slug(p: Path) -> str:
+    from publisher.read import read_article
+
+    return read_article(p).slug
+
+
+def _corrections(path: Path, rows: list[tuple[str, str, str]]) -> None:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["id", "korean", "machine_english", "corrected_english"])
+    for seg_id, ko, en in rows:
+        w.writerow([seg_id, ko, "", en])
+    path.write_text("\ufeff" + buf.getvalue(), encoding="utf-8")
+
+
+def test_corrections_apply_survive_rebuilds_and_carry_to_other_articles(inbox, tmp_path):
+    out = tmp_path / "out"
+    settings = BuildSettings(out_dir=out, model=str(FIXTURE_MODEL))
+    article = inbox / "seoul-robot-buses.ko.txt"
+    build([article], settings)
+    brief = _brief(out, "seoul-robot-buses")
+    seg = next(s for b, s in brief.article.iter_segments() if b.kind == "body")
+
+    cpath = corrections_path(article)
+    _corrections(cpath, [(seg.id, seg.text, "The city adds night robot bus routes. (edited)")])
+    before = cpath.read_bytes()
+    report = build([article], settings)
+    assert report.built == ["seoul-robot-buses"]
+    edited = _brief(out, "seoul-robot-buses")
+    assert edited.edited
+    by_id = {s.id: s for _, s in edited.article.iter_segments()}
+    assert by_id[seg.id].en == "The city adds night robot bus routes. (edited)"
+    assert by_id[seg.id].origin == "edited"
+    html = (out / "seoul-robot-buses" / "brief.html").read_text(encoding="utf-8")
+    assert "edited" in html.lower()
+    assert cpath.read_bytes() == before
+
+    # Another article with the same sentence gets the editor's wording from the memory.
+    other = inbox / "other.txt"
+    other.write_text(f"다른 기사의 첫 문장입니다.{seg.text}\n", encoding="utf-8")
+    build([other], settings)
+    carried = _brief(out, "other")
+    ens = {s.text: s for _, s in carried.article.iter_segments()}
+    assert ens[seg.text].en == "The city adds night robot bus routes. (edited)"
+    assert ens[seg.text].origin == "edited"
+
+
+def test_a_stale_correction_is_reported_and_kept(inbox, tmp_path):
+    out = tmp_path / "out"
+    article = inbox / "seoul-robot-buses.ko.txt"
+    cpath = corrections_path(article)
+    _corrections(cpath, [("p1.1", "이 문장은 기사에 없습니다.", "Not in the article.")])
+    before = cpath.read_bytes()
+    result = CliRunner().invoke(cli, ["brief", str(article), "-o", str(out), "--model", str(FIXTURE_MODEL)])
+    assert result.exit_code == 0, result.stderr
+    assert "stale correction" in result.stderr and "line 2" in result.stderr
+    assert cpath.read_bytes() == before
+    brief = _brief(out, "seoul-robot-buses")
+    assert all(s.en != "Not in the article." for _, s in brief.article.iter_segments())
+
+
+def test_two_builds_at_once_do_not_corrupt_anything(inbox, tmp_path):
+    out = tmp_path / "out"
+    exe = Path(sys.executable).with_name("publisher")
+    cmd = [str(exe), "brief", str(inbox), "-o", str(out), "--model", str(FIXTURE_MODEL), "--force"]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [p.communicate(timeout=600) for p in procs]
+    for p, (o, e) in zip(procs, results):
+        assert p.returncode == 0, e
+    for p in SAMPLES:
+        slug = _brief_slug(p)
+        assert (out / slug / "brief.pdf").read_bytes().rstrip().endswith(b"%%EOF")
+        _brief(out, slug)  # parses
+    assert not [p for p in out.rglob("*.tmp")]
