@@ -12,7 +12,6 @@ import hashlib
 import http.server
 import json
 import os
-import shutil
 import socket
 import stat
 import threading
