@@ -241,8 +241,8 @@ def parse_date(value: str) -> str | None:
 
 # ------------------------------------------------------------------------ structure
 
-_FOOTNOTE_DEF = re.compile(r"^\[(\d{1,4})\]\s*(\S.*)$", re.S)
-_REF = re.compile(r"\[(\d{1,4})\]")
+_FOOTNOTE_DEF = re.compile(r"^\[(\d{1,3})\]\s*(\S.*)$", re.S)
+_REF = re.compile(r"\[(\d{1,3})\]")
 _CREDIT = re.compile(r"\s*[ⓒ©]\s*([^ⓒ©<>]{1,60}?)\s*$")
 _EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+")
 _ROLES = (
@@ -340,7 +340,7 @@ def _dateline(unit: _Unit, st: _State) -> bool:
     if not m:
         return False
     before = text[: m.start()]
-    if before.strip() and not _DATE_LABEL_RE.fullmatch(before) and not _DATE_LABEL_RE.match(before + " "):
+    if before.strip() and not _DATE_LABEL_RE.fullmatch(before):
         return False
     if re.search(r"[다요][.!?]", text):
         return False
