@@ -116,7 +116,7 @@ def test_reader_journey(site, browser):
 
     # The bundled font, loaded from out/assets through a relative URL.
     browser.execute_async_script("document.fonts.ready.then(arguments[0])")
-    assert browser.execute_script("return document.fonts.check('16px \"Brief Gothic\"', '한국어')")
+    assert browser.execute_script("return document.fonts.check('16px BriefGothic', '한국어')")
     resources = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     assert site + "assets/fonts/BriefGothic-Regular.ttf" in resources
 
