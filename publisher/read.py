@@ -460,7 +460,7 @@ def _classify(unit: _Unit, st: _State, markdown: bool) -> None:
         _add_block(st, FOOTNOTE, m.group(2).strip(), number=int(m.group(1)))
         return
     if text.startswith("<"):
-        if text.endswith(">"):
+        if text.endswith(">") and "<" not in text[1:-1] and ">" not in text[1:-1]:
             _caption(unit, st, text[1:-1])
             return
         if ">" not in text:

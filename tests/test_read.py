@@ -244,6 +244,12 @@ def test_unclosed_caption_is_body_and_noted(tmp_path):
     assert any("unclosed caption" in n for n in a.notes)
 
 
+def test_markup_lines_are_not_captions(tmp_path):
+    a = read_article(write(tmp_path, "m.txt", "<script>alert(1)</script>\n\n<b>굵게</b> 쓴 본문이다.\n"))
+    assert kinds(a, CAPTION) == []
+    assert [b.text for b in kinds(a, BODY)] == ["<script>alert(1)</script>", "<b>굵게</b> 쓴 본문이다."]
+
+
 def test_no_title_no_quote_is_said(tmp_path):
     a = read_article(write(tmp_path, "n.txt", "본문만 있습니다.\n"))
     assert a.title is None and a.title_source == "none"
