@@ -15,6 +15,7 @@ anywhere or opened from disk, and a page never asks another host for anything.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import re
@@ -448,6 +449,9 @@ def _pdf_resources():
     font_config = FontConfiguration()
     fetcher = _local_fetcher()
     css = CSS(filename=str(CSS_DIR / "print.css"), font_config=font_config, url_fetcher=fetcher)
+    # Release the font configuration while the interpreter is still whole: left to the
+    # final teardown, its __del__ can fail noisily ("Exception ignored in ...").
+    atexit.register(_pdf_resources.cache_clear)
     return font_config, css, fetcher
 
 

@@ -385,3 +385,30 @@ def test_footnote_block_without_segments_still_listed():
     note = doc.find(id="fn-3")
     assert note is not None and "정의만 있는 각주." in note.get_text()
     assert note.select("a[role=doc-backlink]") == []
+
+
+def test_minimal_brief_renders_with_unknowns_said_plainly():
+    from publisher.article import Article, Brief
+    from publisher.render import render_pdf
+
+    brief = Brief(article=Article(slug="empty", source="articles/empty.txt"))
+    doc = soup(render_html(brief))
+    assert doc.select_one(".title-ko").get_text() == "empty"
+    foot = doc.find("footer").get_text(" ", strip=True)
+    assert "Model unknown" in foot and "Generated unknown" in foot
+    assert "Undated" in doc.select_one(".dateline").get_text()
+    assert render_pdf(brief).startswith(b"%PDF-")
+
+
+def test_pdf_fetcher_reads_only_the_templates_folder():
+    from publisher.render import _local_fetcher
+
+    fetcher = _local_fetcher()
+    for url in ("http://127.0.0.1:9/evil.css", "https://example.com/font.ttf", "file:///etc/passwd", "data:text/css,body{}"):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+    ok = fetcher.fetch((TEMPLATES_DIR / "css" / "print.css").as_uri())
+    try:
+        assert b"@page" in ok.read()
+    finally:
+        ok.close()
