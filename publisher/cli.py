@@ -86,9 +86,18 @@ def _article_from(path: Path):
         if "article" in data and "summary" in data:
             return brief_from_dict(data).article
         return article_from_dict(data)
+    return _prepare(Path(path))
+
+
+def _prepare(path: Path):
+    """Read and segment one article; an error names the file."""
+    from .article import InputError
     from .pipeline import prepare
 
-    return prepare(Path(path))
+    try:
+        return prepare(path)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
 
 
 model_option = click.option(
@@ -179,6 +188,8 @@ class _StageProgress:
         self.bar = None
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        if not sys.stderr.isatty():
+            return
         if stage != self.stage:
             self.close()
             self.stage = stage
@@ -221,12 +232,14 @@ def segment(file, as_json, plain):
 
         if as_json:
             raise InputError("--plain and --json cannot be combined")
-        for sentence in split_sentences(decode_file(file)):
+        try:
+            text = decode_file(file)
+        except InputError as exc:
+            raise InputError(f"{file}: {exc}") from None
+        for sentence in split_sentences(text):
             click.echo(sentence)
         return
-    from .pipeline import prepare
-
-    article = prepare(file)
+    article = _prepare(file)
     if as_json:
         _print_json(document("article", article))
         return
