@@ -222,10 +222,15 @@ def open_translator(model_spec: str | None, glossary_path: Path | None):
     """The model, glossary and translation memory for a run (model errors surface first)."""
     from .glossary import load_glossary
     from .memory import TranslationMemory
-    from .models import load_model
+    from .models import install_from_file, load_model, status
     from .translate import Translator
 
     model = load_model(model_spec)
+    if model_spec is not None and Path(model_spec).is_file() and not model.info.test_fixture:
+        # A real model named on the command line is installed too, so the next plain
+        # `make brief` finds it. Test fixtures are never installed.
+        if not any(info.sha256 == model.info.sha256 for info in status()):
+            install_from_file(Path(model_spec))
     glossary = load_glossary(glossary_path) if glossary_path is not None else None
     memory = TranslationMemory.open_default()
     return Translator(model, memory=memory, glossary=glossary)

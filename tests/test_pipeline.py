@@ -248,3 +248,60 @@ def test_two_builds_at_once_do_not_corrupt_anything(inbox, tmp_path):
         assert (out / slug / "brief.pdf").read_bytes().rstrip().endswith(b"%%EOF")
         _brief(out, slug)  # parses
     assert not [p for p in out.rglob("*.tmp")]
+
+
+def test_brief_with_a_non_fixture_model_file_installs_it_first(inbox, tmp_path):
+    from test_models import make_package
+
+    from publisher import models
+
+    package = make_package(FIXTURE_MODEL, tmp_path / "newsroom-ko_en.argosmodel")
+    assert models.status() == []
+    out = tmp_path / "out"
+    article = inbox / "seoul-robot-buses.ko.txt"
+    result = CliRunner().invoke(cli, ["brief", str(article), "-o", str(out), "--model", str(package)])
+    assert result.exit_code == 0, result.stderr
+    assert "TEST FIXTURE" not in result.stderr
+    [info] = models.status()
+    assert info.name == "publisher-test-copy"
+    # the next plain build finds the installed model
+    again = CliRunner().invoke(cli, ["brief", str(article), "-o", str(out), "--force"])
+    assert again.exit_code == 0, again.stderr
+    assert _brief(out, "seoul-robot-buses").model.sha256 == info.sha256
+
+
+def test_the_test_fixture_is_never_installed_by_a_build(inbox, tmp_path):
+    from publisher import models
+
+    result = CliRunner().invoke(cli, ["brief", str(inbox / "seoul-robot-buses.ko.txt"), "-o", str(tmp_path / "out"), "--model", str(FIXTURE_MODEL)])
+    assert result.exit_code == 0, result.stderr
+    assert models.status() == []
+
+
+def test_check_lists_flagged_segments_and_strict_gates_on_them(tmp_path):
+    inbox = tmp_path / "articles"
+    inbox.mkdir()
+    # A sentence the fixture never saw: its English is bound to trip at least one check.
+    (inbox / "a.txt").write_text("부산항의 물동량은 2025년에 7억 톤을 넘었습니다.교통공학 전문가들은 그 원인을 분석했습니다.\n", encoding="utf-8")
+    plain = CliRunner().invoke(cli, ["check", str(inbox), "--model", str(FIXTURE_MODEL)])
+    assert plain.exit_code == 0, plain.stderr
+    m = re.search(r"(\d+) flagged segment\(s\) in 1 article", plain.output)
+    assert m, plain.output
+    assert int(m[1]) >= 1  # 2025 and 7억 (700,000,000) cannot both survive the fixture
+    assert "p1.1: The numbers in the English do not match the Korean" in plain.output
+    assert "ko: 부산항의 물동량은 2025년에 7억 톤을 넘었습니다." in plain.output
+    strict = CliRunner().invoke(cli, ["check", "--strict", str(inbox), "--model", str(FIXTURE_MODEL)])
+    assert strict.exit_code == 1
+
+
+def test_check_strict_passes_a_clean_article(tmp_path):
+    inbox = tmp_path / "articles"
+    inbox.mkdir()
+    corpus = (REPO / "tests" / "fixture" / "corpus.tsv").read_text(encoding="utf-8").splitlines()
+    pairs = [line.split("\t") for line in corpus if "\t" in line and not line.startswith("#")]
+    # A training sentence without numbers, translated exactly by the fixture, so nothing to flag.
+    ko = next(k for k, e in pairs if not re.search(r"\d", k + e) and len(k) > 12)
+    (inbox / "a.txt").write_text(ko + "\n", encoding="utf-8")
+    strict = CliRunner().invoke(cli, ["check", "--strict", str(inbox), "--model", str(FIXTURE_MODEL)])
+    assert strict.exit_code == 0, strict.output
+    assert "0 flagged segment(s) in 1 article(s)" in strict.output
