@@ -87,6 +87,10 @@ class NoteView:
     segments: list[SegView]
     ref_ko: bool = False  # a reference to it exists in the Korean text
     ref_en: bool = False
+    anchor: str = ""  # the element id; "fn-<n>" unless the number is a duplicate
+
+    def __post_init__(self) -> None:
+        self.anchor = self.anchor or f"fn-{self.number}"
 
 
 @dataclass
@@ -306,7 +310,10 @@ def build_view(brief: Brief) -> View:
         if not segs and b.text:
             segs = [SegView(id=f"{b.id}.0", ko=_with_refs(b.text, "ko", known, set(), link=False), en=None)]
         n = b.number if b.number is not None else 0
-        notes.append(NoteView(number=n, segments=segs, ref_ko=n in seen["ko"], ref_en=n in seen["en"]))
+        if any(note.number == n for note in notes):  # a duplicate number: listed, not linked
+            notes.append(NoteView(number=n, segments=segs, anchor=f"fn-{n}-{len(notes) + 1}"))
+        else:
+            notes.append(NoteView(number=n, segments=segs, ref_ko=n in seen["ko"], ref_en=n in seen["en"]))
         flagged.extend((s, "note") for s in segs if s.flags)
 
     date_iso, date_en, date_ko = _date_texts(art.date)

@@ -412,3 +412,13 @@ def test_pdf_fetcher_reads_only_the_templates_folder():
         assert b"@page" in ok.read()
     finally:
         ok.close()
+
+
+def test_duplicate_footnote_numbers_keep_ids_unique():
+    art = sample_article()
+    blocks = art.blocks + (Block("fn1b", "footnote", "같은 번호의 두 번째 각주.", number=1),)
+    doc = soup(render_html(sample_brief(article=replace(art, blocks=blocks))))
+    ids = [t["id"] for t in doc.find_all(id=True)]
+    assert len(ids) == len(set(ids)), "duplicate ids"
+    assert "같은 번호의 두 번째 각주." in doc.find(id="notes").get_text()
+    assert doc.select_one('a[role=doc-noteref][href="#fn-1"]') is not None
