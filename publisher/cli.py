@@ -273,7 +273,7 @@ def translate(file, model, glossary, output):
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--sentences", is_flag=True, help="FILE holds one sentence per line; print the chosen 0-based indices.")
-@click.option("--count", type=click.IntRange(1, 100), default=None, help="How many sentences to pick.")
+@click.option("--count", type=click.IntRange(1, 100), default=None, help="How many sentences to pick (default: 20% of the sentences, 3 to 5).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the brief JSON here instead of stdout.")
 @handle_errors
 def summarize(file, sentences, count, output):
@@ -288,13 +288,17 @@ def summarize(file, sentences, count, output):
 
     if sentences:
         from .read import decode_file
-        from .summarize import rank_sentences
+        from .summarize import rank_sentences, summary_length
 
-        lines = [line.strip() for line in decode_file(file).splitlines()]
+        try:
+            text = decode_file(file)
+        except InputError as exc:
+            raise InputError(f"{file}: {exc}") from None
+        lines = [line.strip() for line in text.splitlines()]
         lines = [line for line in lines if line]
         if not lines:
             raise InputError(f"{file}: no sentences")
-        for i in rank_sentences(lines, count or min(3, len(lines))):
+        for i in rank_sentences(lines, summary_length(len(lines), count)):
             click.echo(i)
         return
     from .pipeline import make_brief
