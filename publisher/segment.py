@@ -44,11 +44,17 @@ class SegmentationBug(RuntimeError):
 
 
 @lru_cache(maxsize=1)
-def _kiwi():
-    """The one Kiwi instance of this process (loading the model takes about a second)."""
+def kiwi():
+    """The one Kiwi instance of this process (loading the model takes about a second).
+
+    The summariser shares it: a second analyser would cost another ~400 MB and second.
+    """
     from kiwipiepy import Kiwi
 
     return Kiwi()
+
+
+_kiwi = kiwi
 
 
 # ------------------------------------------------------------------ character classes

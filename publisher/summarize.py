@@ -23,7 +23,6 @@ kiwipiepy is imported lazily and one ``Kiwi`` instance is cached per process.
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 from collections import Counter
@@ -76,20 +75,11 @@ _QUOTE_CHARS = ("\u201c", "\u201d", '"', "\u300c", "\u300e")
 # ---------------------------------------------------------------- morphemes
 
 
-@functools.lru_cache(maxsize=1)
 def _kiwi():
-    """The process-wide Kiwi analyser (about a second to load and ~400 MB).
+    """The process-wide Kiwi analyser, shared with the segment stage."""
+    from .segment import kiwi
 
-    The segment stage already holds one built with the same default options, so the
-    pipeline shares it; a standalone summariser builds its own.
-    """
-    try:
-        from .segment import _kiwi as segment_kiwi
-    except ImportError:  # pragma: no cover - segment stage absent
-        from kiwipiepy import Kiwi
-
-        return Kiwi()
-    return segment_kiwi()
+    return kiwi()
 
 
 def terms_of(texts: Sequence[str]) -> list[list[str]]:
