@@ -78,15 +78,24 @@ def _load_doc(path: Path, kind: str) -> dict:
 
 
 def _article_from(path: Path):
-    """An article from an intermediate JSON file, or read and segmented from an article file."""
-    from .article import article_from_dict, brief_from_dict
+    """(article, model info or None) from an intermediate JSON file, or from an article file.
+
+    A translated article's JSON carries the identity of the model that translated it, so
+    that a brief built stage by stage keeps its provenance (and the test-model notice).
+    """
+    from .article import InputError, ModelInfo, _build, article_from_dict, brief_from_dict
 
     if Path(path).suffix.lower() == ".json":
         data = _load_doc(path, "article")
         if "article" in data and "summary" in data:
-            return brief_from_dict(data).article
-        return article_from_dict(data)
-    return _prepare(Path(path))
+            brief = brief_from_dict(data)
+            return brief.article, brief.model
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        model = doc.get("model")
+        if model is not None and not isinstance(model, dict):
+            raise InputError(f"{path}: bad 'model' field")
+        return article_from_dict(data), (_build(ModelInfo, model) if model else None)
+    return _prepare(Path(path)), None
 
 
 def _prepare(path: Path):
@@ -261,13 +270,13 @@ def translate(file, model, glossary, output):
         publisher segment --json articles/seoul.ko.txt > seoul.json
         publisher translate seoul.json -o seoul.en.json
     """
-    from .article import document
+    from .article import document, to_dict
     from .pipeline import open_translator
 
-    article = _article_from(file)
+    article, _ = _article_from(file)
     translator = open_translator(model, glossary)
     [done] = translator.translate_articles([article])
-    _write_json(document("article", done), output)
+    _write_json({**document("article", done), "model": to_dict(translator.model.info)}, output)
 
 
 @cli.command()
@@ -303,8 +312,11 @@ def summarize(file, sentences, count, output):
         return
     from .pipeline import make_brief
 
-    article = _article_from(file)
-    brief = make_brief(article, model_info=None, inputs=None, count=count, edited=False)
+    article, model_info = _article_from(file)
+    if model_info is None or any(seg.en is None for _, seg in article.iter_segments()):
+        raise InputError(f"{file}: not a translated article; run 'publisher translate' on it first")
+    edited = any(seg.origin == "edited" for _, seg in article.iter_segments())
+    brief = make_brief(article, model_info=model_info, inputs=None, count=count, edited=edited)
     _write_json(document("brief", brief), output)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -117,3 +118,47 @@ def test_a_corrupt_json_input_is_one_line(tmp_path):
     result = CliRunner().invoke(cli, ["render", str(bad), "-o", str(tmp_path / "out")])
     _assert_one_line_error(result, code=2)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_the_stages_run_one_by_one_through_json_files(tmp_path):
+    from conftest import FIXTURE_MODEL
+
+    article = REPO / "articles" / "busan-port-ai.md"
+    runner = CliRunner()
+    seg = runner.invoke(cli, ["segment", "--json", str(article)])
+    assert seg.exit_code == 0, seg.stderr
+    segments = tmp_path / "a.json"
+    segments.write_text(seg.output, encoding="utf-8")
+    doc = json.loads(seg.output)
+    assert doc["publisher"] == "article"
+    ids = [s["id"] for b in doc["data"]["blocks"] for s in b["segments"]]
+    assert ids and len(ids) == len(set(ids))
+    assert all(s["en"] is None for b in doc["data"]["blocks"] for s in b["segments"])
+
+    # an untranslated article cannot be summarised into a brief
+    early = runner.invoke(cli, ["summarize", str(segments)])
+    assert early.exit_code == 2 and "run 'publisher translate'" in early.stderr
+
+    translated = tmp_path / "a.en.json"
+    tr = runner.invoke(cli, ["translate", str(segments), "--model", str(FIXTURE_MODEL), "-o", str(translated)])
+    assert tr.exit_code == 0, tr.stderr
+    tdoc = json.loads(translated.read_text(encoding="utf-8"))
+    assert tdoc["model"]["test_fixture"] is True
+    assert [s["id"] for b in tdoc["data"]["blocks"] for s in b["segments"]] == ids
+    assert all(s["en"] for b in tdoc["data"]["blocks"] for s in b["segments"])
+
+    brief_json = tmp_path / "a.brief.json"
+    sm = runner.invoke(cli, ["summarize", str(translated), "-o", str(brief_json)])
+    assert sm.exit_code == 0, sm.stderr
+    bdoc = json.loads(brief_json.read_text(encoding="utf-8"))
+    assert 3 <= len(bdoc["data"]["summary"]) <= 5
+    assert set(bdoc["data"]["summary"]) <= set(ids)
+
+    out = tmp_path / "out"
+    rd = runner.invoke(cli, ["render", str(brief_json), "-o", str(out)])
+    assert rd.exit_code == 0, rd.stderr
+    html = (out / "busan-port-ai" / "brief.html").read_text(encoding="utf-8")
+    assert "Test model, not a translation" in html
+    assert (out / "busan-port-ai" / "brief.pdf").read_bytes().startswith(b"%PDF-")
+    assert "busan-port-ai/brief.pdf" in (out / "index.html").read_text(encoding="utf-8")
