@@ -54,7 +54,7 @@ class TranslateSettings:
     compute_type: str = "int8"  # falls back to "default" when the CPU lacks int8 support
     inter_threads: int = 1
     intra_threads: int = field(default_factory=_default_threads)
-    max_batch_tokens: int = 2048  # CTranslate2 batch_type="tokens"
+    max_batch_tokens: int = 4096  # CTranslate2 batch_type="tokens"; 4096 beat 512-2048 in the bench
     length_ratio: float = 2.0  # max output tokens = length_ratio * input tokens + length_extra
     length_extra: int = 10
     max_decoding_length: int = 256  # hard cap
