@@ -403,3 +403,36 @@ def test_a_broken_model_directory_is_a_model_error(model, tmp_path):
     with pytest.raises(ModelError) as err:
         t.translate_articles([body_article("x", [PAIRS[0][0]])])
     assert "\n" not in str(err.value) and "models install" in str(err.value)
+
+
+# ---------------------------------------------------------------- restoring, for any model output
+
+from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
+
+_ENGLISH = st.text(alphabet=st.sampled_from(list("abcdefgh ABC.,!?-'URLEMAIL0123")), max_size=60)
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(
+    en=_ENGLISH,
+    markers=st.lists(st.integers(1, 40), max_size=3, unique=True),
+    latin_anchor=st.booleans(),
+    with_url=st.booleans(),
+    with_email=st.booleans(),
+)
+def test_restore_puts_back_every_marker_url_and_email(en, markers, latin_anchor, with_url, with_email):
+    parts = ["회사는"]
+    for n in markers:
+        parts.append(("API" if latin_anchor else "발표") + f"[{n}]")
+    if with_url:
+        parts.append("https://example.org/a_b?c=1")
+    if with_email:
+        parts.append("desk@example.co.kr")
+    parts.append("했다.")
+    prep = prepare(" ".join(parts))
+    assert "[" not in prep.model_input and "http" not in prep.model_input and "@" not in prep.model_input
+    out = restore(en, prep)
+    for n in markers:
+        assert out.count(f"[{n}]") == 1, (en, out)
+    assert out.count("https://example.org/a_b?c=1") == int(with_url)
+    assert out.count("desk@example.co.kr") == int(with_email)
