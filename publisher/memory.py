@@ -119,12 +119,15 @@ class TranslationMemory:
                 if not mode or str(mode[0]).lower() != "wal":
                     log.info("translation memory %s: journal mode %s", self.path, mode)
                 conn.execute("PRAGMA synchronous=NORMAL")
-                with _transaction(conn):
-                    for stmt in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
-                        conn.execute(stmt)
-                    conn.execute(
-                        "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
-                    )
+                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                if not {"meta", "translations", "corrections"} <= tables:
+                    # Only a new (or older) store needs a write lock to open.
+                    with _transaction(conn):
+                        for stmt in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
+                            conn.execute(stmt)
+                        conn.execute(
+                            "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
+                        )
             except BaseException:
                 conn.close()
                 raise
@@ -344,11 +347,14 @@ class TranslationMemory:
             with _transaction(conn):
                 n = conn.execute("DELETE FROM translations").rowcount
                 m = conn.execute("DELETE FROM corrections").rowcount if corrections else 0
+        except sqlite3.Error as exc:
+            self._report("clear", exc)
+            raise OutputError(f"cannot clear the translation memory {self.path}: {exc}; try again when no build is running") from None
+        try:  # give the space back; harmless if another process holds the file open
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.execute("VACUUM")
         except sqlite3.Error as exc:
-            self._report("clear", exc)
-            raise OutputError(f"cannot clear the translation memory {self.path}: {exc}") from None
+            log.info("translation memory %s: not compacted (%s)", self.path, exc)
         return {"translations": n, "corrections": m}
 
 

@@ -211,3 +211,23 @@ def test_two_processes_can_write_at_once(tmp_path):
     ]
     assert [p.wait(timeout=60) for p in procs] == [0, 0]
     assert TranslationMemory(path).stats()["translations"] == 2 * 20 * 50
+
+
+def test_reading_needs_no_write_lock(tmp_path):
+    """A build that only reads is not held up by another build's long write."""
+    path = tmp_path / "tm.sqlite"
+    mem = TranslationMemory(path)
+    mem.put_many(KEY, [("가.", "A.")])
+    mem.close()
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a write transaction in progress (WAL: readers go on)
+    writer.execute("INSERT INTO meta(key, value) VALUES ('busy', '1')")
+    try:
+        reader = TranslationMemory(path, busy_timeout_ms=200)
+        assert reader.get(KEY, "가.").en == "A."
+        assert reader.error is None
+        assert reader.put_many(KEY, [("나.", "B.")]) == 0  # the write waits, then is skipped
+        assert reader.error and "locked" in reader.error
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
