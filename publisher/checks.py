@@ -93,11 +93,15 @@ def length_ratio(src: str, en: str) -> float | None:
     return _chars(en) / ko
 
 
-def check_segment(src: str, en: str, glossary_terms: Iterable[object] = ()) -> tuple[str, ...]:
+def check_segment(
+    src: str, en: str, glossary_terms: Iterable[object] = (), *, numbers_src: str | None = None
+) -> tuple[str, ...]:
     """Flags for one translated segment.
 
     ``glossary_terms`` are the English forms the translation must contain: strings, or
-    glossary entries (anything with an ``en`` attribute).
+    glossary entries (anything with an ``en`` attribute). ``numbers_src`` is the source
+    the numbers are compared against when it differs from ``src`` (the translator passes
+    the glossary-applied model input, so ``카페24`` -> ``Cafe24`` is a name, not 24).
     """
     if not en or not en.strip():
         return ("length-ratio",) if _chars(src) >= LENGTH_RATIO_MIN_CHARS else ()
@@ -106,7 +110,7 @@ def check_segment(src: str, en: str, glossary_terms: Iterable[object] = ()) -> t
         flags.append("hangul")
     if is_repetitive(en):
         flags.append("repetition")
-    mismatch = compare_numbers(src, en)
+    mismatch = compare_numbers(src if numbers_src is None else numbers_src, en)
     if mismatch is not None:
         flags.append(mismatch.flag())
     ratio = length_ratio(src, en)

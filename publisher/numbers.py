@@ -31,7 +31,7 @@ _KUNIT = "[십백천만억조]"
 # A Korean number: digits and unit syllables, groups optionally separated by one space
 # when the next group starts with a digit ("1조 2천억").
 _KO_NUMBER = re.compile(
-    rf"(?<![\d.,])(?:{_NUM})(?:\s?{_KUNIT})*(?:\s?(?:{_NUM})(?:\s?{_KUNIT})+)*(?:\s?(?:{_NUM}))?"
+    rf"(?<![\d.,A-Za-z])(?<![A-Z]-)(?:{_NUM})(?:\s?{_KUNIT})*(?:\s?(?:{_NUM})(?:\s?{_KUNIT})+)*(?:\s?(?:{_NUM}))?"
 )
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?!\d)")
 _RANGE_SEP = re.compile(r"^\s*(?:~|-|–|—|에서|to|or|and)\s*$")
@@ -135,7 +135,7 @@ _EN_MONTHS = {m: i + 1 for i, m in enumerate(
 _EN_MONTHS.update({"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
                    "oct": 10, "nov": 11, "dec": 12})
 _scale_alt = "|".join(_EN_SCALES)
-_EN_NUMBER = re.compile(rf"(?<![\w.,])({_NUM})(?:st|nd|rd|th|s)?(?:\s?({_scale_alt})\b)?", re.IGNORECASE)
+_EN_NUMBER = re.compile(rf"(?<![\w.,])(?<![A-Z]-)({_NUM})(?:st|nd|rd|th|s)?(?:\s?({_scale_alt})\b)?", re.IGNORECASE)
 _EN_WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)?")
 
 

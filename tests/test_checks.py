@@ -134,3 +134,9 @@ def test_every_flag_kind_has_an_explanation():
         text = describe_flag(f)
         assert text and "Unknown" not in text
     assert describe_flag("numbers:ko-only=7").endswith("(ko-only=7)")
+
+
+def test_numbers_can_be_checked_against_the_glossary_applied_source():
+    ko = "카페24와 협력한다."
+    assert any(f.startswith("numbers") for f in check_segment(ko, "It works with Cafe24."))
+    assert check_segment(ko, "It works with Cafe24.", numbers_src="Cafe24와 협력한다.") == ()

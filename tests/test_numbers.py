@@ -155,6 +155,11 @@ def test_footnote_markers_are_not_numbers():
     assert compare_numbers("API[4]를 활용한다.", "It uses the API.") is None
 
 
+def test_digits_inside_latin_names_are_not_quantities():
+    assert hard_values(korean_quantities("COVID-19와 G20, LGU+")) == []
+    assert compare_numbers("G20 정상회의가 열렸다.", "The G20 summit was held.") is None
+
+
 def test_multiset_counts_repeated_values():
     mismatch = compare_numbers("2022년과 2022년", "in 2022")
     assert mismatch is not None and "ko-only=2022" in mismatch.flag()
