@@ -135,7 +135,7 @@ _EN_MONTHS = {m: i + 1 for i, m in enumerate(
 _EN_MONTHS.update({"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
                    "oct": 10, "nov": 11, "dec": 12})
 _scale_alt = "|".join(_EN_SCALES)
-_EN_NUMBER = re.compile(rf"(?<![\w.,])(?<![A-Z]-)({_NUM})(?:st|nd|rd|th|s)?(?:\s?({_scale_alt})\b)?", re.IGNORECASE)
+_EN_NUMBER = re.compile(rf"(?<![\w.,])(?<!(?-i:[A-Z])-)({_NUM})(?:st|nd|rd|th|s)?(?:\s?({_scale_alt})\b)?", re.IGNORECASE)
 _EN_WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)?")
 
 

@@ -163,3 +163,8 @@ def test_digits_inside_latin_names_are_not_quantities():
 def test_multiset_counts_repeated_values():
     mismatch = compare_numbers("2022년과 2022년", "in 2022")
     assert mismatch is not None and "ko-only=2022" in mismatch.flag()
+
+
+def test_hyphenated_years_still_count():
+    assert hard_values(english_quantities("by mid-2025")) == [2025.0]
+    assert compare_numbers("2025년 중반까지", "by mid-2025") is None
