@@ -27,7 +27,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .article import ORIGIN_EDITED, ORIGIN_MACHINE, ORIGIN_MEMORY, Article, ModelError
+from .article import ORIGIN_EDITED, ORIGIN_MACHINE, ORIGIN_MEMORY, Article, InputError, ModelError
 from .checks import check_segment
 from .glossary import Glossary, GlossaryEntry
 from .memory import normalize_source
@@ -62,6 +62,19 @@ class TranslateSettings:
     no_repeat_ngram_size: int = 0
     length_penalty: float = 1.0
     replace_unknowns: bool = True
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.beam_size < 1:
+            problems.append("beam_size must be at least 1")
+        if self.intra_threads < 0 or self.inter_threads < 1:
+            problems.append("threads must be positive")
+        if self.max_batch_tokens < 1:
+            problems.append("max_batch_tokens must be at least 1")
+        if self.length_ratio < 0 or self.length_extra < 1 or self.max_decoding_length < 1:
+            problems.append("the length bound must allow at least one token")
+        if problems:
+            raise InputError("bad translation settings: " + "; ".join(problems))
 
     def bound(self, n_tokens: int) -> int:
         """Output-token bound for an input of ``n_tokens`` tokens."""

@@ -397,6 +397,16 @@ def test_default_settings_suit_a_small_cpu():
     assert s.bound(10) == 30 and s.bound(1000) == s.max_decoding_length
 
 
+@pytest.mark.parametrize(
+    "bad", [dict(beam_size=0), dict(max_batch_tokens=0), dict(length_extra=0), dict(inter_threads=0)]
+)
+def test_bad_settings_are_an_input_error(bad):
+    from publisher.article import InputError
+
+    with pytest.raises(InputError, match="bad translation settings"):
+        TranslateSettings(**bad)
+
+
 def test_a_broken_model_directory_is_a_model_error(model, tmp_path):
     broken = dataclasses.replace(model, model_dir=tmp_path / "nothing-here")
     t = Translator(broken)

@@ -51,7 +51,7 @@ def _linear(rng, out_dim: int, in_dim: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _fill(spec, rng, d: int, ffn: int, vocab: int) -> None:
-    from ctranslate2.specs import attention_spec, common_spec, transformer_spec
+    from ctranslate2.specs import attention_spec
 
     def norm(ln):
         ln.gamma = np.ones(d, dtype=np.float32)
@@ -88,7 +88,6 @@ def _fill(spec, rng, d: int, ffn: int, vocab: int) -> None:
         attention(layer.self_attention, True)
         attention(layer.attention, False)
         ffn_layer(layer.ffn)
-    del common_spec, transformer_spec
 
 
 def build_random_transformer(
