@@ -156,8 +156,9 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"article: {SHARED_ARTICLE.name}, {len(segments)} segments ({how}), "
           f"{len(inputs)} distinct model inputs, {n_src} source tokens")
-    print(f"model: random Transformer-base {'(QUICK 2+2 d=256) ' if args.quick else ''}"
-          f"6+6 layers d=512 ffn=2048 heads=8 vocab=32000, {size_mb:.0f} MB float32, built in {build_s:.1f} s")
+    shape_text = "QUICK smoke-test shape 2+2 layers d=256 ffn=1024 heads=4" if args.quick else (
+        "Transformer-base shape 6+6 layers d=512 ffn=2048 heads=8")
+    print(f"model: random weights, {shape_text}, vocab=32000, {size_mb:.0f} MB float32, built in {build_s:.1f} s")
     print(f"settings: beam={settings.beam_size} compute_type={translator.compute_type} "
           f"intra_threads={settings.intra_threads} inter_threads={settings.inter_threads} "
           f"max_batch_tokens={settings.max_batch_tokens} bound={settings.length_ratio}*src+{settings.length_extra} "
