@@ -422,7 +422,12 @@ def cache_stats():
 
     mem = TranslationMemory.open_default()
     for key, value in mem.stats().items():
-        click.echo(f"{key}: {value}")
+        if isinstance(value, dict):
+            click.echo(f"{key}:")
+            for sub, n in value.items():
+                click.echo(f"  {sub}: {n}")
+        else:
+            click.echo(f"{key}: {value}")
 
 
 @cache.command("clear")
@@ -441,7 +446,7 @@ def cache_clear(yes):
         click.confirm("Clear the translation memory?", abort=True)
     mem = TranslationMemory.open_default()
     removed = mem.clear()
-    click.echo(f"cleared {removed} stored translation(s)")
+    click.echo(f"cleared {removed['translations']} stored translation(s); editor corrections kept")
 
 
 # ------------------------------------------------------------------------ editor tools

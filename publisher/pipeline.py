@@ -276,8 +276,7 @@ def build(paths: Iterable[Path], settings: BuildSettings = BuildSettings(), prog
 
                 article = segment_article(raw)
                 corrections = load_corrections(corrections_path(path))
-                if corrections:
-                    translator.remember_corrections(corrections)
+                translator.remember_corrections(corrections, article=str(Path(path).resolve()))
                 todo.append((path, article, digest, bool(corrections)))
             except PublisherError as exc:
                 report.failed.append((str(path), str(exc)))

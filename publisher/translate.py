@@ -267,12 +267,20 @@ class Translator:
 
     # ---------------------------------------------------------------- corrections
 
-    def remember_corrections(self, corrections: Iterable) -> int:
+    def remember_corrections(self, corrections: Iterable, article: str | None = None) -> int:
         """Record editor corrections: used in this run and stored in the memory (origin "edited").
 
         Items are ``corrections.Correction`` objects (``.korean``, ``.english``) or
-        ``(korean, english)`` pairs. Returns how many were stored in the memory.
+        ``(korean, english)`` pairs. With ``article`` (the corrections file's article), the
+        memory also forgets that article's earlier corrections that are no longer in the
+        file, so an editor can take a correction back. Returns how many were stored.
         """
+        corrections = list(corrections)
+        if article is not None and self.memory is not None:
+            keep = {normalize_source(c[0] if isinstance(c, tuple) else c.korean) for c in corrections}
+            for row in self.memory.corrections():
+                if row.get("article") == article and row["source"] not in keep:
+                    self.memory.delete_correction(row["source"])
         rows = []
         for c in corrections:
             if isinstance(c, tuple):
@@ -283,7 +291,7 @@ class Translator:
             if not ko or not en:
                 continue
             self._corrections[normalize_source(ko)] = en
-            rows.append((ko, en, None, None, seg_id))
+            rows.append((ko, en, None, article, seg_id))
         if self.memory is not None and rows:
             n = self.memory.put_corrections(rows)
             self._note_memory()

@@ -220,6 +220,27 @@ def test_corrections_apply_survive_rebuilds_and_carry_to_other_articles(inbox, t
     assert ens[seg.text].en == "The city adds night robot bus routes. (edited)"
     assert ens[seg.text].origin == "edited"
 
+    # The editor takes the correction back: the machine's wording returns.
+    _corrections(cpath, [])
+    build([article], settings)
+    reverted = {s.id: s for _, s in _brief(out, "seoul-robot-buses").article.iter_segments()}
+    assert reverted[seg.id].en == seg.en and reverted[seg.id].origin != "edited"
+    assert not _brief(out, "seoul-robot-buses").edited
+
+
+def test_cache_stats_and_clear_keep_corrections(inbox, tmp_path):
+    article = inbox / "seoul-robot-buses.ko.txt"
+    _corrections(corrections_path(article), [("p1.1", "서울시가 다음 달부터 심야 자율주행 버스 노선을 네 개로 늘립니다.", "Edited.")])
+    build([article], BuildSettings(out_dir=tmp_path / "out", model=str(FIXTURE_MODEL)))
+    stats = CliRunner().invoke(cli, ["cache", "stats"])
+    assert stats.exit_code == 0, stats.stderr
+    numbers = dict(re.findall(r"^(\w+): (\d+)$", stats.output, flags=re.M))
+    assert int(numbers["translations"]) > 10 and int(numbers["corrections"]) == 1
+    cleared = CliRunner().invoke(cli, ["cache", "clear", "--yes"])
+    assert cleared.exit_code == 0 and f"cleared {numbers['translations']} stored" in cleared.output
+    after = dict(re.findall(r"^(\w+): (\d+)$", CliRunner().invoke(cli, ["cache", "stats"]).output, flags=re.M))
+    assert after["translations"] == "0" and after["corrections"] == "1"
+
 
 def test_a_stale_correction_is_reported_and_kept(inbox, tmp_path):
     out = tmp_path / "out"
