@@ -471,7 +471,7 @@ def render_pdf(brief: Brief, layout: str = "columns") -> bytes:
     try:
         from weasyprint import HTML
     except (ImportError, OSError) as exc:  # OSError: pango/cairo libraries missing
-        raise OutputError(f"WeasyPrint is not usable ({exc}); run 'make install' to set up the environment") from None
+        raise OutputError(f"WeasyPrint is not usable ({exc}); install the Pango libraries (Debian: libpango-1.0-0 libpangoft2-1.0-0) and rerun 'make brief'") from None
     font_config, css, fetcher = _pdf_resources()
     doc = HTML(string=html_text, base_url=str(CSS_DIR) + "/", url_fetcher=fetcher)
     try:
