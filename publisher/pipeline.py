@@ -8,11 +8,9 @@ settings) are not rebuilt.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -239,6 +237,8 @@ def open_translator(model_spec: str | None, glossary_path: Path | None):
 def build(paths: Iterable[Path], settings: BuildSettings = BuildSettings(), progress: Progress = _noop_progress) -> BuildReport:
     """Build briefs for ``paths`` into ``settings.out_dir`` and refresh the index and feed."""
     from .corrections import apply_corrections, load_corrections
+    from .read import read_article
+    from .segment import segment_article
 
     report = BuildReport()
     files = expand_articles(paths)
@@ -258,7 +258,7 @@ def build(paths: Iterable[Path], settings: BuildSettings = BuildSettings(), prog
     lock = _lock(out_dir, settings.lock_timeout)
     try:
         clean_stale_temporaries(out_dir)
-        todo: list[tuple[Path, Article, str, bool]] = []
+        todo: list[tuple[Path, Article, str, list]] = []
         for i, path in enumerate(files):
             progress("read", i, len(files))
             try:
@@ -266,18 +266,14 @@ def build(paths: Iterable[Path], settings: BuildSettings = BuildSettings(), prog
                 digest = inputs_digest(
                     path, model_key=model_info.key, glossary_version=glossary_version, templates=templates, settings=settings
                 )
-                from .read import read_article
-
                 raw = read_article(path)
                 if not settings.force and _existing_inputs(out_dir, raw.slug) == digest:
                     report.skipped.append(raw.slug)
                     continue
-                from .segment import segment_article
-
                 article = segment_article(raw)
                 corrections = load_corrections(corrections_path(path))
                 translator.remember_corrections(corrections, article=str(Path(path).resolve()))
-                todo.append((path, article, digest, bool(corrections)))
+                todo.append((path, article, digest, corrections))
             except PublisherError as exc:
                 report.failed.append((str(path), str(exc)))
         progress("read", len(files), len(files))
@@ -290,10 +286,10 @@ def build(paths: Iterable[Path], settings: BuildSettings = BuildSettings(), prog
 
             from .render import write_brief
 
-            for i, ((path, _, digest, has_corr), article) in enumerate(zip(todo, translated)):
+            for i, ((path, _, digest, corrections), article) in enumerate(zip(todo, translated)):
                 progress("render", i, len(todo))
                 try:
-                    article, applied, stale = apply_corrections(article, load_corrections(corrections_path(path)))
+                    article, applied, stale = apply_corrections(article, corrections)
                     report.stale_corrections.extend(f"{path}: {s}" for s in stale)
                     edited = applied > 0 or any(s.origin == "edited" for _, s in article.iter_segments())
                     brief = make_brief(article, model_info=model_info, inputs=digest, count=settings.summary_count, edited=edited)
@@ -333,13 +329,3 @@ def translate_only(paths: Iterable[Path], model_spec: str | None, glossary: Path
         article, _, _ = apply_corrections(article, load_corrections(corrections_path(path)))
         out.append(article)
     return out, failed, translator
-
-
-def replace_segments(article: Article, fn) -> Article:
-    """A copy of ``article`` with ``fn(segment)`` applied to every segment."""
-    blocks = tuple(dataclasses.replace(b, segments=tuple(fn(s) for s in b.segments)) for b in article.blocks)
-    return dataclasses.replace(article, blocks=blocks)
-
-
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes"}

@@ -13,7 +13,6 @@ import socket
 import threading
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 from conftest import require_tool

@@ -7,7 +7,6 @@ import threading
 import urllib.request
 import xml.etree.ElementTree as ET
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup

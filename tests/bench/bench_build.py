@@ -15,10 +15,8 @@ would run it. Run: .venv/bin/python tests/bench/bench_build.py [--quick]
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
