@@ -475,30 +475,36 @@ def load_model(spec: str | Path | None = None) -> LoadedModel:
 
 def _cached_extraction(archive: _Archive) -> Path:
     """Extract ``archive`` into the cache once (keyed by sha256) and return its top folder."""
+    from filelock import FileLock
+
     root = cache_root()
     final = root / archive.sha256
     if (final / CACHE_COMPLETE).exists() and (final / archive.top).is_dir():
         return final / archive.top
     try:
         root.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".extract-", dir=root))
+        # Two builds starting at once must not both extract: the second would find the
+        # first's folder and, taking it for an interrupted extraction, remove it in use.
+        lock = FileLock(str(root / f".{archive.sha256}.lock"))
+        lock.acquire(timeout=600)
     except OSError as exc:
         raise ModelError(f"cannot write to the model cache {root}: {exc.strerror or exc}; set PUBLISHER_CACHE_DIR to a writable folder") from None
+    staging = None
     try:
+        if (final / CACHE_COMPLETE).exists() and (final / archive.top).is_dir():
+            return final / archive.top  # another process extracted it while we waited
+        staging = Path(tempfile.mkdtemp(prefix=".extract-", dir=root))
         _extract(archive, staging)
         (staging / CACHE_COMPLETE).write_text(archive.sha256 + "\n", encoding="utf-8")
-        if final.exists():  # an incomplete earlier extraction
+        if final.exists():  # an extraction interrupted before it completed
             shutil.rmtree(final, ignore_errors=True)
-        try:
-            os.rename(staging, final)
-        except OSError:
-            if not (final / CACHE_COMPLETE).exists():  # not a concurrent winner: a real failure
-                raise
+        os.rename(staging, final)
     except OSError as exc:
         raise ModelError(f"cannot write to the model cache {root}: {exc.strerror or exc}") from None
     finally:
-        if staging.exists():
+        if staging is not None and staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+        lock.release()
     return final / archive.top
 
 

@@ -469,3 +469,23 @@ def test_damaged_installed_package_is_reported_not_used(installed):
     assert models.status() == []
     with pytest.raises(ModelError, match=r"incomplete: missing model/model\.bin; reinstall the package"):
         models.load_model(None)
+
+
+def test_concurrent_first_loads_share_one_cache_extraction(fixture_model, tmp_path):
+    """Builds started together must not remove each other's freshly extracted model."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PUBLISHER_CACHE_DIR=str(tmp_path / "cache"))
+    code = (
+        "import sys; from publisher.models import load_model; m = load_model(sys.argv[1]);"
+        "assert (m.model_dir / 'model.bin').is_file()"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(fixture_model)], env=env, stderr=subprocess.PIPE, text=True)
+        for _ in range(6)
+    ]
+    errors = [p.communicate(timeout=120)[1] for p in procs if p.wait() != 0]
+    assert errors == []
+    assert len([p for p in (tmp_path / "cache" / "models").iterdir() if not p.name.startswith(".")]) == 1
