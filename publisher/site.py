@@ -37,6 +37,7 @@ class Entry:
     updated: str  # RFC 3339
     pdf_size: int | None
     download_name: str
+    test_model: bool = False  # made with the test fixture: said on the index and in the feed
 
     @property
     def html_href(self) -> str:
@@ -86,6 +87,7 @@ def _entry(folder: Path, brief: Brief) -> Entry:
         updated=_rfc3339(brief.generated, date),
         pdf_size=size,
         download_name=f"{prefix}-{folder.name}.pdf",
+        test_model=view.test_model,
     )
 
 
@@ -113,6 +115,8 @@ def render_feed(entries: list[Entry], title: str = "Bilingual briefs") -> str:
     """An Atom 1.0 feed (RFC 4287): one entry per brief, the PDF as an enclosure."""
     import xml.etree.ElementTree as ET
 
+    from .render import TEST_MODEL_BANNER
+
     ET.register_namespace("", ATOM_NS)
 
     def el(parent, tag, text=None, **attrs):
@@ -133,7 +137,8 @@ def render_feed(entries: list[Entry], title: str = "Bilingual briefs") -> str:
     for e in entries:
         entry = el(feed, "entry")
         el(entry, "id", f"urn:publisher:brief:{quote(e.folder)}")
-        el(entry, "title", f"{e.title_en} / {e.title_ko}" if e.title_en else e.title_ko)
+        title = f"{e.title_en} / {e.title_ko}" if e.title_en else e.title_ko
+        el(entry, "title", f"[{TEST_MODEL_BANNER}] {title}" if e.test_model else title)
         el(entry, "updated", e.updated)
         if e.date:
             el(entry, "published", _rfc3339(None, e.date))
@@ -144,7 +149,7 @@ def render_feed(entries: list[Entry], title: str = "Bilingual briefs") -> str:
         if e.pdf_size is not None:
             el(entry, "link", rel="enclosure", type="application/pdf", href=e.pdf_href, length=e.pdf_size, title=e.download_name)
         if e.lead_en:
-            el(entry, "summary", e.lead_en)
+            el(entry, "summary", f"{TEST_MODEL_BANNER}. {e.lead_en}" if e.test_model else e.lead_en)
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
 

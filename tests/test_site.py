@@ -135,3 +135,27 @@ def test_server_on_a_busy_port_is_a_clear_error(tmp_path):
             make_server(tmp_path, first.server_address[1])
     finally:
         first.server_close()
+
+
+def test_briefs_made_with_the_test_model_say_so_in_the_index_and_feed(tmp_path):
+    from publisher.article import ModelInfo
+    from publisher.render import write_brief
+
+    real = sample_brief()
+    fixture = replace(
+        real,
+        article=replace(real.article, slug="fixture-made"),
+        model=ModelInfo("publisher-test-fixture", "0.1.0", "ab" * 32, test_fixture=True),
+        notices=(),
+    )
+    real = replace(real, model=ModelInfo("translate-ko_en", "1.1", "cd" * 32), notices=())
+    write_brief(real, tmp_path)
+    write_brief(fixture, tmp_path)
+    build_site(tmp_path)
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert index.count("Test model, not a translation") == 1
+    item = index.split('class="item-test-model"')[1].split("</li>")[0]
+    assert "fixture-made/brief.pdf" in item
+    feed = ET.parse(tmp_path / "feed.xml").getroot()
+    titles = [e.findtext(f"{{{ATOM_NS}}}title") for e in feed.findall(f"{{{ATOM_NS}}}entry")]
+    assert sum(t.startswith("[Test model, not a translation]") for t in titles) == 1
