@@ -108,34 +108,45 @@ class TranslationMemory:
             return self._conn
         if self._broken:
             return None
+        from filelock import FileLock, Timeout
+
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self.path.exists():
-                _check_header(self.path)
-            conn = sqlite3.connect(str(self.path), timeout=self.busy_timeout_ms / 1000, isolation_level=None)
-            try:
-                conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
-                mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()
-                if not mode or str(mode[0]).lower() != "wal":
-                    log.info("translation memory %s: journal mode %s", self.path, mode)
-                conn.execute("PRAGMA synchronous=NORMAL")
-                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-                if not {"meta", "translations", "corrections"} <= tables:
-                    # Only a new (or older) store needs a write lock to open.
-                    with _transaction(conn):
-                        for stmt in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
-                            conn.execute(stmt)
-                        conn.execute(
-                            "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
-                        )
-            except BaseException:
-                conn.close()
-                raise
-        except (sqlite3.Error, OSError, ValueError) as exc:
+                _check_header(self.path)  # a damaged file is reported before anything is created beside it
+            # Opening sets WAL mode and may create the schema; two processes doing that at
+            # once on a new file get "database is locked" without waiting, so they take turns.
+            with FileLock(str(self.path) + ".lock", timeout=10 * self.busy_timeout_ms / 1000):
+                conn = self._open()
+        except (sqlite3.Error, OSError, ValueError, Timeout) as exc:
             self._broken = True
             self._report("open", exc)
             return None
         self._conn = conn
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        if self.path.exists():
+            _check_header(self.path)
+        conn = sqlite3.connect(str(self.path), timeout=self.busy_timeout_ms / 1000, isolation_level=None)
+        try:
+            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()
+            if not mode or str(mode[0]).lower() != "wal":
+                log.info("translation memory %s: journal mode %s", self.path, mode)
+            conn.execute("PRAGMA synchronous=NORMAL")
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if not {"meta", "translations", "corrections"} <= tables:
+                # Only a new (or older) store needs a write lock to open.
+                with _transaction(conn):
+                    for stmt in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
+                        conn.execute(stmt)
+                    conn.execute(
+                        "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
+                    )
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     @property
