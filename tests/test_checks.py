@@ -110,7 +110,7 @@ def test_normal_sentences_are_not_repetitive(text):
 
 
 def test_numbers_flag_names_the_values():
-    flags = check_segment("현재 사용자는 전세계 7억 명이다.", "It now has 7 million users worldwide.")
+    flags = check_segment("누적 방문객은 7억 명을 넘었다.", "Visitors have passed 7 million.")
     number_flags = [f for f in flags if flag_kind(f) == "numbers"]
     assert number_flags == ["numbers:ko-only=700000000;en-only=7000000"]
 
