@@ -8,6 +8,8 @@ PUB      := $(VENV)/bin/publisher
 ARTICLES ?= articles
 OUT      ?= out
 MODEL    ?=
+# Extra options for `publisher brief`, e.g. BRIEF_FLAGS="--beam 4 --layout interleaved"
+BRIEF_FLAGS ?=
 FIXTURE  := tests/fixture/ko_en_test.argosmodel
 ARGOS    := argostranslate==1.11.0
 # Debian packages the tests drive for real (PDF inspection, a headless browser).
@@ -16,7 +18,7 @@ TEST_DEBS := poppler-utils chromium chromium-driver
 .PHONY: help brief test models fixture bench golden serve clean distclean venv test-deps
 
 help:
-	@echo "make brief [MODEL=file.argosmodel]   build bilingual briefs for $(ARTICLES)/ into $(OUT)/"
+	@echo "make brief [MODEL=file.argosmodel] [BRIEF_FLAGS=...]  build bilingual briefs for $(ARTICLES)/ into $(OUT)/"
 	@echo "make test                            run the test suite"
 	@echo "make models [MODEL=file.argosmodel]  install the ko->en model (download, or from a file)"
 	@echo "make bench                           run the benchmarks"
@@ -46,9 +48,9 @@ venv: $(VENV)/.installed
 brief: $(VENV)/.installed
 ifeq ($(strip $(MODEL)),)
 	@$(PUB) models status >/dev/null 2>&1 || $(PUB) models install
-	$(PUB) brief $(ARTICLES) -o $(OUT)
+	$(PUB) brief $(ARTICLES) -o $(OUT) $(BRIEF_FLAGS)
 else
-	$(PUB) brief $(ARTICLES) -o $(OUT) --model "$(MODEL)"
+	$(PUB) brief $(ARTICLES) -o $(OUT) --model "$(MODEL)" $(BRIEF_FLAGS)
 endif
 
 models: $(VENV)/.installed

@@ -116,6 +116,38 @@ model_option = click.option(
     default=None,
     help="Use this .argosmodel file (e.g. the test fixture) instead of the installed ko->en model.",
 )
+def decoding_options(fn):
+    """--beam, --threads, --compute-type and --batch-tokens: the translator's settings."""
+    options = [
+        click.option("--beam", type=click.IntRange(1, 16), default=None, help="Beam size (default 1: greedy, fastest on a CPU)."),
+        click.option("--threads", type=click.IntRange(1, 64), default=None, help="CPU threads for translation (default: up to 4)."),
+        click.option(
+            "--compute-type",
+            type=click.Choice(["int8", "int8_float32", "float32", "default"]),
+            default=None,
+            help="CTranslate2 compute type (default int8).",
+        ),
+        click.option("--batch-tokens", type=click.IntRange(1, 1_000_000), default=None, help="Tokens per translation batch (default 4096)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _decoding(beam, threads, compute_type, batch_tokens):
+    """TranslateSettings from the options, or None for the defaults."""
+    changes = {
+        k: v
+        for k, v in (("beam_size", beam), ("intra_threads", threads), ("compute_type", compute_type), ("max_batch_tokens", batch_tokens))
+        if v is not None
+    }
+    if not changes:
+        return None
+    from .translate import TranslateSettings
+
+    return TranslateSettings(**changes)
+
+
 glossary_option = click.option(
     "--glossary",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -149,8 +181,9 @@ def cli(verbose: bool) -> None:
 @click.option("--layout", type=click.Choice(["columns", "interleaved"]), default="columns", show_default=True, help="PDF full-text layout.")
 @click.option("--count", type=click.IntRange(1, 20), default=None, help="Summary sentences (default: 3-5 by article length).")
 @click.option("--force", is_flag=True, help="Rebuild briefs even when nothing changed.")
+@decoding_options
 @handle_errors
-def brief(articles, out_dir, model, glossary, layout, count, force):
+def brief(articles, out_dir, model, glossary, layout, count, force, beam, threads, compute_type, batch_tokens):
     """Build bilingual briefs (HTML, PDF, JSON) for ARTICLES and refresh the index and feed.
 
     ARTICLES are files (.txt, .md, .html) or directories of them.
@@ -162,7 +195,15 @@ def brief(articles, out_dir, model, glossary, layout, count, force):
     """
     from .pipeline import BuildSettings, build
 
-    settings = BuildSettings(out_dir=out_dir, model=model, glossary=glossary, layout=layout, summary_count=count, force=force)
+    settings = BuildSettings(
+        out_dir=out_dir,
+        model=model,
+        glossary=glossary,
+        layout=layout,
+        summary_count=count,
+        decoding=_decoding(beam, threads, compute_type, batch_tokens),
+        force=force,
+    )
     bar = _StageProgress()
     try:
         report = build(articles, settings, progress=bar)
@@ -261,8 +302,9 @@ def segment(file, as_json, plain):
 @model_option
 @glossary_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the JSON here instead of stdout.")
+@decoding_options
 @handle_errors
-def translate(file, model, glossary, output):
+def translate(file, model, glossary, output, beam, threads, compute_type, batch_tokens):
     """Translate an article (or the JSON from 'publisher segment --json') and print it as JSON.
 
     \b
@@ -274,7 +316,7 @@ def translate(file, model, glossary, output):
     from .pipeline import open_translator
 
     article, _ = _article_from(file)
-    translator = open_translator(model, glossary)
+    translator = open_translator(model, glossary, _decoding(beam, threads, compute_type, batch_tokens))
     [done] = translator.translate_articles([article])
     _write_json({**document("article", done), "model": to_dict(translator.model.info)}, output)
 
@@ -457,8 +499,9 @@ def cache_clear(yes):
 @model_option
 @glossary_option
 @click.option("--strict", is_flag=True, help="Exit non-zero when any segment is flagged (gate publication on it).")
+@decoding_options
 @handle_errors
-def check(articles, model, glossary, strict):
+def check(articles, model, glossary, strict, beam, threads, compute_type, batch_tokens):
     """Print the segments whose translation is flagged, with the reasons.
 
     \b
@@ -469,7 +512,7 @@ def check(articles, model, glossary, strict):
     from .checks import explain_flag
     from .pipeline import translate_only
 
-    translated, failed, _ = translate_only(articles, model, glossary)
+    translated, failed, _ = translate_only(articles, model, glossary, _decoding(beam, threads, compute_type, batch_tokens))
     flagged = 0
     for article in translated:
         for _, seg in article.iter_segments():

@@ -41,6 +41,7 @@ class BuildSettings:
     glossary: Path | None = None
     layout: str = "columns"
     summary_count: int | None = None
+    decoding: object = None  # translate.TranslateSettings; None: the defaults
     force: bool = False  # rebuild even when nothing changed
     lock_timeout: float = 600.0
 
@@ -141,6 +142,12 @@ def _templates_digest() -> str:
     return h.hexdigest()
 
 
+def _decoding_key(decoding) -> str:
+    from .translate import TranslateSettings
+
+    return (decoding or TranslateSettings()).output_key
+
+
 def inputs_digest(article_path: Path, *, model_key: str, glossary_version: str, templates: str, settings: BuildSettings) -> str:
     h = hashlib.sha256()
     for part in (
@@ -152,6 +159,7 @@ def inputs_digest(article_path: Path, *, model_key: str, glossary_version: str, 
         templates,
         settings.layout,
         str(settings.summary_count),
+        _decoding_key(settings.decoding),
     ):
         h.update(part.encode())
         h.update(b"\0")
@@ -216,7 +224,7 @@ def make_brief(article: Article, *, model_info, inputs: str | None, count: int |
     )
 
 
-def open_translator(model_spec: str | None, glossary_path: Path | None):
+def open_translator(model_spec: str | None, glossary_path: Path | None, decoding=None):
     """The model, glossary and translation memory for a run (model errors surface first)."""
     from .glossary import load_glossary
     from .memory import TranslationMemory
@@ -231,7 +239,7 @@ def open_translator(model_spec: str | None, glossary_path: Path | None):
             install_from_file(Path(model_spec))
     glossary = load_glossary(glossary_path) if glossary_path is not None else None
     memory = TranslationMemory.open_default()
-    return Translator(model, memory=memory, glossary=glossary)
+    return Translator(model, settings=decoding, memory=memory, glossary=glossary)
 
 
 def build(paths: Iterable[Path], settings: BuildSettings = BuildSettings(), progress: Progress = _noop_progress) -> BuildReport:
@@ -247,7 +255,7 @@ def build(paths: Iterable[Path], settings: BuildSettings = BuildSettings(), prog
     glossary_path = settings.glossary or default_glossary(files)
 
     # The model is loaded before anything else: without one there is nothing to do.
-    translator = open_translator(settings.model, glossary_path)
+    translator = open_translator(settings.model, glossary_path, settings.decoding)
     model_info = translator.model.info
     report.model = f"{model_info.name} {model_info.version}"
     report.test_model = model_info.test_fixture
@@ -307,14 +315,16 @@ def build(paths: Iterable[Path], settings: BuildSettings = BuildSettings(), prog
     return report
 
 
-def translate_only(paths: Iterable[Path], model_spec: str | None, glossary: Path | None) -> tuple[list[Article], list[tuple[str, str]], object]:
+def translate_only(
+    paths: Iterable[Path], model_spec: str | None, glossary: Path | None, decoding=None
+) -> tuple[list[Article], list[tuple[str, str]], object]:
     """Read, segment, apply corrections and translate (for ``check`` and ``edits export``)."""
     from .corrections import apply_corrections, load_corrections
 
     files = expand_articles(paths)
     if not files:
         raise InputError("no articles found (expected .txt, .md or .html files)")
-    translator = open_translator(model_spec, glossary or default_glossary(files))
+    translator = open_translator(model_spec, glossary or default_glossary(files), decoding)
     good: list[tuple[Path, Article]] = []
     failed: list[tuple[str, str]] = []
     for path in files:

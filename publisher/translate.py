@@ -76,6 +76,15 @@ class TranslateSettings:
         if problems:
             raise InputError("bad translation settings: " + "; ".join(problems))
 
+    @property
+    def output_key(self) -> str:
+        """The settings that change what the model writes (threads and batching do not)."""
+        return (
+            f"beam={self.beam_size};ct={self.compute_type};len={self.length_ratio}*n+{self.length_extra}"
+            f"<={self.max_decoding_length};rep={self.repetition_penalty};nrng={self.no_repeat_ngram_size};"
+            f"lp={self.length_penalty};unk={int(self.replace_unknowns)}"
+        )
+
     def bound(self, n_tokens: int) -> int:
         """Output-token bound for an input of ``n_tokens`` tokens."""
         return max(1, min(self.max_decoding_length, math.ceil(self.length_ratio * n_tokens + self.length_extra)))
@@ -217,7 +226,13 @@ class Translator:
 
     @property
     def model_key(self) -> str:
-        return self.model.info.key
+        """What the memory keys machine translations by: the model and the decoding settings.
+
+        Translations made with other settings (say, beam 4 instead of greedy) are not reused.
+        """
+        if self.settings.output_key == TranslateSettings().output_key:
+            return self.model.info.key  # the default settings keep the plain model key
+        return f"{self.model.info.key}|{self.settings.output_key}"
 
     @property
     def memory_error(self) -> str | None:

@@ -326,3 +326,30 @@ def test_check_strict_passes_a_clean_article(tmp_path):
     strict = CliRunner().invoke(cli, ["check", "--strict", str(inbox), "--model", str(FIXTURE_MODEL)])
     assert strict.exit_code == 0, strict.output
     assert "0 flagged segment(s) in 1 article(s)" in strict.output
+
+
+def test_decoding_settings_are_part_of_what_a_brief_is_built_from(inbox, tmp_path):
+    from publisher.translate import TranslateSettings
+
+    article = inbox / "busan-port-ai.md"
+    out = tmp_path / "out"
+    first = build([article], BuildSettings(out_dir=out, model=str(FIXTURE_MODEL)))
+    assert first.built and first.translation["translated"] > 0
+    # other threads: the same output, so nothing is rebuilt or retranslated
+    same = build([article], BuildSettings(out_dir=out, model=str(FIXTURE_MODEL), decoding=TranslateSettings(intra_threads=1)))
+    assert same.skipped == first.built
+    # beam search writes different English: rebuilt, and not served from greedy's memory
+    beam = build([article], BuildSettings(out_dir=out, model=str(FIXTURE_MODEL), decoding=TranslateSettings(beam_size=2)))
+    assert beam.built == first.built
+    assert beam.translation["translated"] == first.translation["translated"]
+    assert beam.translation["from_memory"] == 0
+
+
+def test_brief_accepts_decoding_options(inbox, tmp_path):
+    result = CliRunner().invoke(
+        cli,
+        ["brief", str(inbox / "busan-port-ai.md"), "-o", str(tmp_path / "out"), "--model", str(FIXTURE_MODEL),
+         "--beam", "2", "--threads", "1", "--compute-type", "int8", "--batch-tokens", "512"],
+    )
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "out" / "busan-port-ai" / "brief.pdf").exists()
