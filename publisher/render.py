@@ -54,6 +54,22 @@ TEST_MODEL_BANNER = "Test model, not a translation"
 MT_NOTICE = "Machine-translated from Korean"
 MT_NOTICE_EDITED = "Machine-translated, edited"
 
+# Newsroom roles in bylines, for the English reader ("김하늘 기자" -> "김하늘, reporter").
+ROLES_EN = {
+    "기자": "reporter",
+    "선임기자": "senior reporter",
+    "수습기자": "trainee reporter",
+    "인턴기자": "intern reporter",
+    "사진기자": "photojournalist",
+    "영상기자": "video journalist",
+    "특파원": "correspondent",
+    "논설위원": "editorial writer",
+    "칼럼니스트": "columnist",
+    "편집장": "editor-in-chief",
+    "에디터": "editor",
+    "객원기자": "contributing reporter",
+}
+
 _REF = re.compile(r"\[(\d{1,3})\]")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 _MONTHS = (
@@ -105,6 +121,7 @@ class View:
     date_ko: str | None
     author: str | None
     role: str | None
+    role_en: str | None
     email: str | None
     outlet: str | None
     source_url: str | None  # only http(s); anything else is shown as text, never linked
@@ -329,6 +346,7 @@ def build_view(brief: Brief) -> View:
         date_ko=date_ko,
         author=art.byline.author,
         role=art.byline.role,
+        role_en=ROLES_EN.get((art.byline.role or "").replace(" ", "")),
         email=email,
         outlet=art.outlet,
         source_url=_safe_url(art.url),

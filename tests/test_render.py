@@ -147,6 +147,7 @@ def test_header_has_both_titles_date_byline_and_source():
     assert header.find("time")["datetime"] == "2026-11-19"
     assert "2026년 11월 19일" in header.get_text() and "19 November 2026" in header.get_text()
     assert "한지우" in header.select_one(".byline").get_text()
+    assert header.select_one(".byline .role-en").get_text() == ", reporter"
     assert header.select_one('a[href="mailto:jiwoo.han@example.com"]') is not None
     assert header.select_one('.source a')["href"] == "https://news.example.com/harbor-drones"
     assert doc.title.get_text() == "Drone deliveries over the harbour / 항구 위를 나는 드론 택배"
