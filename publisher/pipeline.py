@@ -248,7 +248,10 @@ def build(paths: Iterable[Path], settings: BuildSettings = BuildSettings(), prog
     from .read import read_article
     from .segment import segment_article
 
+    from .site import site_url
+
     report = BuildReport()
+    site_url()  # a bad PUBLISHER_SITE_URL is reported before any work, not after it
     files = expand_articles(paths)
     if not files:
         raise InputError("no articles found (expected .txt, .md or .html files)")

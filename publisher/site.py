@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from .article import Brief, OutputError, PublisherError, brief_from_dict, undocument
 from .fsutil import atomic_write_text
@@ -111,8 +111,30 @@ def render_index(entries: list[Entry]) -> str:
     return _render("index.html.j2", entries=entries, assets="assets")
 
 
-def render_feed(entries: list[Entry], title: str = "Bilingual briefs") -> str:
-    """An Atom 1.0 feed (RFC 4287): one entry per brief, the PDF as an enclosure."""
+SITE_URL_ENV = "PUBLISHER_SITE_URL"
+
+
+def site_url(value: str | None = None) -> str | None:
+    """The public address of ``out/`` (``PUBLISHER_SITE_URL``), for absolute feed links.
+
+    Without it the feed's links are relative to the feed itself, which feed readers that
+    fetched it from the site resolve correctly.
+    """
+    value = (value or os.environ.get(SITE_URL_ENV) or "").strip()
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c in value for c in "\"'<> "):
+        raise OutputError(f"{SITE_URL_ENV}={value!r} is not an http(s) address; set it like https://news.example.com/briefs/")
+    return value if value.endswith("/") else value + "/"
+
+
+def render_feed(entries: list[Entry], title: str = "Bilingual briefs", base: str | None = None) -> str:
+    """An Atom 1.0 feed (RFC 4287): one entry per brief, the PDF as an enclosure.
+
+    With ``base`` (the site's public address) the feed carries ``xml:base`` so that every
+    link resolves to an absolute address.
+    """
     import xml.etree.ElementTree as ET
 
     from .render import TEST_MODEL_BANNER
@@ -126,6 +148,8 @@ def render_feed(entries: list[Entry], title: str = "Bilingual briefs") -> str:
         return node
 
     feed = ET.Element(f"{{{ATOM_NS}}}feed")
+    if base:
+        feed.set("{http://www.w3.org/XML/1998/namespace}base", base)
     el(feed, "id", FEED_ID)
     el(feed, "title", title)
     el(feed, "updated", max((e.updated for e in entries), default="1970-01-01T00:00:00Z"))
@@ -164,7 +188,7 @@ def build_site(out_dir: Path) -> None:
     entries = load_entries(out_dir)
     copy_assets(out_dir)
     atomic_write_text(out_dir / "index.html", render_index(entries))
-    atomic_write_text(out_dir / "feed.xml", render_feed(entries))
+    atomic_write_text(out_dir / "feed.xml", render_feed(entries, base=site_url()))
     log.info("index and feed list %d briefs", len(entries))
 
 

@@ -159,3 +159,24 @@ def test_briefs_made_with_the_test_model_say_so_in_the_index_and_feed(tmp_path):
     feed = ET.parse(tmp_path / "feed.xml").getroot()
     titles = [e.findtext(f"{{{ATOM_NS}}}title") for e in feed.findall(f"{{{ATOM_NS}}}entry")]
     assert sum(t.startswith("[Test model, not a translation]") for t in titles) == 1
+
+
+def test_a_site_address_makes_the_feed_links_absolute(tmp_path, monkeypatch):
+    from urllib.parse import urljoin
+
+    put_brief(tmp_path, sample_brief())
+    monkeypatch.setenv("PUBLISHER_SITE_URL", "https://news.example.com/briefs")
+    build_site(tmp_path)
+    root = ET.parse(tmp_path / "feed.xml").getroot()
+    base = root.get("{http://www.w3.org/XML/1998/namespace}base")
+    assert base == "https://news.example.com/briefs/"
+    enclosure = root.find(f"{{{ATOM_NS}}}entry/{{{ATOM_NS}}}link[@rel='enclosure']")
+    assert urljoin(base, enclosure.get("href")).startswith("https://news.example.com/briefs/")
+    assert urljoin(base, enclosure.get("href")).endswith("/brief.pdf")
+
+
+def test_a_bad_site_address_is_a_clear_error(tmp_path, monkeypatch):
+    put_brief(tmp_path, sample_brief())
+    monkeypatch.setenv("PUBLISHER_SITE_URL", "javascript:alert(1)")
+    with pytest.raises(OutputError, match="PUBLISHER_SITE_URL"):
+        build_site(tmp_path)
