@@ -245,22 +245,10 @@ class TranslationMemory:
             else:
                 src, gkey, en = row  # type: ignore[misc]
             data.append((model_key, gkey, normalize_source(src), en, now))
-        if not data:
-            return 0
-        conn = self._connect()
-        if conn is None:
-            return 0
-        try:
-            with _transaction(conn):
-                conn.executemany(
-                    "INSERT OR REPLACE INTO translations(model_key, glossary_key, source, en, created) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    data,
-                )
-        except sqlite3.Error as exc:
-            self._report("write", exc)
-            return 0
-        return len(data)
+        return self._write_rows(
+            "INSERT OR REPLACE INTO translations(model_key, glossary_key, source, en, created) VALUES (?, ?, ?, ?, ?)",
+            data,
+        )
 
     def put_correction(
         self,
@@ -282,6 +270,14 @@ class TranslationMemory:
             src, en, *rest = row
             rest = list(rest) + [None] * (3 - len(rest))
             data.append((normalize_source(src), en, rest[0], rest[1], rest[2], now))
+        return self._write_rows(
+            "INSERT OR REPLACE INTO corrections(source, en, machine_en, article, segment_id, created) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            data,
+        )
+
+    def _write_rows(self, sql: str, data: list[tuple]) -> int:
+        """``executemany`` in one transaction: all rows are stored or none. Returns how many."""
         if not data:
             return 0
         conn = self._connect()
@@ -289,11 +285,7 @@ class TranslationMemory:
             return 0
         try:
             with _transaction(conn):
-                conn.executemany(
-                    "INSERT OR REPLACE INTO corrections(source, en, machine_en, article, segment_id, created) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    data,
-                )
+                conn.executemany(sql, data)
         except sqlite3.Error as exc:
             self._report("write", exc)
             return 0

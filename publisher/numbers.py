@@ -84,15 +84,21 @@ _KO_FIRST = re.compile(r"(?<![가-힣])첫\s?(?:번째|째)?")
 _KO_WORDS = {"두 배": 2, "세 배": 3, "절반": 0.5}
 
 
-def korean_quantities(text: str) -> list[Quantity]:
-    """Quantities in Korean text, in order of appearance."""
+def _dates_then(number: re.Pattern, text: str) -> tuple[list[Quantity], list[re.Match]]:
+    """Year, month and day of every ISO-like date, then the ``number`` matches outside them."""
     out: list[Quantity] = []
     taken: list[tuple[int, int]] = []
     for m in _ISO_DATE.finditer(text):
         for g in (1, 2, 3):
             out.append(Quantity(float(int(m.group(g))), m.group(g)))
         taken.append(m.span())
-    matches = [m for m in _KO_NUMBER.finditer(text) if not any(a <= m.start() < b for a, b in taken)]
+    matches = [m for m in number.finditer(text) if not any(a <= m.start() < b for a, b in taken)]
+    return out, matches
+
+
+def korean_quantities(text: str) -> list[Quantity]:
+    """Quantities in Korean text, in order of appearance."""
+    out, matches = _dates_then(_KO_NUMBER, text)
     values = [_korean_value(m.group(0)) for m in matches]
     for i, m in enumerate(matches):
         value, big = values[i]
@@ -141,13 +147,7 @@ _EN_WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)?")
 
 def english_quantities(text: str) -> list[Quantity]:
     """Quantities in English text, in order of appearance."""
-    out: list[Quantity] = []
-    taken: list[tuple[int, int]] = []
-    for m in _ISO_DATE.finditer(text):
-        for g in (1, 2, 3):
-            out.append(Quantity(float(int(m.group(g))), m.group(g)))
-        taken.append(m.span())
-    matches = [m for m in _EN_NUMBER.finditer(text) if not any(a <= m.start() < b for a, b in taken)]
+    out, matches = _dates_then(_EN_NUMBER, text)
     for i, m in enumerate(matches):
         value = _to_float(m.group(1))
         scale = m.group(2)
