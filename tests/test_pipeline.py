@@ -353,3 +353,19 @@ def test_brief_accepts_decoding_options(inbox, tmp_path):
     )
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "out" / "busan-port-ai" / "brief.pdf").exists()
+
+
+def test_with_an_installed_model_a_plain_build_touches_no_network(inbox, tmp_path, no_network):
+    """What `make brief` runs once a model is installed: `models status`, then `brief`."""
+    from test_models import make_package
+
+    from publisher import models
+
+    models.install_from_file(make_package(FIXTURE_MODEL, tmp_path / "newsroom-ko_en.argosmodel"))
+    status = CliRunner().invoke(cli, ["models", "status"])
+    assert status.exit_code == 0, status.output
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["brief", str(inbox), "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert (out / "seoul-robot-buses" / "brief.pdf").exists()
+    assert _brief(out, "seoul-robot-buses").model.name == "publisher-test-copy"
