@@ -224,13 +224,12 @@ def article_from_dict(d: dict) -> Article:
     )
 
 
+def model_info_from_dict(d: dict | None) -> ModelInfo | None:
+    return None if d is None else _build(ModelInfo, d)
+
+
 def brief_from_dict(d: dict) -> Brief:
-    return _build(
-        Brief,
-        d,
-        article=article_from_dict,
-        model=lambda v: None if v is None else _build(ModelInfo, v),
-    )
+    return _build(Brief, d, article=article_from_dict, model=model_info_from_dict)
 
 
 def document(kind: str, value: Any) -> dict:

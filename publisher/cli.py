@@ -65,16 +65,21 @@ def _write_json(value, output: Path | None) -> None:
         click.echo(f"wrote {output}", err=True)
 
 
-def _load_doc(path: Path, kind: str) -> dict:
-    from .article import InputError, undocument
+def _read_json(path: Path):
+    from .article import InputError
 
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     except ValueError as exc:
         raise InputError(f"{path}: not valid JSON ({exc})") from None
-    return undocument(doc, kind)
+
+
+def _load_doc(path: Path, kind: str) -> dict:
+    from .article import undocument
+
+    return undocument(_read_json(path), kind)
 
 
 def _article_from(path: Path):
@@ -83,18 +88,15 @@ def _article_from(path: Path):
     A translated article's JSON carries the identity of the model that translated it, so
     that a brief built stage by stage keeps its provenance (and the test-model notice).
     """
-    from .article import InputError, ModelInfo, _build, article_from_dict, brief_from_dict
+    from .article import article_from_dict, brief_from_dict, model_info_from_dict, undocument
 
     if Path(path).suffix.lower() == ".json":
-        data = _load_doc(path, "article")
+        doc = _read_json(path)
+        data = undocument(doc, "article")
         if "article" in data and "summary" in data:
             brief = brief_from_dict(data)
             return brief.article, brief.model
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-        model = doc.get("model")
-        if model is not None and not isinstance(model, dict):
-            raise InputError(f"{path}: bad 'model' field")
-        return article_from_dict(data), (_build(ModelInfo, model) if model else None)
+        return article_from_dict(data), model_info_from_dict(doc.get("model"))
     return _prepare(Path(path)), None
 
 
@@ -357,8 +359,7 @@ def summarize(file, sentences, count, output):
     article, model_info = _article_from(file)
     if model_info is None or any(seg.en is None for _, seg in article.iter_segments()):
         raise InputError(f"{file}: not a translated article; run 'publisher translate' on it first")
-    edited = any(seg.origin == "edited" for _, seg in article.iter_segments())
-    brief = make_brief(article, model_info=model_info, inputs=None, count=count, edited=edited)
+    brief = make_brief(article, model_info=model_info, inputs=None, count=count)
     _write_json(document("brief", brief), output)
 
 

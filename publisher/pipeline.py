@@ -18,6 +18,7 @@ from pathlib import Path
 
 from . import __version__
 from .article import (
+    ORIGIN_EDITED,
     TEST_MODEL_NOTICE,
     Article,
     Brief,
@@ -206,7 +207,8 @@ def _lock(out_dir: Path, timeout: float):
     return lock
 
 
-def make_brief(article: Article, *, model_info, inputs: str | None, count: int | None, edited: bool) -> Brief:
+def make_brief(article: Article, *, model_info, inputs: str | None, count: int | None) -> Brief:
+    """Summarise a translated article into a Brief; it is "edited" when any segment is an editor's."""
     from .summarize import summarize_article
 
     ids, note = summarize_article(article, count=count)
@@ -218,7 +220,7 @@ def make_brief(article: Article, *, model_info, inputs: str | None, count: int |
         model=model_info,
         generated=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         publisher_version=__version__,
-        edited=edited,
+        edited=any(seg.origin == ORIGIN_EDITED for _, seg in article.iter_segments()),
         notices=notices,
         inputs=inputs,
     )
@@ -300,10 +302,9 @@ def build(paths: Iterable[Path], settings: BuildSettings = BuildSettings(), prog
             for i, ((path, _, digest, corrections), article) in enumerate(zip(todo, translated)):
                 progress("render", i, len(todo))
                 try:
-                    article, applied, stale = apply_corrections(article, corrections)
+                    article, _, stale = apply_corrections(article, corrections)
                     report.stale_corrections.extend(f"{path}: {s}" for s in stale)
-                    edited = applied > 0 or any(s.origin == "edited" for _, s in article.iter_segments())
-                    brief = make_brief(article, model_info=model_info, inputs=digest, count=settings.summary_count, edited=edited)
+                    brief = make_brief(article, model_info=model_info, inputs=digest, count=settings.summary_count)
                     write_brief(brief, out_dir, layout=settings.layout)
                     report.built.append(article.slug)
                 except PublisherError as exc:
