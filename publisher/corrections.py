@@ -97,8 +97,8 @@ def apply_corrections(article: Article, corrections: list[Correction]) -> tuple[
             if c is not None:
                 used.add(c.line)
                 applied += 1
-                flags = tuple(f for f in seg.flags if not f.startswith(("hangul", "repetition", "length-ratio", "glossary-miss", "numbers")))
-                seg = dataclasses.replace(seg, en=c.english, origin=ORIGIN_EDITED, flags=flags)
+                # Every flag judges the machine's English, which the editor's replaces.
+                seg = dataclasses.replace(seg, en=c.english, origin=ORIGIN_EDITED, flags=())
             segs.append(seg)
         blocks.append(dataclasses.replace(block, segments=tuple(segs)))
     stale = [

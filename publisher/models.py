@@ -136,11 +136,16 @@ def _index_base() -> str:
 # ------------------------------------------------------------------------ helpers
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
+def _feed_file(digest, path: Path) -> None:
+    """Add a file's bytes to ``digest``, a chunk at a time (packages are ~120 MB)."""
     with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK):
             digest.update(chunk)
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    _feed_file(digest, path)
     return digest.hexdigest()
 
 
@@ -389,9 +394,7 @@ def _tree_sha256(package_dir: Path) -> str:
     for p in sorted(package_dir.rglob("*")):
         if p.is_file() and p.name != SIDECAR:
             digest.update(str(p.relative_to(package_dir)).encode() + b"\0")
-            with open(p, "rb") as fh:
-                while chunk := fh.read(CHUNK):
-                    digest.update(chunk)
+            _feed_file(digest, p)
     return digest.hexdigest()
 
 
