@@ -469,6 +469,31 @@ def models_status():
         click.echo(f"{info.name} {info.version}  {kind}  sha256 {info.sha256[:12] if info.sha256 else '?'}  {info.path}")
 
 
+@models.command("compare")
+@click.argument("model_a", metavar="MODEL_A")
+@click.argument("model_b", metavar="MODEL_B")
+@click.argument("article", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The HTML page to write (default: compare-<article>.html here).")
+@glossary_option
+@decoding_options
+@handle_errors
+def models_compare(model_a, model_b, article, output, glossary, beam, threads, compute_type, batch_tokens):
+    """Translate ARTICLE with two models and write an HTML page comparing them segment by segment.
+
+    MODEL_A and MODEL_B are model paths (.argosmodel, an Argos package folder, a CTranslate2
+    OPUS-MT/M2M-100/NLLB folder) or the word 'installed' for the installed model.
+
+    \b
+    Example:
+        publisher models compare installed ./opus-mt-ko-en-ct2 articles/seoul.ko.txt -o compare.html
+    """
+    from .compare import compare_models, write_comparison
+
+    comparison = compare_models(model_a, model_b, article, decoding=_decoding(beam, threads, compute_type, batch_tokens), glossary=glossary)
+    path = write_comparison(comparison, output or Path(f"compare-{Path(article).stem}.html"))
+    click.echo(f"wrote {path}: {comparison.differences} of {len(comparison.rows)} segments differ")
+
+
 # ----------------------------------------------------------------------------- cache
 
 
