@@ -271,6 +271,7 @@ class Translator:
         self.stats: dict = {
             "model_calls": 0,  # batched runs over all misses (one per translate_articles)
             "decode_calls": 0,  # translate_batch calls they made (one per length bucket under beam search)
+            "output_tokens": 0,
             "segments_total": 0,
             "unique_sources": 0,
             "translated": 0,
@@ -490,6 +491,7 @@ class Translator:
                 kwargs["target_prefix"] = [list(prefix)] * len(batch)
             for i, result in zip(indices, translator.translate_batch(batch, **kwargs)):
                 hyps[i] = result.hypotheses[0]
+                self.stats["output_tokens"] += len(result.hypotheses[0])
             self.stats["decode_calls"] += 1
         self.stats["model_seconds"] += time.perf_counter() - start
         self.stats["model_calls"] += 1
