@@ -100,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=None, help="intra_threads (default: TranslateSettings default)")
     ap.add_argument("--repeat", type=int, default=3, help="interleaved runs of every method; the median counts")
     ap.add_argument("--quick", action="store_true", help="2+2 layers, d=256: a smoke test, not the benchmark")
+    ap.add_argument("--no-shapes", action="store_true", help="skip the other models' shapes (one run each of (a) and (d))")
     args = ap.parse_args(argv)
 
     if not SHARED_ARTICLE.exists():
@@ -200,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         for growth in (1.0, 1.25, 2.0):
             methods[f"a{growth}"] = ours(dataclasses.replace(settings, bucket_growth=growth), f"a{growth}")
+        del translator._ct2
         wall: dict[str, list[float]] = {k: [] for k in methods}
         cpu: dict[str, list[float]] = {k: [] for k in methods}
         n_out: dict[str, int] = {}
@@ -249,7 +251,42 @@ def main(argv: list[str] | None = None) -> int:
     for key in ("a", "b", "c", "d"):
         print(f"wall runs {key}: {', '.join(f'{x:.2f}' for x in wall[key])}")
     print(f"load average before/after: {load0} / {os.getloadavg()[0]:.2f} (2 cores: other processes skew wall time)")
+    if not args.quick and not args.no_shapes:
+        other_shapes(article, segments, settings, fast)
     return 0
+
+
+# The shapes of the other model families publisher runs (compute and vocabulary size are
+# what decide speed; weights are random, as above).
+SHAPES = [
+    ("OPUS-MT Marian (opus-mt-ko-en)", dict(layers=6, d_model=512, ffn=2048, heads=8, vocab_size=65000)),
+    ("M2M-100 418M", dict(layers=12, d_model=1024, ffn=4096, heads=16, vocab_size=128112)),
+    ("NLLB-200 distilled 600M", dict(layers=12, d_model=1024, ffn=4096, heads=16, vocab_size=256206)),
+]
+
+
+def other_shapes(article, segments, settings, fast) -> None:
+    print()
+    print("other model shapes, same article, one run each (random weights; int8 size on disk):")
+    print(f"| {'shape':<44} | {'int8 MB':>7} | {'beam 4 s':>8} | {'--fast s':>8} |")
+    print(f"|{'-' * 46}|{'-' * 9}|{'-' * 10}|{'-' * 10}|")
+    for name, shape in SHAPES:
+        with tempfile.TemporaryDirectory(prefix="bench-shape-") as tmp:
+            tmp = Path(tmp)
+            sp_path = train_sentencepiece(segments, tmp / "sp", vocab_size=800)
+            model_dir = build_random_transformer(tmp / "model", sp_path, quantization="int8", **shape)
+            size_mb = sum(p.stat().st_size for p in model_dir.iterdir()) / 1e6
+            info = ModelInfo(f"bench-{name}", "0", "0" * 64, test_fixture=True)
+            model = SimpleNamespace(info=info, model_dir=model_dir, sp_model=sp_path)
+            times = []
+            for s in (settings, fast):
+                t = Translator(model, settings=s, memory=None, glossary=None)
+                t._translator()
+                t0 = time.perf_counter()
+                t.translate_articles([article])
+                times.append(time.perf_counter() - t0)
+                del t
+        print(f"| {name:<44} | {size_mb:>7.0f} | {times[0]:>8.1f} | {times[1]:>8.1f} |", flush=True)
 
 
 if __name__ == "__main__":
