@@ -175,6 +175,27 @@ def test_a_damaged_model_bin_is_refused_at_install_and_nothing_is_installed(tmp_
 
 
 @pytest.mark.parametrize("folder, kind", CT2_FIXTURES)
+def test_corpus_sentences_through_each_kind_come_back_as_english(folder, kind):
+    from publisher.article import Article, Block, Segment
+    from publisher.translate import Translator
+
+    corpus = [l.split("\t")[0] for l in (FIXTURES / "corpus.tsv").read_text(encoding="utf-8").splitlines()
+              if "\t" in l and not l.startswith("#")][:40]
+    segs = tuple(Segment(f"p1.{i}", k) for i, k in enumerate(corpus))
+    art = Article(slug="k", source="k.txt", blocks=(Block("p1", "body", " ".join(corpus), segs),))
+    t = Translator(models.load_model(folder))
+    [out] = t.translate_articles([art])
+    english = [s.en for _, s in out.iter_segments()]
+    assert len(english) == len(corpus) == 40
+    assert all(english) and not any(SPECIAL.search(e) for e in english)
+    # the sentences were trained: the model writes English for them, not Korean
+    hangul = [e for e in english if re.search("[\uac00-\ud7af]", e)]
+    assert len(hangul) <= len(english) // 10, hangul
+    assert t.stats["decode_calls"] >= 1 and t.stats["output_tokens"] > len(english)
+
+
+
+@pytest.mark.parametrize("folder, kind", CT2_FIXTURES)
 def test_a_brief_built_with_each_tiny_model_shows_its_provenance(folder, kind, tmp_path):
     out = tmp_path / "out"
     article = REPO / "articles" / "busan-port-ai.md"
