@@ -49,7 +49,15 @@ TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 CSS_DIR = TEMPLATES_DIR / "css"
 FONTS_DIR = TEMPLATES_DIR / "fonts"
 LAYOUTS = ("columns", "interleaved")
-FONT_FILES = ("BriefGothic-Regular.ttf", "BriefGothic-Bold.ttf", "OFL.txt", "README.md")
+FONT_FILES = (
+    "BriefGothic-Regular.ttf",
+    "BriefGothic-Bold.ttf",
+    "BriefHanja-Regular.woff2",
+    "BriefEmoji-Regular.woff2",
+    "OFL.txt",
+    "OFL-NotoEmoji.txt",
+    "README.md",
+)
 CSS_FILES = ("fonts.css", "brief.css", "site.css")
 
 TEST_MODEL_BANNER = "Test model, not a translation"

@@ -338,3 +338,126 @@ def test_a_page_that_does_not_parse_back_fails_the_article_and_keeps_the_old_fil
     assert result.exit_code != 0
     assert result.output.strip().splitlines()[-1].startswith("Error: feed.xml for article a did not parse back (not well-formed (invalid token)")
     assert (out / "feed.xml").read_bytes() == feed_before
+
+
+# ------------------------------------------------------------------ 8. fonts: Hanja and emoji are real glyphs
+
+# `publisher brief` in a child process that sees no system font at all (an empty fontconfig
+# configuration), so every glyph must come from the bundled fonts; the translator double is
+# installed in the child the same way as in-process.
+CHILD = """
+import json, sys
+from publisher.translate import Translator
+stored = json.loads(open(sys.argv[1], encoding="utf-8").read())
+Translator.translate_texts = lambda self, texts: [stored.get(t, t) for t in texts]
+from publisher.cli import cli
+cli(sys.argv[2:], prog_name="publisher")
+"""
+
+GLYPH_STORED = {
+    "與 野 美 中": "Ruling party, opposition, US, China",
+    "가족 사진을 올렸다. 👨\u200d👩\u200d👧": "The family posted a photo. 👨\u200d👩\u200d👧",
+}
+HANJA_WORDS = ["與", "野", "美", "中"]
+EMOJI_WORDS = ["👨\u200d👩\u200d👧", "🇰🇷", "👍🏽", "😀"]
+
+
+def _brief_without_system_fonts(tmp_path: Path, files: dict[str, str]) -> Path:
+    import os
+    import sys
+
+    from conftest import REPO
+
+    inbox = tmp_path / "articles"
+    inbox.mkdir()
+    for name, text in files.items():
+        (inbox / name).write_text(text, encoding="utf-8")
+    stored = tmp_path / "stored.json"
+    stored.write_text(json.dumps(GLYPH_STORED, ensure_ascii=False), encoding="utf-8")
+    conf = tmp_path / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig></fontconfig>\n')
+    out = tmp_path / "out"
+    env = {**os.environ, "FONTCONFIG_FILE": str(conf), "PYTHONPATH": str(REPO)}
+    args = ["brief", str(inbox), "-o", str(out), "--model", str(FIXTURE_MODEL)]
+    done = subprocess.run([sys.executable, "-c", CHILD, str(stored), *args], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def _word_boxes(pdf: Path) -> dict[str, tuple[int, tuple[float, float, float, float]]]:
+    """First occurrence of every word: (page number, box in points), from pdftotext -bbox."""
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    found: dict = {}
+    for n, page in enumerate(xml.split("<page ")[1:], start=1):
+        for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', page):
+            found.setdefault(m.group(5), (n, tuple(float(m.group(i)) for i in range(1, 5))))
+    return found
+
+
+def _crops(pdf: Path, words: list[str], tmp_path: Path, dpi: int = 200):
+    from PIL import Image
+
+    import numpy as np
+
+    boxes = _word_boxes(pdf)
+    missing = [w for w in words if w not in boxes]
+    assert not missing, f"not in the PDF's text: {missing}"
+    crops = {}
+    for w in words:
+        page, (x0, y0, x1, y1) = boxes[w]
+        png = tmp_path / f"page-{page}.png"
+        if not png.exists():
+            subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), "-gray", "-png", "-singlefile", str(pdf), str(png.with_suffix(""))], check=True)
+        img = np.asarray(Image.open(png).convert("L"))
+        s = dpi / 72
+        crops[w] = img[round(y0 * s) : round(y1 * s), round(x0 * s) : round(x1 * s)]
+    return crops, boxes
+
+
+def _pictures_differ(a, b) -> float:
+    from PIL import Image
+
+    import numpy as np
+
+    pa = np.asarray(Image.fromarray(a).resize((32, 32))) < 128
+    pb = np.asarray(Image.fromarray(b).resize((32, 32))) < 128
+    return float((pa != pb).mean())
+
+
+def test_hanja_and_emoji_are_drawn_with_the_bundled_fonts_as_real_glyphs(tmp_path):
+    require_tool("pdftoppm")
+    require_tool("pdffonts")
+    text = "---\ntitle: 與 野 美 中\n---\n가족 사진을 올렸다. 👨\u200d👩\u200d👧 🇰🇷 👍🏽 😀\n"
+    out = _brief_without_system_fonts(tmp_path, {"glyphs.md": text})
+    pdf = out / "glyphs" / "brief.pdf"
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    names = {line.split()[0].split("+", 1)[1] for line in fonts}
+    assert {"BriefHanja", "BriefEmoji"} <= {n.split("-")[0] for n in names}, names
+    assert all(n.split("-")[0] in ("BriefGothic", "BriefHanja", "BriefEmoji") for n in names), names
+    assert all(line.split()[-5:-3] == ["yes", "yes"] for line in fonts), fonts  # embedded, subset
+
+    crops, boxes = _crops(pdf, HANJA_WORDS + EMOJI_WORDS, tmp_path)
+    for word, crop in crops.items():
+        assert (crop < 128).mean() > 0.05, f"{word!r} has almost no ink"
+    # An empty box (.notdef) looks the same for every character; real glyphs differ. Measured
+    # here: real Hanja and emoji differ in 18-29% of a 32x32 picture, empty boxes in under 7%.
+    for group in (HANJA_WORDS, EMOJI_WORDS):
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                assert _pictures_differ(crops[a], crops[b]) > 0.14, f"{a!r} and {b!r} are drawn alike (empty boxes?)"
+    # The ZWJ family, the flag and the skin-toned thumb are each one glyph, not their parts.
+    width = {w: boxes[w][1][2] - boxes[w][1][0] for w in EMOJI_WORDS}
+    for w in EMOJI_WORDS[:3]:
+        assert width[w] < 1.5 * width["😀"], f"{w!r} is {width[w]:.1f} pt wide: split into several glyphs"
+
+
+def test_shared_article_with_hanja_and_emoji_stays_under_1_mb(shared_article, tmp_path):
+    text = shared_article.read_text(encoding="utf-8")
+    article = "---\ntitle: 與 野 美 中\n---\n" + text + "\n가족 사진을 올렸다. 👨\u200d👩\u200d👧 🇰🇷 👍🏽 😀\n"
+    out = _brief_without_system_fonts(tmp_path, {"shared.md": article})
+    pdf = out / "shared" / "brief.pdf"
+    size = pdf.stat().st_size
+    assert size <= 1_000_000, f"{size} bytes"
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^[A-Z]{6}\+BriefHanja(-Bold)? .* yes +yes +yes", fonts, re.M), fonts
+    assert re.search(r"^[A-Z]{6}\+BriefEmoji .* yes +yes +yes", fonts, re.M), fonts
