@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from conftest import FIXTURE_MODEL, require_tool
 from publisher.cli import cli
 from publisher.translate import Translator
+from test_browser import browser  # noqa: F401 - the headless Chromium fixture
 
 pytestmark = pytest.mark.slow
 
@@ -43,6 +44,7 @@ STORED = {
     # bidi
     "정상 제목 FDP.exe": "Normal title FDP.exe",
     "첨부 파일을 열지 마세요.": "Do not open the attachment.",
+    f"첨부 파일을 열지 마세요. \u202eexe.": "Do not open the attachment.",
     # hanja
     "與野 合意": "Ruling and opposition parties agree",
     "靑 관계자는 美 中 회담을 언급했다.": "A 靑 official mentioned the US-China talks.",
@@ -461,3 +463,60 @@ def test_shared_article_with_hanja_and_emoji_stays_under_1_mb(shared_article, tm
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"^[A-Z]{6}\+BriefHanja(-Bold)? .* yes +yes +yes", fonts, re.M), fonts
     assert re.search(r"^[A-Z]{6}\+BriefEmoji .* yes +yes +yes", fonts, re.M), fonts
+
+
+# ------------------------------------------------------------------ 2b. bidi in a real browser
+
+VISUAL_ORDER = """
+const el = document.querySelector(arguments[0]);
+const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+const out = [];
+let node;
+while ((node = walker.nextNode())) {
+  for (let i = 0; i < node.length; i++) {
+    if (!node.data[i].trim()) continue;
+    const r = document.createRange();
+    r.setStart(node, i);
+    r.setEnd(node, i + 1);
+    const box = r.getBoundingClientRect();
+    if (box.width > 0) out.push([node.data[i], box.left]);
+  }
+}
+return out;
+"""
+
+
+@pytest.mark.browser
+def test_the_spoofed_title_reads_in_logical_order_in_chromium(tmp_path, double, browser):
+    import threading
+
+    from publisher.site import make_server
+
+    text = f"---\ntitle: 정상 제목 {RLO}FDP.exe\n---\n첨부 파일을 열지 마세요. {RLO}exe.\n"
+    result, out = run_brief(tmp_path, {"spoof.md": text})
+    assert result.exit_code == 0, result.output
+    server = make_server(out, 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        for page, selector in (("spoof/brief.html", "h1 .title-ko"), ("index.html", ".item-title .title-ko")):
+            browser.get(base + page)
+            chars = browser.execute_script(VISUAL_ORDER, selector)
+            assert "".join(c for c, _ in chars) == "정상제목FDP.exe"
+            lefts = [x for _, x in chars]
+            assert lefts == sorted(lefts), f"{page}: the title is not drawn in logical order: {chars}"
+        browser.get(base + "spoof/brief.html")
+        assert browser.title == "Normal title FDP.exe / 정상 제목 FDP.exe"
+        # The override kept in the body text does reverse what follows it inside its own
+        # (isolated) paragraph, which shows that the check above can see a reversal ...
+        body = browser.execute_script(VISUAL_ORDER, "#seg-p1\\.1 p.seg.ko")
+        tail = [x for c, x in body[-4:]]
+        assert "".join(c for c, _ in body[-4:]) == "exe." and tail != sorted(tail)
+        # ... and the English beside it is untouched.
+        en = browser.execute_script(VISUAL_ORDER, "#seg-p1\\.1 p.seg.en")
+        assert "".join(c for c, _ in en) == "Donotopentheattachment."
+        assert [x for _, x in en] == sorted(x for _, x in en)
+    finally:
+        server.shutdown()
+        server.server_close()
