@@ -2,8 +2,14 @@
 
 ``read_article(path)`` accepts ``.txt``, ``.md`` (optional YAML front matter) and
 ``.html``/``.htm`` (the article text of a CMS export). The bytes may be UTF-8 with or
-without BOM, UTF-16/32 with BOM, or CP949/EUC-KR; the text is normalised to NFC, line
-ends to ``\\n``, and zero-width characters are removed (and reported).
+without BOM, UTF-16/32 with BOM, or CP949/EUC-KR. Then one sanitising step
+(``text.sanitize``), for HTML again after its character references are decoded: line ends
+become ``\\n``, U+000B (Word's manual line break), U+000C, U+2028 and U+2029 line or
+paragraph breaks, C0/C1 controls, noncharacters and lone surrogates are removed, as are
+zero-width characters outside emoji sequences; the text is NFC. Every removal is counted
+in ``Article.notes``. Bidi controls are removed from the title, author and outlet (with a
+note); in the text they stay and the pages isolate them. A ``.md`` or ``.txt`` file
+whose content is an HTML document is read as HTML (with a note).
 
 Structure recognised in the text (each non-blank line is one unit; in Markdown,
 consecutive lines form one paragraph):
@@ -724,6 +730,8 @@ def read_article(path: Path) -> Article:
             else:
                 date = iso
                 break
+    if strip_bidi_controls(path.name)[1]:
+        st.notes.append("the file name holds bidi control characters; the slug and file names leave them out")
     return Article(
         slug=_slug_for(path),
         source=name,
