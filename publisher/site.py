@@ -19,7 +19,6 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from .article import Brief, OutputError, PublisherError, brief_from_dict, undocument
-from .fsutil import atomic_write_text  # noqa: F401 - kept for callers
 from .text import no_bidi
 from .wellformed import problem, write_checked
 
