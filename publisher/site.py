@@ -84,8 +84,8 @@ def _entry(folder: Path, brief: Brief) -> Entry:
     return Entry(
         folder=folder.name,
         brief=brief,
-        title_ko=view.title_ko,
-        title_en=view.title_en,
+        title_ko=no_bidi(view.title_ko),  # briefs built before titles were cleaned at the reader too
+        title_en=no_bidi(view.title_en),
         date=date,
         lead_en=lead_en,
         updated=_rfc3339(brief.generated, date),
