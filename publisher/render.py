@@ -52,8 +52,8 @@ LAYOUTS = ("columns", "interleaved")
 FONT_FILES = (
     "BriefGothic-Regular.ttf",
     "BriefGothic-Bold.ttf",
-    "BriefHanja-Regular.woff2",
-    "BriefEmoji-Regular.woff2",
+    "BriefHanja-Regular.ttf",
+    "BriefEmoji-Regular.ttf",
     "OFL.txt",
     "OFL-NotoEmoji.txt",
     "README.md",
