@@ -144,7 +144,7 @@ def _article(raw: str) -> Article:
     return Article(slug="prop", source="prop.txt", title=title or None, blocks=tuple(blocks))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(raw=arbitrary)
 def test_property_any_unicode_reaches_the_page_and_feed_whole_or_documented(raw, echo_translator, tmp_path_factory):
     import html5lib
@@ -153,7 +153,7 @@ def test_property_any_unicode_reaches_the_page_and_feed_whole_or_documented(raw,
     from publisher.pipeline import make_brief
     from publisher.render import render_html
     from publisher.segment import segment_article
-    from publisher.site import _entry, render_feed
+    from publisher.site import _entry, render_feed, render_index
 
     # 1. the sanitiser loses nothing but the documented removals, and leaves only XML characters
     clean = sanitize(raw)
@@ -189,9 +189,13 @@ def test_property_any_unicode_reaches_the_page_and_feed_whole_or_documented(raw,
     for b in translated.blocks:
         for s in b.segments:
             assert s.en is not None and all(is_xml_char(c) or c in "\t\n" for c in s.en)
-    # 4. the feed parses and carries the title without bidi controls
+    # 4. the index parses cleanly; the feed parses and carries the title without bidi controls
     folder = tmp_path_factory.mktemp("prop")
-    feed = render_feed([_entry(folder, brief)])
+    entry = _entry(folder, brief)
+    index = html5lib.HTMLParser(strict=False)
+    index.parse(render_index([entry]))
+    assert index.errors == []
+    feed = render_feed([entry])
     root = ET.fromstring(feed.encode("utf-8"))
     title = root.find("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}title").text or ""
     assert strip_bidi_controls(title)[1] == 0
