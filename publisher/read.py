@@ -34,7 +34,6 @@ from __future__ import annotations
 import codecs
 import datetime as _dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
