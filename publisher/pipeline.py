@@ -363,7 +363,9 @@ class _MachineOnlyMemory:
         return getattr(self._memory, "error", None)
 
     def get_many(self, model_key, sources):
-        return {k: hit for k, hit in self._memory.get_many(model_key, sources).items() if hit.origin != ORIGIN_EDITED}
+        from .memory import get_machine_many
+
+        return get_machine_many(self._memory, model_key, sources)
 
     def put_many(self, model_key, rows):
         return self._memory.put_many(model_key, rows)
