@@ -62,6 +62,14 @@
       focusRow(fresh);
     }
   });
+  // A conflict is shown above the rows: bring it into view once it is in place.
+  document.addEventListener("htmx:afterRequest", function (ev) {
+    if (!ev.detail.xhr || ev.detail.xhr.status !== 409) return;
+    setTimeout(function () {
+      var el = document.getElementById("conflict");
+      if (el && el.classList.contains("conflict")) el.scrollIntoView({ block: "center" });
+    }, 30);
+  });
   document.addEventListener("htmx:responseError", function (ev) {
     var xhr = ev.detail.xhr;
     status("Not done: " + xhr.status + " " + (xhr.responseText || xhr.statusText).slice(0, 200));
