@@ -223,6 +223,23 @@ def test_desk_page_lists_the_inbox_with_state(desk_env):
 
 
 @pytest.mark.slow
+def test_an_article_linked_from_outside_the_inbox_is_refused(desk_env, tmp_path):
+    outside = tmp_path / "private.md"
+    outside.write_text("---\ntitle: 비밀\n---\n이것은 밖에 있는 글이다.\n", encoding="utf-8")
+    link = desk_env["inbox"] / "leak.md"
+    link.symlink_to(outside)
+    try:
+        status, html = http(desk_env["url"])
+        assert status == 200
+        row = html.partition("leak.md")[2].split("</tr>")[0]
+        assert "cannot be read" in row and "symlink" in row
+        assert "이것은 밖에 있는 글이다" not in html
+        assert http(desk_env["url"] + "a/leak")[0] == 404
+    finally:
+        link.unlink()
+
+
+@pytest.mark.slow
 def test_post_without_csrf_token_or_from_a_foreign_host_is_refused_and_changes_nothing(desk_env):
     url, inbox = desk_env["url"], desk_env["inbox"]
     status, html = http(url + "a/village-bus")

@@ -94,6 +94,22 @@ class Desk:
         """Load the model, glossary and memory (on the worker thread, which then owns them)."""
         files = pipeline.expand_articles(self.articles)
         self._translator = pipeline.open_review_translator(self.settings, files)
+        self._glossary_stamp = self._glossary_state(files)
+
+    def _glossary_state(self, files) -> tuple:
+        glossary = self.settings.glossary or pipeline.default_glossary(files)
+        try:
+            st = glossary.stat() if glossary else None
+        except OSError:
+            st = None
+        return (str(glossary), st.st_mtime_ns if st else None, st.st_size if st else None)
+
+    def _refresh_glossary(self) -> None:
+        """An editor who changes the glossary while the desk runs sees its terms and flags."""
+        files = pipeline.expand_articles(self.articles)
+        if self._glossary_state(files) != self._glossary_stamp:
+            self.open()
+            self._reviews.clear()
 
     def _stamp(self, path: Path, slug: str | None) -> tuple:
         """What a review depends on that can change while the desk runs."""
@@ -111,6 +127,7 @@ class Desk:
 
     def scan(self) -> list[Entry]:
         """Every inbox article with a fresh review (worker thread)."""
+        self._refresh_glossary()
         entries = []
         for path in pipeline.expand_articles(self.articles):
             try:
