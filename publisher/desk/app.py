@@ -188,6 +188,7 @@ class Desk:
     def corrections_now(self, path: Path) -> tuple[str, dict]:
         """(version, corrections by Korean) of an article's corrections file, from one read."""
         cpath = pipeline.corrections_path(path)
+        pipeline.check_inside_inbox(cpath)  # a corrections file linked from elsewhere is not shown
         header, rows, version = corr.read_rows(cpath)
         loaded = corr.corrected_by_korean(header, rows)
         self.remember(cpath, version, loaded)
