@@ -351,8 +351,10 @@ def create_app(desk: Desk) -> Starlette:
                 base_version=base,
                 loaded=loaded,
             )
-            version, loaded = desk.corrections_now(review.path)
-        return seg, version if version == new_version else new_version, loaded
+            _, loaded = desk.corrections_now(review.path)
+        # The page continues from the version this save wrote: a change made by someone
+        # else in the meantime is then a conflict on the next save, never silently adopted.
+        return seg, new_version, loaded
 
     async def change(request: Request, revert: bool) -> Response:
         form = await form_of(request)
@@ -416,6 +418,7 @@ def create_app(desk: Desk) -> Starlette:
             stamp=stamp,
             stale=report.stale_corrections,
             test_model=report.test_model,
+            unchanged=bool(report.skipped) and not report.built,
         )
 
     async def not_found(request: Request, exc) -> Response:
