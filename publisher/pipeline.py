@@ -395,6 +395,18 @@ class Review:
     stale: tuple[str, ...]
     built: bool
     up_to_date: bool
+    glossary: object = None  # glossary.Glossary or None
+
+    def terms(self, text: str) -> tuple:
+        """The glossary entries (``.ko``, ``.en``) whose Korean occurs in ``text``."""
+        return self.glossary.find(text) if self.glossary is not None else ()
+
+    @staticmethod
+    def reasons(flags) -> list[str]:
+        """Each quality flag in plain words."""
+        from .checks import describe_flag
+
+        return [describe_flag(f) for f in flags]
 
     @property
     def flagged(self) -> int:
@@ -427,4 +439,5 @@ def review_article(path: Path, settings: BuildSettings, translator) -> Review:
         stale=tuple(stale),
         built=built,
         up_to_date=existing is not None and existing == digest,
+        glossary=translator.glossary,
     )

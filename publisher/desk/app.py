@@ -34,7 +34,6 @@ from starlette.staticfiles import StaticFiles
 from .. import corrections as corr
 from .. import pipeline
 from ..article import InputError, OutputError, PublisherError
-from ..checks import describe_flag
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +50,6 @@ DESK_CSP = (
 )
 # The published briefs: no script at all (they have none), framed only by the desk.
 OUT_CSP = "script-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'"
-
-_MARKER = re.compile(r"\[\d{1,3}\]")
 
 
 class Forbidden(Exception):
@@ -198,11 +195,11 @@ class Desk:
 # -------------------------------------------------------------------- presentation
 
 
-def _spans(text: str, terms) -> list[tuple[str, str, str]]:
+def _spans(text: str, terms, markers: list[str]) -> list[tuple[str, str, str]]:
     """Korean text cut into (kind, text, title) pieces: plain, footnote markers, glossary terms."""
-    if not text:
-        return []
-    alternatives = [_MARKER.pattern] + [re.escape(t.ko) for t in sorted(terms, key=lambda t: -len(t.ko))]
+    alternatives = [re.escape(m) for m in markers] + [re.escape(t.ko) for t in sorted(terms, key=lambda t: -len(t.ko))]
+    if not text or not alternatives:
+        return [("text", text, "")] if text else []
     by_ko = {t.ko: t.en for t in terms}
     out = []
     last = 0
@@ -210,7 +207,7 @@ def _spans(text: str, terms) -> list[tuple[str, str, str]]:
         if m.start() > last:
             out.append(("text", text[last : m.start()], ""))
         piece = m.group(0)
-        if _MARKER.fullmatch(piece):
+        if piece in markers:
             out.append(("marker", piece, "footnote marker: keep it in the English"))
         else:
             out.append(("term", piece, f"glossary: {by_ko.get(piece, '')}"))
@@ -233,22 +230,23 @@ class Row:
     missing: list[str]  # of those, the ones the current English lacks
 
 
-def _rows(review: pipeline.Review, glossary, loaded: dict) -> list[Row]:
+def _rows(review: pipeline.Review, loaded: dict) -> list[Row]:
     rows = []
     for block, seg in review.article.iter_segments():
-        terms = glossary.find(seg.text) if glossary is not None else ()
+        terms = review.terms(seg.text)
+        markers = [f"[{n}]" for n in seg.refs]  # the segmenter's footnote references
         saved = loaded.get(corr.normalise(seg.text))
         english = saved[1] if saved else (seg.en or "")
-        keep = list(dict.fromkeys(_MARKER.findall(seg.text) + [t.en for t in terms]))
+        keep = list(dict.fromkeys(markers + [t.en for t in terms]))
         rows.append(
             Row(
                 id=seg.id,
                 kind=block.kind,
-                korean=_spans(seg.text, terms),
+                korean=_spans(seg.text, terms, markers),
                 machine=seg.en or "",
                 english=english,
                 edited=saved is not None,
-                flags=[describe_flag(f) for f in seg.flags],
+                flags=review.reasons(seg.flags),
                 keep=keep,
                 missing=[k for k in keep if k.lower() not in english.lower()],
             )
@@ -332,7 +330,7 @@ def create_app(desk: Desk) -> Starlette:
             version, loaded = desk.corrections_now(review.path)
         except PublisherError as exc:
             return page("missing.html.j2", status=409, slug=slug, error=str(exc))
-        rows = _rows(review, desk._translator.glossary, loaded)
+        rows = _rows(review, loaded)
         return page("review.html.j2", review=review, rows=rows, version=version, slug=slug)
 
     def _save(review: pipeline.Review, seg_id: str, english: str | None, base: str):
@@ -381,7 +379,7 @@ def create_app(desk: Desk) -> Starlette:
             return page("conflict.html.j2", status=409, headers={"HX-Reswap": "none"}, conflict=exc, seg_id=seg_id, mine=mine, revert=revert, slug=slug)
         except PublisherError as exc:
             return notice(422, str(exc))
-        rows = _rows(review, desk._translator.glossary if desk._translator else None, loaded)
+        rows = _rows(review, loaded)
         row = next(r for r in rows if r.id == seg.id)
         verb = "Reverted" if english is None else "Saved"
         return page("saved.html.j2", r=row, slug=slug, version=version, text=f"{verb} {seg.id}. Republish to rebuild the brief and PDF.")
