@@ -15,7 +15,7 @@ ARGOS    := argostranslate==1.11.0
 # Debian packages the tests drive for real (PDF inspection, a headless browser).
 TEST_DEBS := poppler-utils chromium chromium-driver
 
-.PHONY: help brief test models fixture bench golden serve desk desk-load clean distclean venv test-deps
+.PHONY: help brief test models fixture bench golden serve desk clean distclean venv test-deps
 
 help:
 	@echo "make brief [MODEL=file.argosmodel] [BRIEF_FLAGS=...]  build bilingual briefs for $(ARTICLES)/ into $(OUT)/"
