@@ -286,6 +286,15 @@ def make_server(out_dir: Path, port: int = 8000):
             self.send_header("X-Content-Type-Options", "nosniff")
             super().end_headers()
 
+        def send_head(self):
+            # A symlink inside out/ that leads out of it is not followed: 404, as if absent.
+            root = os.path.realpath(self.directory)
+            real = os.path.realpath(self.translate_path(self.path))
+            if real != root and not real.startswith(root + os.sep):
+                self.send_error(404, "File not found")
+                return None
+            return super().send_head()
+
     try:
         return ThreadingHTTPServer(("127.0.0.1", port), partial(Handler, directory=os.fspath(out_dir)))
     except OSError as exc:
