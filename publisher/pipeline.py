@@ -343,3 +343,101 @@ def translate_only(
         article, _, _ = apply_corrections(article, load_corrections(corrections_path(path)))
         out.append(article)
     return out, failed, translator
+
+
+# ----------------------------------------------------------------- the editor's desk
+
+
+class _MachineOnlyMemory:
+    """The translation memory as the desk's review sees it: machine translations only.
+
+    An editor's correction in the memory would otherwise stand in for the machine's
+    English, and the review page shows both side by side.
+    """
+
+    def __init__(self, memory):
+        self._memory = memory
+
+    @property
+    def error(self):
+        return getattr(self._memory, "error", None)
+
+    def get_many(self, model_key, sources):
+        from .memory import get_machine_many
+
+        return get_machine_many(self._memory, model_key, sources)
+
+    def put_many(self, model_key, rows):
+        return self._memory.put_many(model_key, rows)
+
+
+def open_review_translator(settings: BuildSettings, paths: Iterable[Path] = ()):
+    """A translator for reviews: the build's model, glossary and memory, corrections left out."""
+    files = list(paths)
+    translator = open_translator(settings.model, settings.glossary or default_glossary(files), settings.decoding)
+    translator.memory = _MachineOnlyMemory(translator.memory) if translator.memory is not None else None
+    return translator
+
+
+@dataclass(frozen=True)
+class Review:
+    """One inbox article as the desk shows it.
+
+    ``article`` carries the machine English and its flags (corrections not applied);
+    ``corrected`` maps segment ids to the editor's English from the corrections file;
+    ``stale`` are the file's corrections whose Korean no longer stands in the article.
+    """
+
+    path: Path
+    article: Article
+    corrected: dict
+    corrections: int
+    stale: tuple[str, ...]
+    built: bool
+    up_to_date: bool
+    glossary: object = None  # glossary.Glossary or None
+
+    def terms(self, text: str) -> tuple:
+        """The glossary entries (``.ko``, ``.en``) whose Korean occurs in ``text``."""
+        return self.glossary.find(text) if self.glossary is not None else ()
+
+    @staticmethod
+    def reasons(flags) -> list[str]:
+        """Each quality flag in plain words."""
+        from .checks import describe_flag
+
+        return [describe_flag(f) for f in flags]
+
+    @property
+    def flagged(self) -> int:
+        """Segments whose machine English is flagged and that no correction replaces."""
+        return sum(1 for _, s in self.article.iter_segments() if s.flags and s.id not in self.corrected)
+
+
+def review_article(path: Path, settings: BuildSettings, translator) -> Review:
+    """Read, segment and machine-translate one inbox article, with its corrections and build state."""
+    from .corrections import apply_corrections, load_corrections
+
+    path = Path(path)
+    check_inside_inbox(path)
+    article = prepare(path)
+    [machine] = translator.translate_articles([article])
+    corrections = load_corrections(corrections_path(path))
+    edited, _, stale = apply_corrections(machine, corrections)
+    corrected = {s.id: s.en for _, s in edited.iter_segments() if s.origin == ORIGIN_EDITED}
+    glossary_version = translator.glossary.version if translator.glossary is not None else "-"
+    digest = inputs_digest(
+        path, model_key=translator.model.info.key, glossary_version=glossary_version, templates=_templates_digest(), settings=settings
+    )
+    existing = _existing_inputs(Path(settings.out_dir), article.slug)
+    built = (Path(settings.out_dir) / article.slug / "brief.json").is_file()
+    return Review(
+        path=path,
+        article=machine,
+        corrected=corrected,
+        corrections=len(corrections),
+        stale=tuple(stale),
+        built=built,
+        up_to_date=existing is not None and existing == digest,
+        glossary=translator.glossary,
+    )
