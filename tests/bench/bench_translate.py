@@ -100,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=None, help="intra_threads (default: TranslateSettings default)")
     ap.add_argument("--repeat", type=int, default=3, help="interleaved runs of every method; the median counts")
     ap.add_argument("--quick", action="store_true", help="2+2 layers, d=256: a smoke test, not the benchmark")
+    ap.add_argument("--with-c1", action="store_true", help="also time one bare call bounded by the largest bound (slow)")
     ap.add_argument("--no-shapes", action="store_true", help="skip the other models' shapes (one run each of (a) and (d))")
     args = ap.parse_args(argv)
 
@@ -192,20 +193,14 @@ def main(argv: list[str] | None = None) -> int:
             calls["c1"] = 1
             return sum(len(r.hypotheses[0]) for r in res)
 
-        methods = {
-            "a": ours(settings, "a"),
-            "b": run_b,
-            "c": run_c,
-            "d": ours(fast, "d"),
-            "c1": run_c1,
-        }
-        for growth in (1.0, 1.25, 2.0):
-            methods[f"a{growth}"] = ours(dataclasses.replace(settings, bucket_growth=growth), f"a{growth}")
-        del translator._ct2
-        wall: dict[str, list[float]] = {k: [] for k in methods}
-        cpu: dict[str, list[float]] = {k: [] for k in methods}
+        methods = {"a": ours(settings, "a"), "b": run_b, "c": run_c, "d": ours(fast, "d")}
+        extras = {f"a{g}": ours(dataclasses.replace(settings, bucket_growth=g), f"a{g}") for g in (1.0, 1.25, 2.0)}
+        if args.with_c1:
+            extras["c1"] = run_c1
+        wall: dict[str, list[float]] = {k: [] for k in [*methods, *extras]}
+        cpu: dict[str, list[float]] = {k: [] for k in [*methods, *extras]}
         n_out: dict[str, int] = {}
-        # Interleave every method in each round so that machine noise hits all alike;
+        # Interleave the four methods in each round so that machine noise hits all alike;
         # compare medians, which one lucky or unlucky run on the shared cores cannot move.
         for _ in range(args.repeat):
             for name, fn in methods.items():
@@ -213,6 +208,12 @@ def main(argv: list[str] | None = None) -> int:
                 wall[name].append(w)
                 cpu[name].append(c)
                 n_out[name] = n
+        for name, fn in extras.items():  # the bucket-step choice: one run each
+            w, c, n = timed(fn)
+            wall[name].append(w)
+            cpu[name].append(c)
+            n_out[name] = n
+        del translator._ct2
 
     print(f"article: {SHARED_ARTICLE.name}, {len(segments)} segments ({how}) in {len(paragraphs)} paragraphs, "
           f"{len(inputs)} distinct model inputs, {n_src} source tokens")
@@ -223,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
           f"intra_threads={settings.intra_threads}, max_batch_tokens={settings.max_batch_tokens}, "
           f"bound={settings.length_ratio}*src+{settings.length_extra} rounded up in steps of x{settings.bucket_growth} "
           f"(sum of bounds {sum(bounds)} tokens, {len(set(bounds))} distinct)")
-    print(f"runs: {args.repeat} interleaved rounds of every method; medians")
+    print(f"runs: (a)-(d) {args.repeat} interleaved rounds, medians; the bucket-step rows one run each")
     print()
     print(f"| {'method':<62} | {'calls':>5} | {'wall s':>6} | {'cpu s':>6} | {'out tokens':>10} | {'tokens/s':>8} |")
     print(f"|{'-' * 64}|{'-' * 7}|{'-' * 8}|{'-' * 8}|{'-' * 12}|{'-' * 10}|")
@@ -238,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         ("a2.0", "(a) with bucket step x2.0"),
     ]
     for key, label in labels:
+        if not wall[key] if key in wall else True:
+            continue
         w, c = med(wall[key]), med(cpu[key])
         print(f"| {label:<62} | {calls.get(key, 0):>5} | {w:>6.2f} | {c:>6.2f} | {n_out[key]:>10} | {n_out[key] / w:>8.0f} |")
     print()
