@@ -503,7 +503,7 @@ def load_model(spec: str | Path | None = None) -> LoadedModel:
         return _loaded(path, metadata, _dir_sha256(path))
     if not path.exists():
         raise ModelError(
-            f"model not found: {path}; pass a .argosmodel file, an extracted package folder or a CTranslate2 model folder"
+            f"model file not found: {path}; pass a .argosmodel file, an extracted package folder or a CTranslate2 model folder"
         )
     archive = _inspect_archive(path)
     _check_pin(archive, path.name)

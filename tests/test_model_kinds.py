@@ -233,4 +233,4 @@ def test_models_compare_writes_a_side_by_side_page(tmp_path):
 
 def test_models_compare_with_a_missing_model_is_one_line(tmp_path):
     result = CliRunner().invoke(cli, ["models", "compare", str(tmp_path / "nope"), str(ARGOS_FIXTURE), str(REPO / "articles" / "busan-port-ai.md")])
-    assert "model not found" in one_line_error(result)
+    assert "model file not found" in one_line_error(result)
