@@ -582,6 +582,11 @@ def _slug_for(path: Path) -> str:
     return safe_slug(stem)
 
 
+def slug_for_path(path: Path) -> str:
+    """The slug (the out/ folder name) of an article file: ``read_article(path).slug``, unread."""
+    return _slug_for(Path(path))
+
+
 def read_article(path: Path) -> Article:
     """Read one article file into an :class:`Article` (blocks with text, no segments)."""
     path = Path(path)

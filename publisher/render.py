@@ -534,13 +534,17 @@ def write_brief(brief: Brief, out_dir: Path, layout: str = "columns") -> Path:
     Returns the brief's folder.
     """
     out_dir = Path(out_dir)
-    slug = safe_slug(brief.article.slug)
-    target = out_dir / slug
+    copy_assets(out_dir)
+    return write_brief_files(brief, out_dir / safe_slug(brief.article.slug), layout)
+
+
+def write_brief_files(brief: Brief, target: Path, layout: str = "columns") -> Path:
+    """Write the four files of one brief into the folder ``target`` (no assets)."""
+    target = Path(target)
     html = render_html(brief)
     editor = render_html(brief, editor=True)
     pdf = render_pdf(brief, layout)
     data = json.dumps(document("brief", brief), ensure_ascii=False, indent=1) + "\n"
-    copy_assets(out_dir)
     atomic_write_bytes(target / "brief.pdf", pdf)
     atomic_write_text(target / "editor.html", editor)
     atomic_write_text(target / "brief.html", html)
@@ -549,4 +553,3 @@ def write_brief(brief: Brief, out_dir: Path, layout: str = "columns") -> Path:
     atomic_write_text(target / "brief.json", data)
     log.info("wrote %s (%d-byte PDF)", target, len(pdf))
     return target
-

@@ -347,7 +347,10 @@ class Translator:
         self._lookup(jobs)
         self._run_model([j for j in jobs.values() if j.en is None])
         for job in jobs.values():
-            job.flags = check_segment(job.source, job.en or "", job.prep.terms, numbers_src=job.prep.model_input)
+            # The checks judge the machine's English; an editor's is taken as written
+            # (the one rule for flags, see corrections.py).
+            if job.origin != ORIGIN_EDITED:
+                job.flags = check_segment(job.source, job.en or "", job.prep.terms, numbers_src=job.prep.model_input)
 
         out = []
         for article, blocks_keys in zip(articles, order):
