@@ -390,3 +390,154 @@ def test_export_on_a_full_disk_leaves_no_file_and_names_it(inbox, small_disk):
     filler.unlink()
     _ok(CliRunner().invoke(cli, ["edits", "export", str(art), "-o", str(target), "--model", str(FIXTURE_MODEL)]))
     assert [r.korean for r in read_file(target).rows] == [S1, S2]
+
+
+# ------------------------------------------------------------------ property: incremental == from scratch
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+POOL = [
+    "서울시는 내일 새 버스 노선을 연다.",
+    "시민들은 노선이 늘어나는 것을 반겼다.",
+    "부산항은 올해 자동화 부두를 늘린다.",
+    "전문가들은 비용이 크다고 지적했다.",
+    "정부는 다음 달 계획을 발표한다.",
+]
+WORDINGS = ["Edited one.", "Edited two.", "=Edited, formula-like."]
+NAMES = ["a", "b", "c"]
+
+_EDITOR_ACTIONS = st.lists(
+    st.one_of(
+        st.tuples(st.just("write_article"), st.sampled_from(NAMES), st.lists(st.integers(0, len(POOL) - 1), min_size=1, max_size=3)),
+        st.tuples(st.just("delete_article"), st.sampled_from(NAMES)),
+        st.tuples(st.just("set_row"), st.sampled_from(NAMES), st.integers(0, len(POOL) - 1), st.integers(0, len(WORDINGS) - 1)),
+        st.tuples(st.just("delete_row"), st.sampled_from(NAMES), st.integers(0, len(POOL) - 1)),
+        st.tuples(st.just("delete_file"), st.sampled_from(NAMES)),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+class _DoubleModel:
+    """Stands in for a loaded model: an identity, no weights."""
+
+    from publisher.article import ModelInfo
+
+    info = ModelInfo(name="translator-double", version="1", sha256="0" * 64, test_fixture=True)
+
+
+def _double_translator(model_spec, glossary_path, decoding=None):
+    from publisher.memory import TranslationMemory
+    from publisher.translate import Translator
+
+    class Double(Translator):
+        def translate_texts(self, texts):
+            self.stats["model_calls"] += 1
+            self.stats["translated"] += len(texts)
+            return [f"EN[{t}]" for t in texts]
+
+    return Double(_DoubleModel(), memory=TranslationMemory.open_default())
+
+
+def _site_state(out: Path) -> dict:
+    """What an editor publishes: each brief.json without its timestamp, plus the index and feed entries.
+
+    A segment fetched from the translation memory says so ("memory") where a fresh build
+    says "machine": both are the machine's English, so they compare equal.
+    """
+    briefs = {}
+    for p in sorted(out.glob("*/brief.json")):
+        data = json.loads(p.read_text(encoding="utf-8"))["data"]
+        data.pop("generated", None)
+        for block in data["article"]["blocks"]:
+            for seg in block["segments"]:
+                if seg.get("origin") == "memory":
+                    seg["origin"] = "machine"
+        briefs[p.parent.name] = data
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    feed = ET.parse(out / "feed.xml").getroot()
+    entries = {
+        (e.find("a:id", ns).text, e.find("a:title", ns).text, getattr(e.find("a:summary", ns), "text", None))
+        for e in feed.findall("a:entry", ns)
+    }
+    return {"briefs": briefs, "index": _index_slugs(out), "feed": entries}
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(actions=_EDITOR_ACTIONS)
+def test_every_incremental_build_equals_a_build_from_scratch(tmp_path_factory, monkeypatch, actions):
+    from publisher import pipeline
+
+    monkeypatch.setattr(pipeline, "open_translator", _double_translator)
+    # A stand-in PDF: this test is about which briefs and which English are published; the
+    # real PDFs are made in the tests above.
+    monkeypatch.setattr("publisher.render.render_pdf", lambda brief, layout="columns": b"%PDF-1.4 stand-in\n%%EOF\n")
+    root = tmp_path_factory.mktemp("editor")
+    inbox, out = root / "articles", root / "out"
+    inbox.mkdir()
+    rows: dict[str, dict[str, str]] = {}
+    builds = 0
+    # Start from a published inbox whose articles share a sentence, with one correction of it.
+    _article(inbox / "a.txt", POOL[0], POOL[1])
+    _article(inbox / "b.txt", POOL[1], POOL[2])
+    rows["a"] = {POOL[1]: WORDINGS[0]}
+    _corrections(inbox / "a.corrections.csv", rows["a"])
+
+    def build(target: Path, cache: Path) -> None:
+        monkeypatch.setenv("PUBLISHER_CACHE_DIR", str(cache))
+        report = pipeline.build([inbox], pipeline.BuildSettings(out_dir=target))
+        assert report.ok, report.failed
+
+    for action in [("build",), *[step for a in actions for step in (a, ("build",))]]:
+        # every editor action is followed by a build, compared with a build from scratch
+        kind, *args = action
+        if kind == "write_article":
+            name, picks = args
+            _article(inbox / f"{name}.txt", *[POOL[i] for i in picks])
+        elif kind == "delete_article":
+            (inbox / f"{args[0]}.txt").unlink(missing_ok=True)
+        elif kind == "set_row":
+            name, s, w = args
+            rows.setdefault(name, {})[POOL[s]] = WORDINGS[w]
+            _corrections(inbox / f"{name}.corrections.csv", rows[name])
+        elif kind == "delete_row" and args[0] in rows:
+            rows[args[0]].pop(POOL[args[1]], None)
+            _corrections(inbox / f"{args[0]}.corrections.csv", rows[args[0]])
+        elif kind == "delete_file":
+            (inbox / f"{args[0]}.corrections.csv").unlink(missing_ok=True)
+            rows.pop(args[0], None)
+        elif kind == "build" and list(inbox.glob("*.txt")):
+            builds += 1
+            build(out, root / "cache")
+            scratch = root / f"scratch-{builds}"
+            build(scratch, root / f"cache-{builds}")
+            assert _site_state(out) == _site_state(scratch)
+            assert {p.name for p in out.iterdir() if p.is_dir()} == {p.name for p in scratch.iterdir() if p.is_dir()}
+
+
+# ------------------------------------------------------------------ a brief folder appears whole
+
+
+def test_replace_dir_swaps_a_folder_whole_and_clean_staging_repairs_a_dead_build(tmp_path):
+    from publisher.fsutil import clean_staging, replace_dir
+
+    out = tmp_path / "out"
+    (out / "x").mkdir(parents=True)
+    (out / "x" / "brief.json").write_text("old", encoding="utf-8")
+    (out / "x" / "only-old").write_text("o", encoding="utf-8")
+    staging = out / ".staging-x-1"
+    staging.mkdir()
+    (staging / "brief.json").write_text("new", encoding="utf-8")
+    replace_dir(staging, out / "x")
+    assert sorted(p.name for p in (out / "x").iterdir()) == ["brief.json"]
+    assert (out / "x" / "brief.json").read_text(encoding="utf-8") == "new"
+    assert not staging.exists()
+
+    # A build killed between "move the old folder aside" and "move the new one in":
+    (out / "x").rename(out / ".old-x")
+    (out / ".staging-y-2").mkdir()
+    clean_staging(out)
+    assert (out / "x" / "brief.json").read_text(encoding="utf-8") == "new"
+    assert sorted(p.name for p in out.iterdir()) == ["x"]
