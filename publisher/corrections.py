@@ -384,17 +384,21 @@ def sync_memory(memory, pairs: Iterable[tuple[Path, Path]], stamps: dict[Path, s
     return SyncResult(updated=len(replace), forgotten=len(forget), errors=tuple(errors))
 
 
-def carried_digest(memory, sources: Iterable[str]) -> str:
+def carried_digest(memory, sources: Iterable[str], found: dict[str, str] | None = None) -> str:
     """A hash of the memory's corrections for these sources (what other files say about them).
 
     Part of what a brief is built from: when a correction in another article's file is
     added, changed or withdrawn, the briefs whose sentences it touches are rebuilt.
+    ``found``: the memory's answer for (at least) these sources, fetched once for many
+    articles with ``memory.editor_corrections``.
     """
-    found = memory.editor_corrections(sources) if memory is not None else {}
-    if not found:
+    if found is None:
+        found = memory.editor_corrections(sources) if memory is not None else {}
+    keys = sorted({normalise(s) for s in sources} & found.keys())
+    if not keys:
         return "-"
     h = hashlib.sha256()
-    for src in sorted(found):
+    for src in keys:
         h.update(src.encode())
         h.update(b"\0")
         h.update(found[src].encode())

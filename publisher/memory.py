@@ -249,13 +249,13 @@ class TranslationMemory:
     def _editor_corrections(conn: sqlite3.Connection, srcs: list[str]) -> dict[str, str]:
         found: dict[str, str] = {}
         for chunk in _chunks(srcs, 500):
-            # The file whose path sorts first wins; the index (source, file) gives it directly.
+            # The file whose path sorts first wins. With MIN(), SQLite takes the bare column
+            # (en) from the row holding the minimum; the index (source, file) serves it.
             q = (
-                "SELECT source, en FROM corrections AS c WHERE source IN "
-                f"({','.join('?' * len(chunk))}) AND file = "
-                "(SELECT MIN(file) FROM corrections WHERE source = c.source)"
+                "SELECT source, en, MIN(file) FROM corrections WHERE source IN "
+                f"({','.join('?' * len(chunk))}) GROUP BY source"
             )
-            found.update(conn.execute(q, chunk).fetchall())
+            found.update((src, en) for src, en, _ in conn.execute(q, chunk))
         return found
 
     def editor_corrections(self, sources: Iterable[str]) -> dict[str, str]:

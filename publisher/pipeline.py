@@ -223,6 +223,11 @@ def _existing_brief(out_dir: Path, slug: str) -> _Existing | None:
     return _Existing(base, carried, sources)
 
 
+def memory_corrections(memory, sources: Iterable[str]) -> dict[str, str]:
+    """The memory's editor corrections for many sources at once (one query per 500)."""
+    return memory.editor_corrections(sources) if memory is not None else {}
+
+
 def _sources(article: Article) -> list[str]:
     return [seg.text for _, seg in article.iter_segments() if seg.text and seg.text.strip()]
 
@@ -500,6 +505,10 @@ def build(paths: Iterable[Path], settings: BuildSettings = BuildSettings(), prog
         stamps = {corrections_path(p): file_stamp(corrections_path(p)) for p in files}
         sync_corrections(translator, files, {Path(k).resolve(): v for k, v in stamps.items()})
 
+        # Other files' corrections of the published briefs' sentences: one query for all.
+        existing = {} if settings.force else {slug: _existing_brief(out_dir, slug) for slug in slugs.values()}
+        carried = memory_corrections(memory, (src for e in existing.values() if e is not None for src in e.sources))
+
         todo: list[tuple[PreparedArticle, str, str]] = []
         for i, (path, slug) in enumerate(slugs.items()):
             progress("read", i, len(slugs))
@@ -513,11 +522,10 @@ def build(paths: Iterable[Path], settings: BuildSettings = BuildSettings(), prog
                     settings=settings,
                     corrections_stamp=stamps[corrections_path(path)] or "-",
                 )
-                if not settings.force:
-                    existing = _existing_brief(out_dir, slug)
-                    if existing is not None and existing.base == base and existing.carried == carried_digest(memory, existing.sources):
-                        report.skipped.append(slug)
-                        continue
+                before = existing.get(slug)
+                if before is not None and before.base == base and before.carried == carried_digest(memory, before.sources, carried):
+                    report.skipped.append(slug)
+                    continue
                 todo.append((prepare_article(path), slug, base))
             except PublisherError as exc:
                 report.failed.append((str(path), str(exc)))
@@ -528,6 +536,7 @@ def build(paths: Iterable[Path], settings: BuildSettings = BuildSettings(), prog
             results = translate_prepared(translator, [p for p, _, _ in todo])
             progress("translate", 1, 1)
             report.translation = dict(translator.stats)
+            carried = memory_corrections(memory, (src for r in results if r.ok for src in _sources(r.article)))
             assets_error = None
             try:
                 from .render import copy_assets
@@ -549,7 +558,7 @@ def build(paths: Iterable[Path], settings: BuildSettings = BuildSettings(), prog
                     report.failed.append((str(prepared.path), assets_error))
                     continue
                 try:
-                    inputs = f"{base}+{carried_digest(memory, _sources(result.article))}"
+                    inputs = f"{base}+{carried_digest(memory, _sources(result.article), carried)}"
                     brief = make_brief(result.article, model_info=model_info, inputs=inputs, count=settings.summary_count)
                     write_brief_folder(brief, out_dir, slug, settings.layout)
                     report.built.append(slug)
