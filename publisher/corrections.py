@@ -389,12 +389,15 @@ def carried_digest(memory, sources: Iterable[str], found: dict[str, str] | None 
 
     Part of what a brief is built from: when a correction in another article's file is
     added, changed or withdrawn, the briefs whose sentences it touches are rebuilt.
-    ``found``: the memory's answer for (at least) these sources, fetched once for many
-    articles with ``memory.editor_corrections``.
+    ``found``: the memory's answer (``memory.editor_corrections``) for at least these
+    sources, fetched once for many articles; the sources are then taken as normalised.
     """
+    from .memory import normalize_source
+
     if found is None:
-        found = memory.editor_corrections(sources) if memory is not None else {}
-    keys = sorted({normalise(s) for s in sources} & found.keys())
+        sources = {normalize_source(s) for s in sources}
+        found = memory.editor_corrections(sources, normalised=True) if memory is not None else {}
+    keys = sorted(found.keys() & set(sources))
     if not keys:
         return "-"
     h = hashlib.sha256()

@@ -37,6 +37,7 @@ SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 3000
 
 _WS = re.compile(r"\s+")
+_ODD_WS = re.compile(r"[^\S ]| {2}|^ | $")  # anything normalize_source would change in the spacing
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -69,6 +70,8 @@ CREATE TABLE IF NOT EXISTS correction_files (
 
 def normalize_source(text: str) -> str:
     """The memory's view of a source segment: NFC, whitespace collapsed, stripped."""
+    if unicodedata.is_normalized("NFC", text) and not _ODD_WS.search(text):
+        return text  # the common case, without building new strings
     return _WS.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
@@ -258,14 +261,23 @@ class TranslationMemory:
             found.update((src, en) for src, en, _ in conn.execute(q, chunk))
         return found
 
-    def editor_corrections(self, sources: Iterable[str]) -> dict[str, str]:
-        """``{normalised source: editor's English}`` for the sources that have a correction."""
-        srcs = sorted({normalize_source(s) for s in sources})
+    def editor_corrections(self, sources: Iterable[str], *, normalised: bool = False) -> dict[str, str]:
+        """``{normalised source: editor's English}`` for the sources that have a correction.
+
+        ``normalised``: the sources are already in :func:`normalize_source` form.
+        """
+        srcs = set(sources) if normalised else {normalize_source(s) for s in sources}
         conn = self._connect()
         if conn is None or not srcs:
             return {}
         try:
-            return self._editor_corrections(conn, srcs)
+            (stored,) = conn.execute("SELECT COUNT(*) FROM corrections").fetchone()
+            if stored <= 2 * len(srcs):
+                # Fewer corrections than sentences asked about: one pass over them is cheaper
+                # than a search per sentence.
+                q = "SELECT source, en, MIN(file) FROM corrections GROUP BY source"
+                return {src: en for src, en, _ in conn.execute(q) if src in srcs}
+            return self._editor_corrections(conn, sorted(srcs))
         except sqlite3.Error as exc:
             self._report("read", exc)
             return {}

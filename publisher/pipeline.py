@@ -197,7 +197,7 @@ def inputs_digest(
 class _Existing:
     base: str
     carried: str
-    sources: tuple[str, ...]
+    sources: frozenset[str]  # normalised
 
 
 def _existing_brief(out_dir: Path, slug: str) -> _Existing | None:
@@ -214,9 +214,11 @@ def _existing_brief(out_dir: Path, slug: str) -> _Existing | None:
     if not isinstance(inputs, str) or "+" not in inputs:
         return None
     base, carried = inputs.split("+", 1)
+    from .memory import normalize_source
+
     try:
-        sources = tuple(
-            seg["text"] for block in data["article"]["blocks"] for seg in block["segments"] if seg.get("text", "").strip()
+        sources = frozenset(
+            normalize_source(seg["text"]) for block in data["article"]["blocks"] for seg in block["segments"] if seg.get("text", "").strip()
         )
     except (KeyError, TypeError, AttributeError):
         return None
@@ -224,12 +226,15 @@ def _existing_brief(out_dir: Path, slug: str) -> _Existing | None:
 
 
 def memory_corrections(memory, sources: Iterable[str]) -> dict[str, str]:
-    """The memory's editor corrections for many sources at once (one query per 500)."""
-    return memory.editor_corrections(sources) if memory is not None else {}
+    """The memory's editor corrections for many (normalised) sources at once."""
+    return memory.editor_corrections(sources, normalised=True) if memory is not None else {}
 
 
-def _sources(article: Article) -> list[str]:
-    return [seg.text for _, seg in article.iter_segments() if seg.text and seg.text.strip()]
+def _sources(article: Article) -> frozenset[str]:
+    """The article's segments in the memory's normalised form."""
+    from .memory import normalize_source
+
+    return frozenset(normalize_source(seg.text) for _, seg in article.iter_segments() if seg.text and seg.text.strip())
 
 
 # --------------------------------------------------------------------------- stages
@@ -507,7 +512,7 @@ def build(paths: Iterable[Path], settings: BuildSettings = BuildSettings(), prog
 
         # Other files' corrections of the published briefs' sentences: one query for all.
         existing = {} if settings.force else {slug: _existing_brief(out_dir, slug) for slug in slugs.values()}
-        carried = memory_corrections(memory, (src for e in existing.values() if e is not None for src in e.sources))
+        carried = memory_corrections(memory, {src for e in existing.values() if e is not None for src in e.sources})
 
         todo: list[tuple[PreparedArticle, str, str]] = []
         for i, (path, slug) in enumerate(slugs.items()):
@@ -536,7 +541,7 @@ def build(paths: Iterable[Path], settings: BuildSettings = BuildSettings(), prog
             results = translate_prepared(translator, [p for p, _, _ in todo])
             progress("translate", 1, 1)
             report.translation = dict(translator.stats)
-            carried = memory_corrections(memory, (src for r in results if r.ok for src in _sources(r.article)))
+            carried = memory_corrections(memory, {src for r in results if r.ok for src in _sources(r.article)})
             assets_error = None
             try:
                 from .render import copy_assets
