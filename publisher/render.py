@@ -534,22 +534,31 @@ def write_brief(brief: Brief, out_dir: Path, layout: str = "columns") -> Path:
     Returns the brief's folder.
     """
     out_dir = Path(out_dir)
+    files = _render_files(brief, layout)
     copy_assets(out_dir)
-    return write_brief_files(brief, out_dir / safe_slug(brief.article.slug), layout)
+    return _write_files(files, out_dir / safe_slug(brief.article.slug))
 
 
 def write_brief_files(brief: Brief, target: Path, layout: str = "columns") -> Path:
     """Write the four files of one brief into the folder ``target`` (no assets)."""
-    target = Path(target)
+    return _write_files(_render_files(brief, layout), Path(target))
+
+
+def _render_files(brief: Brief, layout: str) -> list[tuple[str, bytes | str]]:
     html = render_html(brief)
     editor = render_html(brief, editor=True)
     pdf = render_pdf(brief, layout)
     data = json.dumps(document("brief", brief), ensure_ascii=False, indent=1) + "\n"
-    atomic_write_bytes(target / "brief.pdf", pdf)
-    atomic_write_text(target / "editor.html", editor)
-    atomic_write_text(target / "brief.html", html)
-    # Last: brief.json carries the inputs hash that lets the next build skip this brief,
-    # so it must never describe files that were not written.
-    atomic_write_text(target / "brief.json", data)
-    log.info("wrote %s (%d-byte PDF)", target, len(pdf))
+    # brief.json last: it carries the inputs hash that lets the next build skip this
+    # brief, so it must never describe files that were not written.
+    return [("brief.pdf", pdf), ("editor.html", editor), ("brief.html", html), ("brief.json", data)]
+
+
+def _write_files(files: list[tuple[str, bytes | str]], target: Path) -> Path:
+    for name, content in files:
+        if isinstance(content, bytes):
+            atomic_write_bytes(target / name, content)
+        else:
+            atomic_write_text(target / name, content)
+    log.info("wrote %s", target)
     return target

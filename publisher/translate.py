@@ -286,16 +286,12 @@ class Translator:
         """Record editor corrections: used in this run and stored in the memory (origin "edited").
 
         Items are ``corrections.Correction`` objects (``.korean``, ``.english``) or
-        ``(korean, english)`` pairs. With ``article`` (the corrections file's article), the
-        memory also forgets that article's earlier corrections that are no longer in the
-        file, so an editor can take a correction back. Returns how many were stored.
+        ``(korean, english)`` pairs, filed in the memory under ``article``. Builds do not
+        use this: they derive the memory's corrections from the files
+        (``corrections.sync_memory``), so that taking a row out withdraws it. Returns how
+        many were stored.
         """
         corrections = list(corrections)
-        if article is not None and self.memory is not None:
-            keep = {normalize_source(c[0] if isinstance(c, tuple) else c.korean) for c in corrections}
-            for row in self.memory.corrections():
-                if row.get("article") == article and row["source"] not in keep:
-                    self.memory.delete_correction(row["source"])
         rows = []
         for c in corrections:
             if isinstance(c, tuple):
