@@ -134,13 +134,20 @@ def _delimiter(path: Path, header: str) -> str:
             continue
         if set(COLUMNS) <= names:
             return d
+    cols: list[str] = []
     try:
         found = csv.Sniffer().sniff(header, delimiters=DELIMITERS + ":").delimiter
-        what = f"it looks {_DELIMITER_NAMES.get(found, repr(found))}-separated"
     except csv.Error:
         what = "no delimiter found"
-    cols = [restore(h).strip().lower() for h in next(csv.reader([header], delimiter=found))] if what[0] == "i" else []
+    else:
+        what = f"it looks {_DELIMITER_NAMES.get(found, repr(found))}-separated"
+        cols = [restore(h).strip().lower() for h in next(csv.reader([header], delimiter=found))]
     missing = [c for c in COLUMNS if c not in cols]
+    if not missing:
+        raise InputError(
+            f"{path}: the columns are separated by {found!r}, which is not read; save it as CSV with commas, "
+            "semicolons or tabs"
+        )
     raise InputError(
         f"{path}: corrections file lacks the column(s) {', '.join(missing)} ({what}); "
         f"the header must be {','.join(COLUMNS)} (separated by commas, semicolons or tabs)"
