@@ -622,6 +622,36 @@ def serve(out_dir, port):
     serve_site(out_dir, port)
 
 
+@cli.command()
+@click.argument("articles", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True, help="Output directory (as for 'brief').")
+@model_option
+@glossary_option
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
+@handle_errors
+def desk(articles, out_dir, model, glossary, port):
+    """Review and correct translations in the browser, and republish (local only).
+
+    ARTICLES are the inbox (default: articles/). The desk listens on 127.0.0.1 only and
+    writes nothing but the articles' corrections files (and, on Republish, OUT).
+
+    \b
+    Example:
+        publisher desk articles/ -o out
+        publisher desk articles/ --model tests/fixture/ko_en_test.argosmodel --port 0
+    """
+    from .desk import serve as serve_desk
+    from .pipeline import BuildSettings
+
+    settings = BuildSettings(out_dir=out_dir, model=model, glossary=glossary)
+    inbox = list(articles) or [Path("articles")]
+
+    def announce(url: str) -> None:
+        click.echo(f"desk: {url} (Ctrl-C to stop)")
+
+    serve_desk(inbox, settings, port=port, announce=announce)
+
+
 def main() -> None:
     cli(prog_name="publisher")
 

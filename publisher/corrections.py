@@ -112,13 +112,34 @@ def restore(cell: str) -> str:
 # --------------------------------------------------------------------------- reading
 
 
-def _decode(path: Path) -> str:
+def _read_bytes(path: Path) -> bytes | None:
     try:
-        return path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: corrections file is not UTF-8; save it as 'CSV UTF-8'") from None
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
     except OSError as exc:
         raise InputError(f"{path}: cannot read corrections file: {exc.strerror or exc}") from None
+
+
+def _decode(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: corrections file is not UTF-8; save it as 'CSV UTF-8'") from None
+
+
+def _parse(path: Path, data: bytes) -> tuple[str, list[tuple[int, list[str]]]]:
+    """(delimiter, [(line the record ends on, cells restored)]) of a corrections file's bytes."""
+    text = _decode(path, data)
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    if not first_line.strip():
+        return ",", []
+    delimiter = _delimiter(path, first_line)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return delimiter, [(reader.line_num, [restore(c) for c in row]) for row in reader]
+    except csv.Error as exc:
+        raise InputError(f"{path}: corrections file is not valid CSV: {exc}") from None
 
 
 def _delimiter(path: Path, header: str) -> str:
@@ -162,21 +183,13 @@ def read_file(path: Path) -> CorrectionsFile:
     two rows correcting the same sentence differently.
     """
     path = Path(path)
-    if not path.exists():
+    data = _read_bytes(path)
+    if data is None:
         return CorrectionsFile(path=path, rows=(), corrections=())
-    text = _decode(path)
-    first_line = text.split("\n", 1)[0].rstrip("\r")
-    if not first_line.strip():
-        return CorrectionsFile(path=path, rows=(), corrections=())
-    delimiter = _delimiter(path, first_line)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        records = [(reader.line_num, row) for row in reader]
-    except csv.Error as exc:
-        raise InputError(f"{path}: corrections file is not valid CSV: {exc}") from None
+    delimiter, records = _parse(path, data)
     if not records:
         return CorrectionsFile(path=path, rows=(), corrections=(), delimiter=delimiter)
-    header = [restore(h).strip().lower() for h in records[0][1]]
+    header = [h.strip().lower() for h in records[0][1]]
     idx = {c: header.index(c) for c in COLUMNS}
     rows: list[Row] = []
     corrections: list[Correction] = []
@@ -187,7 +200,7 @@ def read_file(path: Path) -> CorrectionsFile:
         line, start = start + 1, end  # the line the record starts on (a cell may span lines)
         if not any(cell.strip() for cell in record):
             continue
-        cells = [restore(c) for c in record] + [""] * (len(header) - len(record))
+        cells = record + [""] * (len(header) - len(record))
         row = Row(
             id=cells[idx["id"]].strip(),
             korean=cells[idx["korean"]].strip(),
@@ -220,11 +233,6 @@ def read_file(path: Path) -> CorrectionsFile:
 def load_corrections(path: Path) -> list[Correction]:
     """Corrections with a non-empty ``corrected_english``; no file means no corrections."""
     return list(read_file(path).corrections)
-
-
-def read_rows(path: Path) -> list[Row]:
-    """Every non-empty row of a corrections file (for the editor's tools)."""
-    return list(read_file(path).rows)
 
 
 # --------------------------------------------------------------------------- applying
@@ -306,7 +314,7 @@ def export_file(article: Article, path: Path) -> Path:
     return write_new_text(Path(path), export_csv(article))
 
 
-def save_rows(path: Path, rows: Iterable[Row], delimiter: str | None = None) -> Path:
+def write_rows(path: Path, rows: Iterable[Row], delimiter: str | None = None) -> Path:
     """Replace the corrections file at ``path`` with ``rows``, atomically (for the editor's tools).
 
     Keeps the file's delimiter unless one is given. A reader sees the old file or the new
@@ -414,3 +422,139 @@ def carried_digest(memory, sources: Iterable[str], found: dict[str, str] | None 
         h.update(found[src].encode())
         h.update(b"\0")
     return h.hexdigest()
+
+
+# ------------------------------------------------------------------ the editor's desk
+#
+# The desk edits one row at a time in place. Its reads and writes keep every row and
+# column of the file as it is (the spreadsheet route keeps working), write atomically, and
+# refuse to overwrite a file that changed since the editor loaded it.
+
+
+class CorrectionConflict(InputError):
+    """The corrections file changed on disk since the editor's page was loaded."""
+
+    def __init__(self, path: Path, version: str, rows: list[dict]):
+        self.path = Path(path)
+        self.version = version  # the version now on disk
+        self.rows = rows  # [{"id", "korean", "on_disk", "loaded"}] for every row that differs
+        names = ", ".join(r["id"] or r["korean"][:20] for r in rows) or "(rows unknown)"
+        super().__init__(f"{path} changed on disk since the page was loaded (rows: {names}); nothing was written")
+
+
+def file_version(path: Path) -> str:
+    """A fingerprint of the file's bytes ("" when there is no file)."""
+    data = _read_bytes(Path(path))
+    return "" if data is None else hashlib.sha256(data).hexdigest()
+
+
+def read_rows(path: Path) -> tuple[list[str], list[list[str]], str]:
+    """The header, every data row (cells as the editor meant them) and the version of a corrections file.
+
+    All three come from one read of the file. No file: the standard header, no rows, "".
+    The delimiter is detected and spreadsheet-safety apostrophes are removed, as in
+    :func:`read_file`; :func:`save_rows` puts them back.
+    """
+    path = Path(path)
+    data = _read_bytes(path)
+    if data is None:
+        return list(COLUMNS), [], ""
+    version = hashlib.sha256(data).hexdigest()
+    _, records = _parse(path, data)
+    if not records:
+        return list(COLUMNS), [], version
+    header = records[0][1]
+    return header, [row for _, row in records[1:]], version
+
+
+def save_rows(path: Path, header: list[str], rows: list[list[str]]) -> str:
+    """Write a corrections file atomically in the ``edits export`` format; returns its new version.
+
+    Every cell is neutralised (a formula-leading cell gets its apostrophe), so a file the
+    desk saved is as safe to open in a spreadsheet as an exported one.
+    """
+    from .fsutil import atomic_write_bytes
+
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([neutralise(c) for c in row] for row in rows)
+    data = ("\ufeff" + buf.getvalue()).encode("utf-8")
+    atomic_write_bytes(Path(path), data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def corrected_by_korean(header: list[str], rows: list[list[str]]) -> dict[str, tuple[str, str]]:
+    """``{normalised Korean: (id, corrected English)}`` for the rows that carry a correction."""
+    idx = {h.strip().lower(): i for i, h in enumerate(header)}
+    out = {}
+    for row in rows:
+        cells = row + [""] * (len(header) - len(row))
+        korean, english = cells[idx["korean"]].strip(), cells[idx["corrected_english"]].strip()
+        if korean and english:
+            out[normalise(korean)] = (cells[idx["id"]].strip(), english)
+    return out
+
+
+def _differences(loaded: dict[str, tuple[str, str]] | None, on_disk: dict[str, tuple[str, str]]) -> list[dict]:
+    rows = []
+    for key in sorted(set(on_disk) | set(loaded or {})):
+        was = (loaded or {}).get(key)
+        now = on_disk.get(key)
+        if loaded is not None and was == now:
+            continue
+        rows.append(
+            {
+                "id": (now or was)[0],
+                "korean": key,
+                "on_disk": now[1] if now else None,
+                "loaded": was[1] if was else None,
+            }
+        )
+    return rows
+
+
+def edit_correction(
+    path: Path,
+    *,
+    seg_id: str,
+    korean: str,
+    machine_english: str,
+    english: str | None,
+    base_version: str,
+    loaded: dict[str, tuple[str, str]] | None = None,
+) -> str:
+    """Set (``english``) or remove (``english=None``: revert) the correction of one segment.
+
+    ``base_version`` is the ``file_version`` the editor's page was built from and
+    ``loaded`` the corrections it showed (``corrected_by_korean``). When the file changed
+    since, nothing is written and ``CorrectionConflict`` names the rows that differ. The
+    row is found by its Korean text (as the build matches it); other rows and columns stay
+    as they are. Returns the file's new version. The caller serialises calls per file.
+    """
+    path = Path(path)
+    if path.is_symlink():
+        raise InputError(f"{path} is a symlink; the desk writes only plain corrections files")
+    header, rows, current = read_rows(path)
+    if current != base_version:
+        raise CorrectionConflict(path, current, _differences(loaded, corrected_by_korean(header, rows)))
+    idx = {h.strip().lower(): i for i, h in enumerate(header)}
+    key = normalise(korean)
+    kept, found = [], False
+    for row in rows:
+        cells = row + [""] * (len(header) - len(row))
+        if normalise(cells[idx["korean"]]) != key:
+            kept.append(row)
+            continue
+        if english is None or found:
+            continue  # a revert drops the row (and a duplicate of it)
+        cells[idx["corrected_english"]] = english
+        kept.append(cells)
+        found = True
+    if english is not None and not found:
+        new = [""] * len(header)
+        new[idx["id"]], new[idx["korean"]], new[idx["machine_english"]], new[idx["corrected_english"]] = seg_id, korean, machine_english, english
+        kept.append(new)
+    if english is None and len(kept) == len(rows) and path.exists():
+        return current  # nothing to revert: the file is left untouched
+    return save_rows(path, header, kept)

@@ -15,6 +15,7 @@ import unicodedata
 from pathlib import Path
 
 from .article import OutputError
+from .text import HANGUL_SYLLABLES
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> Path:
@@ -160,7 +161,7 @@ def clean_staging(out_dir: Path) -> None:
                 pass
 
 
-_SLUG_DROP = re.compile(r"[^a-z0-9\uac00-\ud7a3]+")
+_SLUG_DROP = re.compile(f"[^a-z0-9{HANGUL_SYLLABLES}]+")
 
 
 def safe_slug(name: str, fallback: str = "article") -> str:

@@ -341,26 +341,34 @@ def sync_corrections(translator, files: Iterable[Path], stamps: dict | None = No
     return result
 
 
-def assign_slugs(files: Sequence[Path], out_dir: Path) -> tuple[dict[Path, str], list[tuple[str, str]]]:
+def assign_slugs(
+    files: Sequence[Path], out_dir: Path, only: Sequence[Path] | None = None
+) -> tuple[dict[Path, str], list[tuple[str, str]]]:
     """Each article's brief folder; articles that would share one are refused, all of them.
 
     Returns ``{path: slug}`` for the articles that may be published and one failure per
     clash, naming every file in it. Refusing (rather than numbering) keeps every URL a
-    function of its own file name: adding an article never moves another one.
+    function of its own file name: adding an article never moves another one. ``only``:
+    the articles being built (default: all of ``files``); clashes among the others are
+    not reported and the others get no slug.
     """
     from .read import slug_for_path
 
+    wanted = {Path(p) for p in (files if only is None else only)}
     by_slug: dict[str, list[Path]] = {}
     for path in files:
         by_slug.setdefault(slug_for_path(path), []).append(Path(path))
     ok: dict[Path, str] = {}
     failed: list[tuple[str, str]] = []
     for slug, paths in by_slug.items():
+        if not wanted.intersection(paths):
+            continue
         if slug in RESERVED_SLUGS:
             failed.append((str(paths[0]), f"would be published as {out_dir / slug}/, which holds the site's own files; rename the article"))
             for extra in paths[1:]:
                 failed.append((str(extra), f"would be published as {out_dir / slug}/, which holds the site's own files; rename the article"))
         elif len(paths) > 1:
+            paths = sorted(paths, key=str)  # the same line however the run named the files
             names = " and ".join(str(p) for p in paths) if len(paths) == 2 else ", ".join(str(p) for p in paths)
             failed.append((names, f"would all be published as {out_dir / slug}/; rename one of them (none of them is published)"))
         else:
@@ -470,8 +478,18 @@ def open_translator(model_spec: str | None, glossary_path: Path | None, decoding
     return Translator(model, settings=decoding, memory=memory, glossary=glossary)
 
 
-def build(paths: Iterable[Path], settings: BuildSettings = BuildSettings(), progress: Progress = _noop_progress) -> BuildReport:
+def build(
+    paths: Iterable[Path],
+    settings: BuildSettings = BuildSettings(),
+    progress: Progress = _noop_progress,
+    *,
+    inbox: Iterable[Path] | None = None,
+) -> BuildReport:
     """Build briefs for ``paths`` into ``settings.out_dir`` and refresh the index and feed.
+
+    ``inbox``: the whole inbox when ``paths`` is only part of it (the desk republishing one
+    article): slug clashes are checked, and briefs unpublished, against the whole inbox.
+    Default: ``paths`` are the inbox.
 
     Per-article problems (unreadable article or corrections file, a full disk while writing
     one brief, a slug clash) are collected in the report, never raised, so that the report
@@ -499,8 +517,12 @@ def build(paths: Iterable[Path], settings: BuildSettings = BuildSettings(), prog
     out_dir = Path(settings.out_dir)
     from .read import slug_for_path
 
-    inbox_slugs = {slug_for_path(p) for p in files}
-    slugs, clashes = assign_slugs(files, out_dir)
+    everything = list(files)
+    if inbox is not None:  # the rest of the inbox, each file once however it was named
+        seen = {p.resolve() for p in files}
+        everything += [p for p in expand_articles(inbox) if p.resolve() not in seen]
+    inbox_slugs = {slug_for_path(p) for p in everything}
+    slugs, clashes = assign_slugs(everything, out_dir, only=files)
     report.failed.extend(clashes)
 
     lock = _lock(out_dir, settings.lock_timeout)
@@ -608,3 +630,113 @@ def translate_only(
     good = [r.article for r in results if r.ok]
     failed = [(str(r.path), r.error) for r in results if not r.ok]
     return good, failed, translator
+
+
+# ----------------------------------------------------------------- the editor's desk
+
+
+class _MachineOnlyMemory:
+    """The translation memory as the desk's review sees it: machine translations only.
+
+    An editor's correction in the memory would otherwise stand in for the machine's
+    English, and the review page shows both side by side.
+    """
+
+    def __init__(self, memory):
+        self._memory = memory
+
+    @property
+    def error(self):
+        return getattr(self._memory, "error", None)
+
+    def get_many(self, model_key, sources):
+        from .memory import get_machine_many
+
+        return get_machine_many(self._memory, model_key, sources)
+
+    def put_many(self, model_key, rows):
+        return self._memory.put_many(model_key, rows)
+
+    @property
+    def editors(self):
+        """The memory itself, for what the editors' corrections say (``review_article``)."""
+        return self._memory
+
+
+def open_review_translator(settings: BuildSettings, paths: Iterable[Path] = ()):
+    """A translator for reviews: the build's model, glossary and memory, corrections left out."""
+    files = list(paths)
+    translator = open_translator(settings.model, settings.glossary or default_glossary(files), settings.decoding)
+    translator.memory = _MachineOnlyMemory(translator.memory) if translator.memory is not None else None
+    return translator
+
+
+@dataclass(frozen=True)
+class Review:
+    """One inbox article as the desk shows it.
+
+    ``article`` carries the machine English and its flags (corrections not applied);
+    ``corrected`` maps segment ids to the editor's English from the corrections file;
+    ``stale`` are the file's corrections whose Korean no longer stands in the article.
+    """
+
+    path: Path
+    article: Article
+    corrected: dict
+    corrections: int
+    stale: tuple[str, ...]
+    built: bool
+    up_to_date: bool
+    glossary: object = None  # glossary.Glossary or None
+
+    def terms(self, text: str) -> tuple:
+        """The glossary entries (``.ko``, ``.en``) whose Korean occurs in ``text``."""
+        return self.glossary.find(text) if self.glossary is not None else ()
+
+    @staticmethod
+    def reasons(flags) -> list[str]:
+        """Each quality flag in plain words."""
+        from .checks import describe_flag
+
+        return [describe_flag(f) for f in flags]
+
+    @property
+    def flagged(self) -> int:
+        """Segments whose machine English is flagged and that no correction replaces."""
+        return sum(1 for _, s in self.article.iter_segments() if s.flags and s.id not in self.corrected)
+
+
+def review_article(path: Path, settings: BuildSettings, translator) -> Review:
+    """Read, segment and machine-translate one inbox article, with its corrections and build state.
+
+    The same per-article step as every command (:func:`prepare_article`,
+    :func:`finish_article`); the review keeps the machine's English beside the editor's.
+    """
+    from .corrections import carried_digest
+
+    prepared = prepare_article(path)
+    [machine] = translator.translate_articles([prepared.article])
+    result = finish_article(prepared, machine)
+    if not result.ok:
+        raise InputError(result.error)
+    corrected = {s.id: s.en for _, s in result.article.iter_segments() if s.origin == ORIGIN_EDITED}
+    glossary_version = translator.glossary.version if translator.glossary is not None else "-"
+    digest = inputs_digest(
+        prepared.path, model_key=translator.model.info.key, glossary_version=glossary_version, templates=_templates_digest(), settings=settings
+    )
+    slug = prepared.article.slug
+    existing = _existing_brief(Path(settings.out_dir), slug)
+    memory = getattr(translator.memory, "editors", translator.memory)
+    up_to_date = (
+        existing is not None and existing.base == digest and existing.carried == carried_digest(memory, existing.sources)
+    )
+    return Review(
+        path=prepared.path,
+        article=machine,
+        corrected=corrected,
+        corrections=len(prepared.corrections),
+        stale=result.stale,
+        built=(Path(settings.out_dir) / slug / "brief.json").is_file(),
+        up_to_date=up_to_date,
+        glossary=translator.glossary,
+    )

@@ -6,9 +6,12 @@ match what is on disk; a brief folder whose JSON cannot be read is skipped and l
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import os
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
@@ -16,7 +19,8 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from .article import Brief, OutputError, PublisherError, brief_from_dict, undocument
-from .fsutil import atomic_write_text
+from .text import no_bidi
+from .wellformed import problem, write_checked
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +84,8 @@ def _entry(folder: Path, brief: Brief) -> Entry:
     return Entry(
         folder=folder.name,
         brief=brief,
-        title_ko=view.title_ko,
-        title_en=view.title_en,
+        title_ko=no_bidi(view.title_ko),  # briefs built before titles were cleaned at the reader too
+        title_en=no_bidi(view.title_en),
         date=date,
         lead_en=lead_en,
         updated=_rfc3339(brief.generated, date),
@@ -123,9 +127,58 @@ def site_url(value: str | None = None) -> str | None:
     value = (value or os.environ.get(SITE_URL_ENV) or "").strip()
     if not value:
         return None
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c in value for c in "\"'<> "):
-        raise OutputError(f"{SITE_URL_ENV}={value!r} is not an http(s) address; set it like https://news.example.com/briefs/")
+    return validate_site_url(value)
+
+
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_URL_UNSAFE = set("\"'<>\\^`{|}")
+
+
+def validate_site_url(value: str) -> str:
+    """``value`` as a checked base address ending in '/', or OutputError in one line.
+
+    Parsed with urllib.parse: scheme http or https, a valid host name or IP address, a
+    port from 1 to 65535, no user name, query or fragment, and no control, bidi, space or
+    other invisible characters anywhere.
+    """
+    fix = "set it like https://news.example.com/briefs/"
+    for ch in value:
+        cat = unicodedata.category(ch)
+        if cat[0] in "CZ" or ch in _URL_UNSAFE:  # controls, format (bidi) characters, spaces
+            name = unicodedata.name(ch, "a control character")
+            raise OutputError(f"{SITE_URL_ENV}={value!r} contains U+{ord(ch):04X} ({name}); {fix}")
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+        host = parts.hostname
+    except ValueError as exc:
+        raise OutputError(f"{SITE_URL_ENV}={value!r} is not a valid address ({exc}); {fix}") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise OutputError(f"{SITE_URL_ENV}={value!r} is not an http(s) address; {fix}")
+    if not host:
+        raise OutputError(f"{SITE_URL_ENV}={value!r} has no host name; {fix}")
+    if parts.username is not None or parts.password is not None:
+        raise OutputError(f"{SITE_URL_ENV}={value!r} carries a user name; a public address has none; {fix}")
+    if parts.query or parts.fragment or value.endswith(("?", "#")):
+        raise OutputError(f"{SITE_URL_ENV}={value!r} has a query or fragment; give the folder's address; {fix}")
+    if port is not None and port == 0:
+        raise OutputError(f"{SITE_URL_ENV}={value!r} has port 0; {fix}")
+    if "[" in parts.netloc:
+        try:
+            ipaddress.IPv6Address(host.split("%", 1)[0])
+        except ValueError:
+            raise OutputError(f"{SITE_URL_ENV}={value!r} has an invalid IPv6 address; {fix}") from None
+    else:
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            try:
+                ascii_host = host.encode("idna").decode("ascii")
+            except UnicodeError:
+                raise OutputError(f"{SITE_URL_ENV}={value!r} has an invalid host name; {fix}") from None
+            labels = ascii_host.rstrip(".").split(".")
+            if len(ascii_host) > 253 or not all(_HOST_LABEL.match(label) for label in labels) or labels[-1].isdigit():
+                raise OutputError(f"{SITE_URL_ENV}={value!r} has an invalid host name; {fix}")
     return value if value.endswith("/") else value + "/"
 
 
@@ -142,9 +195,10 @@ def render_feed(entries: list[Entry], title: str = "Bilingual briefs", base: str
     ET.register_namespace("", ATOM_NS)
 
     def el(parent, tag, text=None, **attrs):
-        node = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", {k: str(v) for k, v in attrs.items()})
+        # Feed readers show titles and summaries without bidi isolation: no bidi controls.
+        node = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", {k: no_bidi(str(v)) for k, v in attrs.items()})
         if text is not None:
-            node.text = text
+            node.text = no_bidi(text)
         return node
 
     feed = ET.Element(f"{{{ATOM_NS}}}feed")
@@ -178,6 +232,15 @@ def render_feed(entries: list[Entry], title: str = "Bilingual briefs", base: str
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
 
 
+def _culprit(entries: list[Entry], render) -> str:
+    """Which brief makes a page fail to parse back (rendered alone), for the error message."""
+    name = "index.html" if render is render_index else "feed.xml"
+    for e in entries:
+        if problem(Path(name), render([e])) is not None:
+            return f"article {e.folder}"
+    return "the site"
+
+
 def build_site(out_dir: Path) -> None:
     """Write ``out_dir/index.html`` and ``out_dir/feed.xml`` from the briefs under ``out_dir``."""
     from .render import copy_assets
@@ -187,8 +250,8 @@ def build_site(out_dir: Path) -> None:
         raise OutputError(f"{out_dir} is not a folder; build some briefs first ('publisher brief ARTICLE -o {out_dir}')")
     entries = load_entries(out_dir)
     copy_assets(out_dir)
-    atomic_write_text(out_dir / "index.html", render_index(entries))
-    atomic_write_text(out_dir / "feed.xml", render_feed(entries, base=site_url()))
+    write_checked(out_dir / "index.html", render_index(entries), lambda: _culprit(entries, render_index))
+    write_checked(out_dir / "feed.xml", render_feed(entries, base=site_url()), lambda: _culprit(entries, render_feed))
     log.info("index and feed list %d briefs", len(entries))
 
 
@@ -222,6 +285,15 @@ def make_server(out_dir: Path, port: int = 8000):
         def end_headers(self):
             self.send_header("X-Content-Type-Options", "nosniff")
             super().end_headers()
+
+        def send_head(self):
+            # A symlink inside out/ that leads out of it is not followed: 404, as if absent.
+            root = os.path.realpath(self.directory)
+            real = os.path.realpath(self.translate_path(self.path))
+            if real != root and not real.startswith(root + os.sep):
+                self.send_error(404, "File not found")
+                return None
+            return super().send_head()
 
     try:
         return ThreadingHTTPServer(("127.0.0.1", port), partial(Handler, directory=os.fspath(out_dir)))

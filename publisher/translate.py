@@ -31,6 +31,7 @@ from .article import ORIGIN_EDITED, ORIGIN_MACHINE, ORIGIN_MEMORY, Article, Inpu
 from .checks import check_segment
 from .glossary import Glossary, GlossaryEntry
 from .memory import normalize_source
+from .text import LINK_RE, MARKER_WITH_SPACE_RE, needs_translation
 
 log = logging.getLogger(__name__)
 
@@ -92,11 +93,8 @@ class TranslateSettings:
 
 # ------------------------------------------------------------------ protection
 
-_HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
-_MARKER = re.compile(r"\s?\[(\d{1,3})\]")
-_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'()\[\]{}]*[^\s<>\"'()\[\]{}.,;:!?]", re.IGNORECASE)
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_LINK = re.compile(f"(?P<email>{_EMAIL.pattern})|(?P<url>{_URL.pattern})", re.IGNORECASE)
+_MARKER = MARKER_WITH_SPACE_RE
+_LINK = LINK_RE
 _ANCHOR = re.compile(r"([A-Za-z][A-Za-z0-9+\-]*)\s?$")
 _TERMINAL = re.compile(r"([.?!。…]+[\"'”’)\]]*)\s*$")
 _WS = re.compile(r"\s+")
@@ -114,7 +112,8 @@ class Prepared:
 
     @property
     def needs_model(self) -> bool:
-        return bool(_HANGUL.search(self.model_input))
+        # Hangul or Hanja: a headline written only in Hanja (與野 合意) goes to the model too.
+        return needs_translation(self.model_input)
 
 
 def prepare(text: str, glossary: Glossary | None = None) -> Prepared:

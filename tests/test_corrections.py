@@ -120,6 +120,7 @@ from publisher.corrections import (
     restore,
     rows_csv,
     save_rows,
+    write_rows,
     summarise_stale,
 )
 
@@ -176,7 +177,7 @@ def test_export_of_an_article_with_formula_cells_in_both_columns(tmp_path):
     assert [(r.korean, r.machine_english) for r in read_file(path).rows] == [(s.text, s.en) for s in segs]
     # The editor corrects the formula-looking sentence; the correction applies to it exactly.
     rows = [dataclasses.replace(r, corrected_english="=not a formula" if r.line == 2 else "") for r in read_file(path).rows]
-    save_rows(path, rows)
+    write_rows(path, rows)
     new, applied, stale = apply_corrections(art, load_corrections(path))
     assert applied == 1 and not stale
     assert new.blocks[0].segments[0].en == "=not a formula"
@@ -239,10 +240,10 @@ def test_many_stale_rows_are_one_line_with_a_count_and_the_first_few():
     assert summarise_stale("a", []) is None
 
 
-def test_save_rows_replaces_atomically_and_keeps_the_delimiter(tmp_path):
+def test_write_rows_replaces_atomically_and_keeps_the_delimiter(tmp_path):
     path = tmp_path / "c.csv"
     path.write_text("id;korean;machine_english;corrected_english\np1.1;가;m;\n", encoding="utf-8")
-    save_rows(path, [Row("p1.1", "가", "m", "A.")])
+    write_rows(path, [Row("p1.1", "가", "m", "A.")])
     assert read_file(path).delimiter == ";"
     assert [c.english for c in load_corrections(path)] == ["A."]
     assert [p.name for p in tmp_path.iterdir()] == ["c.csv"]
@@ -251,3 +252,18 @@ def test_save_rows_replaces_atomically_and_keeps_the_delimiter(tmp_path):
 def test_export_rows_are_one_per_segment():
     rows = export_rows(_article("가.", "나."))
     assert [(r.id, r.korean, r.machine_english, r.corrected_english) for r in rows] == [("p1.1", "가.", "machine 1", ""), ("p1.2", "나.", "machine 2", "")]
+
+
+def test_the_desks_row_api_round_trips_formula_cells_and_reads_semicolons(tmp_path):
+    from publisher.corrections import edit_correction, file_version, read_rows
+
+    path = tmp_path / "c.csv"
+    path.write_text("id;korean;machine_english;corrected_english\r\np1.1;'=1+2는 3입니다.;'-3;\r\n", encoding="utf-8")
+    header, rows, version = read_rows(path)
+    assert rows == [["p1.1", "=1+2는 3입니다.", "-3", ""]] and version == file_version(path)
+    edit_correction(path, seg_id="p1.1", korean="=1+2는 3입니다.", machine_english="-3", english="+3, said the editor", base_version=version)
+    raw = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert raw[1] == ["p1.1", "'=1+2는 3입니다.", "'-3", "'+3, said the editor"]
+    assert read_rows(path)[1] == [["p1.1", "=1+2는 3입니다.", "-3", "+3, said the editor"]]
+    [c] = load_corrections(path)
+    assert (c.korean, c.english) == ("=1+2는 3입니다.", "+3, said the editor")

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 
 from conftest import FIXTURE_MODEL
 from publisher.cli import cli
-from publisher.corrections import COLUMNS, read_file, save_rows
+from publisher.corrections import COLUMNS, read_file, write_rows
 
 pytestmark = pytest.mark.slow
 
@@ -284,7 +284,7 @@ def test_formula_cells_round_trip_exactly_through_export_and_brief(inbox, tmp_pa
     assert rows[1].machine_english == hyperlink
 
     # The editor corrects both rows (one correction itself formula-like) with the desk's save.
-    save_rows(cfile, [rows[0].__class__(**{**r.__dict__, "corrected_english": en}) for r, en in zip(rows, ["-1 plus 2 is 3, OpenAI said.", "Samsung builds a plant."])])
+    write_rows(cfile, [rows[0].__class__(**{**r.__dict__, "corrected_english": en}) for r, en in zip(rows, ["-1 plus 2 is 3, OpenAI said.", "Samsung builds a plant."])])
     out = tmp_path / "out"
     _ok(_brief(inbox, out))
     segs = _segments(out, "a")
@@ -541,3 +541,22 @@ def test_replace_dir_swaps_a_folder_whole_and_clean_staging_repairs_a_dead_build
     clean_staging(out)
     assert (out / "x" / "brief.json").read_text(encoding="utf-8") == "new"
     assert sorted(p.name for p in out.iterdir()) == ["x"]
+
+
+def test_building_one_article_of_an_inbox_keeps_the_others_and_still_sees_clashes(inbox, tmp_path):
+    """What the desk's "republish" does: build one article, the whole inbox named."""
+    from publisher.pipeline import BuildSettings, build
+
+    out = tmp_path / "out"
+    settings = BuildSettings(out_dir=out, model=str(FIXTURE_MODEL))
+    a = _article(inbox / "a.txt", S1)
+    _article(inbox / "b.txt", S2)
+    assert build([inbox], settings).ok
+    _article(a, S1, S3)
+    report = build([a], settings, inbox=[inbox])
+    assert report.ok and report.built == ["a"] and report.removed == []
+    assert _index_slugs(out) == {"a", "b"}
+    clash = _article(inbox / "b.md", S4)
+    report = build([clash], settings, inbox=[inbox])
+    assert [f for f, _ in report.failed] == [f"{clash} and {inbox / 'b.txt'}"]
+    assert report.built == [] and S4 not in _segments(out, "b")
