@@ -37,7 +37,6 @@ import csv
 import dataclasses
 import hashlib
 import io
-import logging
 import os
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -45,8 +44,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .article import ORIGIN_EDITED, Article, InputError
-
-log = logging.getLogger(__name__)
 
 COLUMNS = ("id", "korean", "machine_english", "corrected_english")
 DELIMITERS = ",;\t|"

@@ -119,7 +119,6 @@ from publisher.corrections import (
     read_file,
     restore,
     rows_csv,
-    save_rows,
     write_rows,
     summarise_stale,
 )
