@@ -202,17 +202,26 @@ def cli(verbose: bool) -> None:
 @click.option("--layout", type=click.Choice(["columns", "interleaved"]), default="columns", show_default=True, help="PDF full-text layout.")
 @click.option("--count", type=click.IntRange(1, 20), default=None, help="Summary sentences (default: 3-5 by article length).")
 @click.option("--force", is_flag=True, help="Rebuild briefs even when nothing changed.")
+@click.option(
+    "--keep-removed",
+    is_flag=True,
+    help="Keep briefs in OUT whose article is not among ARTICLES (several inboxes publishing into one OUT).",
+)
 @decoding_options
 @handle_errors
-def brief(articles, out_dir, model, glossary, layout, count, force, beam, threads, compute_type, batch_tokens):
+def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed, beam, threads, compute_type, batch_tokens):
     """Build bilingual briefs (HTML, PDF, JSON) for ARTICLES and refresh the index and feed.
 
-    ARTICLES are files (.txt, .md, .html) or directories of them.
+    ARTICLES are files (.txt, .md, .html) or directories of them: the inbox. OUT then holds
+    exactly the inbox's briefs: a brief whose article is no longer among ARTICLES is removed
+    (with the index and feed entries) unless --keep-removed is given. Two articles that
+    would share a folder (seoul.ko.txt and seoul.md) are both refused.
 
     \b
     Example:
         publisher brief articles/ -o out
         publisher brief articles/seoul.ko.txt --model tests/fixture/ko_en_test.argosmodel
+        publisher brief desk-b/ -o out --keep-removed
     """
     from .pipeline import BuildSettings, build
 
@@ -224,6 +233,7 @@ def brief(articles, out_dir, model, glossary, layout, count, force, beam, thread
         summary_count=count,
         decoding=_decoding(beam, threads, compute_type, batch_tokens),
         force=force,
+        keep_removed=keep_removed,
     )
     bar = _StageProgress()
     try:
@@ -242,13 +252,22 @@ def brief(articles, out_dir, model, glossary, layout, count, force, beam, thread
             f"segments: {t.get('segments_total', 0)}, translated by the model: {t.get('translated', 0)}, "
             f"from the translation memory: {t.get('from_memory', 0)}"
         )
+    for slug in report.removed:
+        click.echo(f"removed {out_dir / slug}/ (its article is no longer in the inbox)")
     for msg in report.stale_corrections:
         click.echo(f"Warning: stale correction {msg}", err=True)
-    click.echo(f"index: {out_dir / 'index.html'}")
+    for msg in report.warnings:
+        click.echo(f"Warning: {msg}", err=True)
+    if report.site_error:
+        click.echo(f"Error: index and feed not updated (the previous ones are kept): {report.site_error}", err=True)
+    else:
+        click.echo(f"index: {out_dir / 'index.html'}")
     if report.failed:
         for path, msg in report.failed:
             click.echo(f"Error: {path}: {msg}", err=True)
         _fail(f"{len(report.failed)} article(s) failed: {', '.join(p for p, _ in report.failed)}", 1)
+    if report.site_error:
+        _fail(report.site_error, 1)
 
 
 class _StageProgress:
@@ -333,12 +352,20 @@ def translate(file, model, glossary, output, beam, threads, compute_type, batch_
         publisher segment --json articles/seoul.ko.txt > seoul.json
         publisher translate seoul.json -o seoul.en.json
     """
-    from .article import document, to_dict
-    from .pipeline import open_translator
+    from .article import InputError, document, to_dict
+    from .pipeline import open_translator, translate_only
 
-    article, _ = _article_from(file)
-    translator = open_translator(model, glossary, _decoding(beam, threads, compute_type, batch_tokens))
-    [done] = translator.translate_articles([article])
+    decoding = _decoding(beam, threads, compute_type, batch_tokens)
+    if Path(file).suffix.lower() == ".json":
+        article, _ = _article_from(file)
+        translator = open_translator(model, glossary, decoding)
+        [done] = translator.translate_articles([article])
+    else:
+        # An article file: the same per-article step as 'brief' (its corrections applied).
+        translated, failed, translator = translate_only([file], model, glossary, decoding)
+        if failed:
+            raise InputError(f"{failed[0][0]}: {failed[0][1]}")
+        [done] = translated
     _write_json({**document("article", done), "model": to_dict(translator.model.info)}, output)
 
 
@@ -608,15 +635,16 @@ def edits():
 def edits_export(article, model, glossary, output):
     """Write a corrections CSV (id, korean, machine_english, corrected_english) for ARTICLE.
 
-    Fill in the corrected_english column and run 'make brief' again.
+    Fill in the corrected_english column and run 'make brief' again. Cells that a spreadsheet
+    would run as a formula (starting with =, +, -, @) are written with a leading apostrophe,
+    which is removed again when the file is read.
 
     \b
     Example:
         publisher edits export articles/seoul.ko.txt
     """
     from .article import InputError
-    from .corrections import export_csv
-    from .fsutil import write_new_text
+    from .corrections import export_file
     from .pipeline import corrections_path, translate_only
 
     target = output or corrections_path(article)
@@ -624,8 +652,8 @@ def edits_export(article, model, glossary, output):
         raise InputError(f"{target} already exists and is never overwritten; edit it, or export elsewhere with -o PATH")
     translated, failed, _ = translate_only([article], model, glossary)
     if failed:
-        raise InputError(failed[0][1])
-    write_new_text(target, export_csv(translated[0]))
+        raise InputError(f"{failed[0][0]}: {failed[0][1]}")
+    export_file(translated[0], target)
     click.echo(f"wrote {target}")
 
 

@@ -631,6 +631,11 @@ def _slug_for(path: Path) -> str:
     return safe_slug(stem)
 
 
+def slug_for_path(path: Path) -> str:
+    """The slug (the out/ folder name) of an article file: ``read_article(path).slug``, unread."""
+    return _slug_for(Path(path))
+
+
 def _no_bidi(value: str | None, what: str, st: _State) -> str | None:
     """``value`` without bidi controls (titles, names: they end up in file names, the feed, PDF metadata)."""
     if not value:

@@ -560,19 +560,34 @@ def write_brief(brief: Brief, out_dir: Path, layout: str = "columns") -> Path:
     Returns the brief's folder.
     """
     out_dir = Path(out_dir)
+    files = _render_files(brief, layout)
+    copy_assets(out_dir)
     slug = safe_slug(brief.article.slug)
-    target = out_dir / slug
+    return _write_files(files, out_dir / slug, f"article {slug}")
+
+
+def write_brief_files(brief: Brief, target: Path, layout: str = "columns") -> Path:
+    """Write the four files of one brief into the folder ``target`` (no assets)."""
+    return _write_files(_render_files(brief, layout), Path(target), f"article {safe_slug(brief.article.slug)}")
+
+
+def _render_files(brief: Brief, layout: str) -> list[tuple[str, bytes | str]]:
     html = render_html(brief)
     editor = render_html(brief, editor=True)
     pdf = render_pdf(brief, layout)
     data = json.dumps(document("brief", brief), ensure_ascii=False, indent=1) + "\n"
-    copy_assets(out_dir)
-    atomic_write_bytes(target / "brief.pdf", pdf)
-    write_checked(target / "editor.html", editor, f"article {slug}")
-    write_checked(target / "brief.html", html, f"article {slug}")
-    # Last: brief.json carries the inputs hash that lets the next build skip this brief,
-    # so it must never describe files that were not written.
-    atomic_write_text(target / "brief.json", data)
-    log.info("wrote %s (%d-byte PDF)", target, len(pdf))
-    return target
+    # brief.json last: it carries the inputs hash that lets the next build skip this
+    # brief, so it must never describe files that were not written.
+    return [("brief.pdf", pdf), ("editor.html", editor), ("brief.html", html), ("brief.json", data)]
 
+
+def _write_files(files: list[tuple[str, bytes | str]], target: Path, what: str) -> Path:
+    for name, content in files:
+        if isinstance(content, bytes):
+            atomic_write_bytes(target / name, content)
+        elif name.endswith(".html"):
+            write_checked(target / name, content, what)  # parsed back before it is written
+        else:
+            atomic_write_text(target / name, content)
+    log.info("wrote %s", target)
+    return target

@@ -350,16 +350,12 @@ class Translator:
         """Record editor corrections: used in this run and stored in the memory (origin "edited").
 
         Items are ``corrections.Correction`` objects (``.korean``, ``.english``) or
-        ``(korean, english)`` pairs. With ``article`` (the corrections file's article), the
-        memory also forgets that article's earlier corrections that are no longer in the
-        file, so an editor can take a correction back. Returns how many were stored.
+        ``(korean, english)`` pairs, filed in the memory under ``article``. Builds do not
+        use this: they derive the memory's corrections from the files
+        (``corrections.sync_memory``), so that taking a row out withdraws it. Returns how
+        many were stored.
         """
         corrections = list(corrections)
-        if article is not None and self.memory is not None:
-            keep = {normalize_source(c[0] if isinstance(c, tuple) else c.korean) for c in corrections}
-            for row in self.memory.corrections():
-                if row.get("article") == article and row["source"] not in keep:
-                    self.memory.delete_correction(row["source"])
         rows = []
         for c in corrections:
             if isinstance(c, tuple):
@@ -411,7 +407,10 @@ class Translator:
         self._lookup(jobs)
         self._run_model([j for j in jobs.values() if j.en is None])
         for job in jobs.values():
-            job.flags = check_segment(job.source, job.en or "", job.prep.terms, numbers_src=job.prep.model_input)
+            # The checks judge the machine's English; an editor's is taken as written
+            # (the one rule for flags, see corrections.py).
+            if job.origin != ORIGIN_EDITED:
+                job.flags = check_segment(job.source, job.en or "", job.prep.terms, numbers_src=job.prep.model_input)
 
         out = []
         for article, blocks_keys in zip(articles, order):

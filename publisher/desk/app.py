@@ -148,7 +148,9 @@ class Desk:
         return review
 
     def republish(self, path: Path) -> pipeline.BuildReport:
-        return pipeline.build([path], self.settings)
+        # The whole inbox is named so that a slug clash is caught and out/ stays a function
+        # of the inbox (issue 12); only this article is built.
+        return pipeline.build([path], self.settings, inbox=self.articles)
 
     # ---------------------------------------------------------------- lookups (any thread)
 
