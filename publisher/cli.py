@@ -116,12 +116,20 @@ model_option = click.option(
     "model",
     metavar="PATH",
     default=None,
-    help="Use this .argosmodel file (e.g. the test fixture) instead of the installed ko->en model.",
+    help="Use this model instead of the installed one: a .argosmodel file (e.g. the test fixture), "
+    "an Argos package folder, or a CTranslate2 folder converted from OPUS-MT, M2M-100 or NLLB.",
 )
 def decoding_options(fn):
     """--beam, --threads, --compute-type and --batch-tokens: the translator's settings."""
     options = [
-        click.option("--beam", type=click.IntRange(1, 16), default=None, help="Beam size (default 1: greedy, fastest on a CPU)."),
+        click.option("--beam", type=click.IntRange(1, 16), default=None, help="Beam size (default 4, as Argos Translate decodes)."),
+        click.option(
+            "--fast",
+            is_flag=True,
+            expose_value=False,
+            callback=_remember_fast,
+            help="Greedy decoding (beam 1): 2-3x faster, slightly worse English; for quick previews.",
+        ),
         click.option("--threads", type=click.IntRange(1, 64), default=None, help="CPU threads for translation (default: up to 4)."),
         click.option(
             "--compute-type",
@@ -136,8 +144,19 @@ def decoding_options(fn):
     return fn
 
 
+def _remember_fast(ctx, _param, value):
+    if value:
+        ctx.meta["publisher.fast"] = True
+    return value
+
+
 def _decoding(beam, threads, compute_type, batch_tokens):
-    """TranslateSettings from the options, or None for the defaults."""
+    """TranslateSettings from the options, or None for the defaults (Argos's beam 4)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.meta.get("publisher.fast"):
+        if beam not in (None, 1):
+            raise click.UsageError("--fast is greedy decoding (beam 1); leave out --beam")
+        beam = 1
     changes = {
         k: v
         for k, v in (("beam_size", beam), ("intra_threads", threads), ("compute_type", compute_type), ("max_batch_tokens", batch_tokens))
@@ -429,20 +448,28 @@ def models():
 
 
 @models.command("install")
-@click.option("--file", "file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Install from a local .argosmodel (air-gapped machines).")
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Install from a local .argosmodel (air-gapped machines) or a CTranslate2 folder converted from OPUS-MT, M2M-100 or NLLB.",
+)
 @handle_errors
 def models_install(file):
-    """Download (or take from --file) the ko->en package, check its sha256 and install it.
+    """Download (or take from --file) the ko->en model, check it and install it.
 
     \b
     Example:
         publisher models install
         publisher models install --file /media/usb/translate-ko_en-1_1.argosmodel
+        publisher models install --file ./opus-mt-ko-en-ct2
     """
     from . import models as m
+    from .model_kinds import KIND_LABELS
 
     info = m.install_from_file(file) if file is not None else m.install_from_index()
-    click.echo(f"installed {info.name} {info.version} (sha256 {info.sha256[:12]}) in {info.path}")
+    click.echo(f"installed {info.name} {info.version} ({KIND_LABELS.get(info.kind, info.kind)}, sha256 {info.sha256[:12]}) in {info.path}")
 
 
 @models.command("status")
@@ -456,13 +483,42 @@ def models_status():
     """
     from . import models as m
 
+    from .model_kinds import KIND_LABELS
+
     found = m.status()
     click.echo(f"packages directory: {m.packages_dir()}")
+    click.echo(f"models directory (OPUS-MT, M2M-100, NLLB): {m.models_dir()}")
     if not found:
         click.echo("no ko->en model installed; run 'make models' or 'publisher models install --file PATH'")
         sys.exit(1)
     for info in found:
-        click.echo(f"{info.name} {info.version}  sha256 {info.sha256[:12] if info.sha256 else '?'}  {info.path}")
+        kind = KIND_LABELS.get(info.kind, info.kind)
+        click.echo(f"{info.name} {info.version}  {kind}  sha256 {info.sha256[:12] if info.sha256 else '?'}  {info.path}")
+
+
+@models.command("compare")
+@click.argument("model_a", metavar="MODEL_A")
+@click.argument("model_b", metavar="MODEL_B")
+@click.argument("article", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The HTML page to write (default: compare-<article>.html here).")
+@glossary_option
+@decoding_options
+@handle_errors
+def models_compare(model_a, model_b, article, output, glossary, beam, threads, compute_type, batch_tokens):
+    """Translate ARTICLE with two models and write an HTML page comparing them segment by segment.
+
+    MODEL_A and MODEL_B are model paths (.argosmodel, an Argos package folder, a CTranslate2
+    OPUS-MT/M2M-100/NLLB folder) or the word 'installed' for the installed model.
+
+    \b
+    Example:
+        publisher models compare installed ./opus-mt-ko-en-ct2 articles/seoul.ko.txt -o compare.html
+    """
+    from .compare import compare_models, write_comparison
+
+    comparison = compare_models(model_a, model_b, article, decoding=_decoding(beam, threads, compute_type, batch_tokens), glossary=glossary)
+    path = write_comparison(comparison, output or Path(f"compare-{Path(article).stem}.html"))
+    click.echo(f"wrote {path}: {comparison.differences} of {len(comparison.rows)} segments differ")
 
 
 # ----------------------------------------------------------------------------- cache
