@@ -343,3 +343,9 @@ def translate_only(
         article, _, _ = apply_corrections(article, load_corrections(corrections_path(path)))
         out.append(article)
     return out, failed, translator
+
+
+# Public names for the Ray runner (publisher/ray_runner.py), which runs the same steps on a cluster.
+existing_inputs = _existing_inputs
+templates_digest = _templates_digest
+lock_out_dir = _lock
