@@ -117,7 +117,7 @@ def connect(address: str, local_cpus: int | None = None) -> bool:
     kwargs = dict(include_dashboard=False, logging_level=logging.WARNING, configure_logging=False)
     try:
         if address == LOCAL:
-            ray.init(num_cpus=local_cpus or os.cpu_count() or 1, **kwargs)
+            ray.init(address="local", num_cpus=local_cpus or os.cpu_count() or 1, **kwargs)
         else:
             ray.init(address=address, **kwargs)
     except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
@@ -133,17 +133,22 @@ def connect(address: str, local_cpus: int | None = None) -> bool:
 
 
 def package_blob(package_dir: Path) -> bytes:
-    """The model's package folder as one deterministic zip (stored, fixed dates, sorted names)."""
+    """The model's package folder as one deterministic zip (stored, fixed dates, sorted names).
+
+    Built in a temporary file, so the driver holds the package's bytes once, not twice.
+    """
     package_dir = Path(package_dir)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
-        for p in sorted(package_dir.rglob("*")):
-            if p.is_file():
-                info = zipfile.ZipInfo(f"{package_dir.name}/{p.relative_to(package_dir).as_posix()}", date_time=(1980, 1, 1, 0, 0, 0))
-                info.external_attr = 0o644 << 16
-                with open(p, "rb") as fh:
-                    zf.writestr(info, fh.read())
-    return buf.getvalue()
+    with tempfile.TemporaryFile() as fh:
+        with zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as zf:
+            for p in sorted(package_dir.rglob("*")):
+                if p.is_file():
+                    info = zipfile.ZipInfo(f"{package_dir.name}/{p.relative_to(package_dir).as_posix()}", date_time=(1980, 1, 1, 0, 0, 0))
+                    info.external_attr = 0o644 << 16
+                    with open(p, "rb") as src, zf.open(info, "w") as dst:
+                        while chunk := src.read(1 << 20):
+                            dst.write(chunk)
+        fh.seek(0)
+        return fh.read()
 
 
 def unpack_package(blob: bytes, digest: str, root: Path | None = None) -> Path:
@@ -666,7 +671,8 @@ def build(paths: Iterable[Path], settings, options: RayOptions = RayOptions(), p
         t0 = time.perf_counter()
         driver.run(info, glossary_version, templates)
         report.translation = driver.translation_stats()
-        report.translation["actor_retries"] = pool.retried
+        report.translation["actors_given_up"] = pool.retried
+        report.translation["translation_processes"] = len(pool.pids)  # > actors: some were restarted
         report.translation["wall_seconds"] = time.perf_counter() - t0
         build_site(out_dir)
     finally:

@@ -40,7 +40,7 @@ def ray_local(tmp_path_factory):
     saved = os.environ.get("PUBLISHER_CACHE_DIR")
     os.environ["PUBLISHER_CACHE_DIR"] = str(state / "cache")
     try:
-        ray.init(num_cpus=2, include_dashboard=False, configure_logging=False, log_to_driver=False)
+        ray.init(address="local", num_cpus=2, include_dashboard=False, configure_logging=False, log_to_driver=False)
     finally:
         if saved is None:
             os.environ.pop("PUBLISHER_CACHE_DIR", None)
