@@ -248,6 +248,14 @@ def brief(articles, out_dir, model, glossary, layout, count, force, beam, thread
             f"segments: {t.get('segments_total', 0)}, translated by the model: {t.get('translated', 0)}, "
             f"from the translation memory: {t.get('from_memory', 0)}"
         )
+    if ray_address is not None and t:
+        minutes = t.get("wall_seconds", 0) / 60
+        done = len(report.built) + len(report.skipped) + len(report.failed)
+        click.echo(
+            f"ray: {done} articles in {t.get('wall_seconds', 0):.0f} s ({done / minutes if minutes else 0:.1f} articles/min); "
+            f"peak memory: driver {t.get('driver_peak_mb', 0)} MB, translation actor {t.get('actor_peak_mb', 0)} MB, "
+            f"task worker {t.get('task_worker_peak_mb', 0)} MB"
+        )
     for msg in report.stale_corrections:
         click.echo(f"Warning: stale correction {msg}", err=True)
     click.echo(f"index: {out_dir / 'index.html'}")

@@ -129,6 +129,18 @@ def connect(address: str, local_cpus: int | None = None) -> bool:
     return True
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB (VmHWM; 0 where /proc is missing)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 # ------------------------------------------------------------------ model shipping
 
 
@@ -228,6 +240,9 @@ class TranslationWorker:
 
         return os.getpid(), ray.get_runtime_context().get_node_id()
 
+    def peak_mb(self) -> float:
+        return peak_rss_mb()
+
 
 class TranslationPool:
     """The actors, and the one blocking call the driver's translators make: :meth:`translate`."""
@@ -293,6 +308,14 @@ class TranslationPool:
             finally:
                 with self._lock:
                     self._load[i] -= 1
+
+    def actor_peak_mb(self) -> float:
+        """The largest peak memory of the live actors (0 when none answers)."""
+        ray = _ray()
+        try:
+            return max(ray.get([a.peak_mb.remote() for a in self.actors], timeout=30), default=0.0)
+        except Exception:  # noqa: BLE001 - a diagnostic only: a dead actor must not fail the build
+            return 0.0
 
     def close(self) -> None:
         ray = _ray()
@@ -414,7 +437,7 @@ def _render_task(article, model_info, inputs: str, count, layout: str) -> tuple:
             files = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")}
     except PublisherError as exc:
         return ("failed", str(exc))
-    return ("ok", folder.name, files)
+    return ("ok", folder.name, files, peak_rss_mb())
 
 
 # ------------------------------------------------------------------ the driver
@@ -445,6 +468,7 @@ class _Driver:
         self._tlock = threading.Lock()
         self.done = 0
         self.run_keys = RunKeys()
+        self.task_peak_mb = 0.0
 
     # --- the translation memory and corrections, on the driver
 
@@ -547,7 +571,8 @@ class _Driver:
         if result[0] == "failed":
             self._fail(item.path, result[1])
             return
-        _, folder, files = result
+        _, folder, files, worker_peak = result
+        self.task_peak_mb = max(self.task_peak_mb, worker_peak)
         target = self.out_dir / folder
         # brief.json last: it carries the inputs hash that lets the next run skip this brief.
         for name in sorted(files, key=lambda n: (n == "brief.json", n)):
@@ -673,6 +698,9 @@ def build(paths: Iterable[Path], settings, options: RayOptions = RayOptions(), p
         report.translation = driver.translation_stats()
         report.translation["actors_given_up"] = pool.retried
         report.translation["translation_processes"] = len(pool.pids)  # > actors: some were restarted
+        report.translation["actor_peak_mb"] = round(pool.actor_peak_mb())
+        report.translation["task_worker_peak_mb"] = round(driver.task_peak_mb)
+        report.translation["driver_peak_mb"] = round(peak_rss_mb())
         report.translation["wall_seconds"] = time.perf_counter() - t0
         build_site(out_dir)
     finally:
