@@ -169,6 +169,9 @@ def bench_ray(root: Path, n: int) -> None:
         m = re.search(r"translated by the model: (\d+)", out)
         walls[name[:3]] = wall
         print(f"{name:<40}{wall:>9.1f}{wall / n:>11.2f}{60 * n / wall:>9.1f}{peak:>11.0f}{built:>7}{m[1] if m else '?':>18}", flush=True)
+        for line in out.splitlines():
+            if line.startswith("ray:"):
+                print(f"    {line}", flush=True)
     print(f"(b) / (a) = {walls['(b)'] / walls['(a)']:.2f} (goal <= 1.15); (c) / (a) = {walls['(c)'] / walls['(a)']:.2f}; "
           f"(d) / (a) = {walls['(d)'] / walls['(a)']:.2f}")
 
