@@ -18,7 +18,11 @@ Part 2: the site build (index pages, month pages, feed) for 10,000 and 100,000 s
 brief.json files: a first build, a second with nothing changed, and one after adding a
 brief, each in its own process: wall time, peak memory, largest page.
 
-Run: .venv/bin/python tests/bench/bench_ray.py [--articles N] [--skip-ray] [--skip-site] [--site-sizes 10000,100000]
+Part 3: the driver's SQLite translation memory with a million segments: write and lookup
+rates in the driver's batch sizes, bytes per segment.
+
+Run: .venv/bin/python tests/bench/bench_ray.py [--articles N] [--skip-ray] [--skip-site] [--skip-memory]
+     [--site-sizes 10000,100000] [--memory-rows 1000000]
 """
 
 from __future__ import annotations
@@ -237,6 +241,47 @@ def bench_site(root: Path, sizes: list[int]) -> None:
         shutil.rmtree(out)
 
 
+# ------------------------------------------------------------------ part 3
+
+
+def bench_memory(root: Path, rows: int) -> None:
+    """The driver's SQLite translation memory at archive scale: batched writes and lookups."""
+    import random
+
+    from publisher.memory import TranslationMemory
+
+    print()
+    print(f"Part 3: the translation memory (one SQLite file) filled with {rows:,} segments, in batches of 160 (~4 articles)")
+    mem = TranslationMemory(root / "tm-bench" / "tm.sqlite")
+    model_key = "translate-ko_en@1.1#" + "6d" * 32
+    rng = random.Random(7)
+    syllables = [chr(0xAC00 + rng.randrange(11172)) for _ in range(2000)]
+
+    def sentence(i: int) -> str:
+        words = " ".join("".join(rng.choice(syllables) for _ in range(3)) for _ in range(12))
+        return f"{words} {i}다."
+
+    english = "The city said on Monday that the new service would start next month in three districts."
+    t0 = time.perf_counter()
+    batch = 160
+    for start in range(0, rows, batch):
+        mem.put_many(model_key, [(sentence(i), "", english) for i in range(start, min(rows, start + batch))])
+    write = time.perf_counter() - t0
+    rng = random.Random(7)
+    syllables = [chr(0xAC00 + rng.randrange(11172)) for _ in range(2000)]  # the same sentences again
+    keys = [sentence(i) for i in range(min(rows, 20_000))]
+    t0 = time.perf_counter()
+    hits = 0
+    for start in range(0, len(keys), batch):
+        hits += len(mem.get_many(model_key, keys[start : start + batch]))
+    read = time.perf_counter() - t0
+    size = sum(p.stat().st_size for p in (root / "tm-bench").iterdir()) / 1e6
+    mem.close()
+    print(f"  writes: {rows / write:,.0f} segments/s ({write:.1f} s, one transaction per batch); "
+          f"lookups: {len(keys) / read:,.0f} segments/s ({hits:,} of {len(keys):,} found); file {size:,.0f} MB "
+          f"= {size * 1e6 / rows:.0f} bytes/segment; peak {peak_mb():.0f} MB")
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child-build":
         child_build(sys.argv[2:])
@@ -249,6 +294,8 @@ def main() -> None:
     ap.add_argument("--skip-ray", action="store_true")
     ap.add_argument("--skip-site", action="store_true")
     ap.add_argument("--site-sizes", default="10000,100000")
+    ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--memory-rows", type=int, default=1_000_000)
     args = ap.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", flush=True)
     with tempfile.TemporaryDirectory(prefix="publisher-bench-ray-") as tmp:
@@ -257,6 +304,8 @@ def main() -> None:
             bench_ray(root, args.articles)
         if not args.skip_site:
             bench_site(root, [int(s) for s in args.site_sizes.split(",") if s])
+        if not args.skip_memory:
+            bench_memory(root, args.memory_rows)
     print(f"load average at end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
 
 
