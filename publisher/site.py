@@ -460,7 +460,9 @@ def _pages_for(rows: Iterator[list[tuple[str, str]]], count: int, size: int, nam
             newer=name(page - 1) if page > 1 else None,
             older=name(page + 1) if page < pages else None,
         )
-        key = [title, str(page), str(pages), *(d for d, _ in chunk)]
+        # The key is what the page shows: its cards and whether it has neighbours. Not the
+        # number of pages: a page does not say "of N", so one more page elsewhere leaves it be.
+        key = [title, str(page), str(page < pages), *(d for d, _ in chunk)]
         writer.page(name(page), key, lambda chunk=chunk, pager=pager: render_index([_from_card(c) for _, c in chunk], pager))
 
 

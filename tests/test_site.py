@@ -265,6 +265,8 @@ def test_only_changed_pages_are_rewritten_and_only_changed_briefs_are_read(tmp_p
     assert "archive-2025-01.html" in third.pages_written or "archive-2025-01-2.html" in third.pages_written
     assert not any(n.startswith("archive-2025-02") for n in third.pages_written)
     assert "index-5.html" in third.pages_written  # 41 briefs: a fifth index page
+    # Pages whose briefs did not move are left alone: the newest February briefs stay on index.html.
+    assert "index.html" not in third.pages_written and "index-2.html" not in third.pages_written
     # Removing briefs removes the pages that no longer exist.
     import shutil
 
