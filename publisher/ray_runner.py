@@ -448,6 +448,7 @@ class _Item:
     path: Path
     digest: str
     article: object = None
+    slug: str | None = None
 
 
 RayProgress = Callable[[str, int, int], None]
@@ -462,7 +463,6 @@ class _Driver:
         self.prepare = ray.remote(_prepare_task).options(num_cpus=1, max_retries=options.task_retries)
         self.render = ray.remote(_render_task).options(num_cpus=1, max_retries=options.task_retries)
         self.correction_errors: dict[str, str] = {}
-        self.stale: list[str] = []
         self._local = threading.local()
         self._translators = []
         self._tlock = threading.Lock()
@@ -549,7 +549,7 @@ class _Driver:
         if str(item.path) in self.correction_errors:
             self._fail(item.path, self.correction_errors[str(item.path)])
             return False
-        item.article = article
+        item.article, item.slug = article, article.slug
         return True
 
     def _submit_render(self, item: _Item, translated, model_info):
@@ -577,7 +577,7 @@ class _Driver:
         # brief.json last: it carries the inputs hash that lets the next run skip this brief.
         for name in sorted(files, key=lambda n: (n == "brief.json", n)):
             atomic_write_bytes(target / name, files[name])
-        self.report.built.append(folder)
+        self.report.built.append(item.slug or folder)
         self._finish()
 
     # --- the loop
