@@ -192,7 +192,7 @@ def cli(verbose: bool) -> None:
     help="Run on a Ray cluster: 'local' (start one on this machine), 'auto', or ray://HOST:PORT. Needs publisher[ray].",
 )
 @click.option("--actors", type=click.IntRange(1, 4096), default=1, show_default=True, help="With --ray: translation actors (each loads the model once; --threads is per actor, default 2).")
-@click.option("--in-flight", "in_flight", type=click.IntRange(1, 100_000), default=None, help="With --ray: articles between reading and writing at once (default 16, or 16 per actor).")
+@click.option("--in-flight", "in_flight", type=click.IntRange(1, 100_000), default=None, help="With --ray: articles between reading and writing at once (default 24 per actor).")
 @handle_errors
 def brief(articles, out_dir, model, glossary, layout, count, force, beam, threads, compute_type, batch_tokens, ray_address, actors, in_flight):
     """Build bilingual briefs (HTML, PDF, JSON) for ARTICLES and refresh the index and feed.

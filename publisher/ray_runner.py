@@ -73,7 +73,8 @@ class RayOptions:
     (the cluster this machine belongs to), ``ray://host:10001`` (Ray Client) or a head
     node's ``host:6379``. ``actors`` translation actors with ``threads`` CTranslate2
     threads each. ``max_in_flight``: articles between reading and writing (default
-    ``max(16, 4 * actors * batch_articles)``). ``batch_articles``: articles per request to
+    ``max(16, 3 * actors * batch_articles)``: a batch translating, one waiting, one being
+    read or rendered). ``batch_articles``: articles per request to
     an actor. ``max_restarts``: how often Ray restarts a dead actor (and retries its
     request) before the pool gives up on it.
     """
@@ -82,10 +83,10 @@ class RayOptions:
     actors: int = 1
     threads: int = 2
     max_in_flight: int | None = None
-    batch_articles: int = 4
+    batch_articles: int = 8
     max_restarts: int = 3
     task_retries: int = 3
-    local_cpus: int | None = None
+    local_cpus: int | None = None  # default: the cores the translation threads leave free (at least 1)
 
     def __post_init__(self) -> None:
         if self.actors < 1 or self.threads < 1 or self.batch_articles < 1:
@@ -95,7 +96,7 @@ class RayOptions:
 
     @property
     def window(self) -> int:
-        return self.max_in_flight or max(16, 4 * self.actors * self.batch_articles)
+        return self.max_in_flight or max(16, 3 * self.actors * self.batch_articles)
 
 
 def _ray():
@@ -109,7 +110,8 @@ def _ray():
 def connect(address: str, local_cpus: int | None = None) -> bool:
     """Connect to (or, for ``local``, start) Ray. Returns whether we started it (and must stop it).
 
-    A Ray already initialised in this process (a notebook, a test) is used as it is.
+    ``local_cpus``: the CPUs a local Ray offers to read and render tasks. A Ray already
+    initialised in this process (a notebook, a test) is used as it is.
     """
     ray = _ray()
     if ray.is_initialized():
@@ -606,7 +608,12 @@ class _Driver:
                     if sent is not None:
                         refs[sent[0]] = ("prepare", sent[1])
                         in_flight += 1
-                while ready and len(jobs) < slots:
+                # A full batch goes as soon as a slot is free; a partial one only when the
+                # actors would otherwise idle, or when nothing more is coming.
+                reading = sum(1 for stage, _ in refs.values() if stage == "prepare")
+                while ready and len(jobs) < slots and (
+                    len(ready) >= self.options.batch_articles or len(jobs) < len(self.pool.actors) or (exhausted and not reading)
+                ):
                     batch = [ready.popleft() for _ in range(min(self.options.batch_articles, len(ready)))]
                     jobs[threads.submit(self._translate, [i.article for i in batch])] = batch
                 if not refs and not jobs:
@@ -684,7 +691,10 @@ def build(paths: Iterable[Path], settings, options: RayOptions = RayOptions(), p
     templates = templates_digest()
     out_dir = Path(settings.out_dir)
 
-    started = connect(options.address, options.local_cpus)
+    # On one machine the actors' threads and the tasks share the cores: tasks get what the
+    # translation threads leave (oversubscribed CTranslate2 threads slow down sharply).
+    local_cpus = options.local_cpus or max(1, (os.cpu_count() or 1) - options.actors * options.threads)
+    started = connect(options.address, local_cpus)
     pool = driver = None
     lock = lock_out_dir(out_dir, settings.lock_timeout)
     try:
