@@ -427,18 +427,40 @@ def _prepare_task(source: str, data: bytes) -> tuple:
         return ("ok", _relocate(article, str(path), source))
 
 
+_render_root: Path | None = None
+
+
+def _render_dir() -> Path:
+    """This worker's scratch output folder, made once: the fonts and CSS that write_brief
+    puts beside every brief are then copied once per worker, not once per article."""
+    global _render_root
+    if _render_root is None or not _render_root.is_dir():
+        import atexit
+        import shutil
+
+        _render_root = Path(tempfile.mkdtemp(prefix="publisher-render-"))
+        atexit.register(shutil.rmtree, _render_root, True)
+    return _render_root
+
+
 def _render_task(article, model_info, inputs: str, count, layout: str) -> tuple:
-    """Summarise and render one translated article: ("ok", folder, {file: bytes}) or ("failed", message)."""
+    """Summarise and render one translated article: ("ok", folder, {file: bytes}, worker peak MB)
+    or ("failed", message)."""
+    import shutil
+
     from .pipeline import make_brief
     from .render import write_brief
 
+    folder = None
     try:
         brief = make_brief(article, model_info=model_info, inputs=inputs, count=count)
-        with tempfile.TemporaryDirectory(prefix="publisher-render-") as tmp:
-            folder = write_brief(brief, Path(tmp), layout=layout)
-            files = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")}
+        folder = write_brief(brief, _render_dir(), layout=layout)
+        files = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")}
     except PublisherError as exc:
         return ("failed", str(exc))
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
     return ("ok", folder.name, files, peak_rss_mb())
 
 
