@@ -4,6 +4,7 @@ A flag is a short machine-readable string; the part before the first ``:`` is it
 and ``FLAG_HELP[kind]`` (or ``describe_flag(flag)``) explains it to a person:
 
 - ``hangul``               Korean letters left in the English
+- ``hanja``                Chinese characters (Hanja) left in the English
 - ``repetition``           a repeated word sequence: the model was caught in a loop
 - ``numbers:<details>``    numbers that disagree with the source, e.g.
                            ``numbers:ko-only=700000000;en-only=7``
@@ -18,9 +19,13 @@ from collections import Counter
 from collections.abc import Iterable
 
 from .numbers import compare_numbers, strip_noise
+from .text import has_han
+from .text import has_hangul as has_hangul
 
 FLAG_HELP: dict[str, str] = {
     "hangul": "Korean letters were left in the English text (an untranslated word or name).",
+    "hanja": "Chinese characters (Hanja) were left in the English text: the model did not translate them "
+    "(headlines use 與 ruling and opposition parties, 靑 presidential office, 美 US, 中 China...).",
     "repetition": "The English repeats the same words over and over: the model got stuck in a loop.",
     "numbers": "The numbers in the English do not match the Korean (ko-only: in the Korean but not the "
     "English; en-only: the other way round). Check units such as 만 (10,000) and 억 (100,000,000).",
@@ -29,7 +34,6 @@ FLAG_HELP: dict[str, str] = {
     "glossary-miss": "A glossary term was in the Korean but its required English form is not in the English.",
 }
 
-_HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff]")
 _WORD = re.compile(r"[\w']+")
 _SPACE = re.compile(r"\s+")
 _CHAR_LOOP = re.compile(r"(\w.{0,20}?)\1{4,}")
@@ -55,10 +59,6 @@ def describe_flag(flag: str) -> str:
 
 
 explain_flag = describe_flag
-
-
-def has_hangul(text: str) -> bool:
-    return bool(_HANGUL.search(text))
 
 
 def is_repetitive(text: str) -> bool:
@@ -108,6 +108,8 @@ def check_segment(
     flags: list[str] = []
     if has_hangul(en):
         flags.append("hangul")
+    if has_han(en):
+        flags.append("hanja")
     if is_repetitive(en):
         flags.append("repetition")
     mismatch = compare_numbers(src if numbers_src is None else numbers_src, en)

@@ -183,6 +183,11 @@ def cli(verbose: bool) -> None:
 @click.option("--layout", type=click.Choice(["columns", "interleaved"]), default="columns", show_default=True, help="PDF full-text layout.")
 @click.option("--count", type=click.IntRange(1, 20), default=None, help="Summary sentences (default: 3-5 by article length).")
 @click.option("--force", is_flag=True, help="Rebuild briefs even when nothing changed.")
+@click.option(
+    "--keep-removed",
+    is_flag=True,
+    help="Keep briefs in OUT whose article is not among ARTICLES (several inboxes publishing into one OUT).",
+)
 @decoding_options
 @click.option(
     "--ray",
@@ -194,15 +199,19 @@ def cli(verbose: bool) -> None:
 @click.option("--actors", type=click.IntRange(1, 4096), default=1, show_default=True, help="With --ray: translation actors (each loads the model once; --threads is per actor, default 2).")
 @click.option("--in-flight", "in_flight", type=click.IntRange(1, 100_000), default=None, help="With --ray: articles between reading and writing at once (default 24 per actor).")
 @handle_errors
-def brief(articles, out_dir, model, glossary, layout, count, force, beam, threads, compute_type, batch_tokens, ray_address, actors, in_flight):
+def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed, beam, threads, compute_type, batch_tokens, ray_address, actors, in_flight):
     """Build bilingual briefs (HTML, PDF, JSON) for ARTICLES and refresh the index and feed.
 
-    ARTICLES are files (.txt, .md, .html) or directories of them.
+    ARTICLES are files (.txt, .md, .html) or directories of them: the inbox. OUT then holds
+    exactly the inbox's briefs: a brief whose article is no longer among ARTICLES is removed
+    (with the index and feed entries) unless --keep-removed is given. Two articles that
+    would share a folder (seoul.ko.txt and seoul.md) are both refused.
 
     \b
     Example:
         publisher brief articles/ -o out
         publisher brief articles/seoul.ko.txt --model tests/fixture/ko_en_test.argosmodel
+        publisher brief desk-b/ -o out --keep-removed
         publisher brief archive/ -o out --ray auto --actors 8 --threads 4
     """
     from .pipeline import BuildSettings, build
@@ -215,6 +224,7 @@ def brief(articles, out_dir, model, glossary, layout, count, force, beam, thread
         summary_count=count,
         decoding=_decoding(beam, threads, compute_type, batch_tokens),
         force=force,
+        keep_removed=keep_removed,
     )
     if ray_address is None and (actors != 1 or in_flight is not None):
         from .article import InputError
@@ -248,6 +258,8 @@ def brief(articles, out_dir, model, glossary, layout, count, force, beam, thread
             f"segments: {t.get('segments_total', 0)}, translated by the model: {t.get('translated', 0)}, "
             f"from the translation memory: {t.get('from_memory', 0)}"
         )
+    for slug in report.removed:
+        click.echo(f"removed {out_dir / slug}/ (its article is no longer in the inbox)")
     if ray_address is not None and t:
         minutes = t.get("wall_seconds", 0) / 60
         done = len(report.built) + len(report.skipped) + len(report.failed)
@@ -258,11 +270,18 @@ def brief(articles, out_dir, model, glossary, layout, count, force, beam, thread
         )
     for msg in report.stale_corrections:
         click.echo(f"Warning: stale correction {msg}", err=True)
-    click.echo(f"index: {out_dir / 'index.html'}")
+    for msg in report.warnings:
+        click.echo(f"Warning: {msg}", err=True)
+    if report.site_error:
+        click.echo(f"Error: index and feed not updated (the previous ones are kept): {report.site_error}", err=True)
+    else:
+        click.echo(f"index: {out_dir / 'index.html'}")
     if report.failed:
         for path, msg in report.failed:
             click.echo(f"Error: {path}: {msg}", err=True)
         _fail(f"{len(report.failed)} article(s) failed: {', '.join(p for p, _ in report.failed)}", 1)
+    if report.site_error:
+        _fail(report.site_error, 1)
 
 
 class _RateProgress:
@@ -395,12 +414,20 @@ def translate(file, model, glossary, output, beam, threads, compute_type, batch_
         publisher segment --json articles/seoul.ko.txt > seoul.json
         publisher translate seoul.json -o seoul.en.json
     """
-    from .article import document, to_dict
-    from .pipeline import open_translator
+    from .article import InputError, document, to_dict
+    from .pipeline import open_translator, translate_only
 
-    article, _ = _article_from(file)
-    translator = open_translator(model, glossary, _decoding(beam, threads, compute_type, batch_tokens))
-    [done] = translator.translate_articles([article])
+    decoding = _decoding(beam, threads, compute_type, batch_tokens)
+    if Path(file).suffix.lower() == ".json":
+        article, _ = _article_from(file)
+        translator = open_translator(model, glossary, decoding)
+        [done] = translator.translate_articles([article])
+    else:
+        # An article file: the same per-article step as 'brief' (its corrections applied).
+        translated, failed, translator = translate_only([file], model, glossary, decoding)
+        if failed:
+            raise InputError(f"{failed[0][0]}: {failed[0][1]}")
+        [done] = translated
     _write_json({**document("article", done), "model": to_dict(translator.model.info)}, output)
 
 
@@ -633,15 +660,16 @@ def edits():
 def edits_export(article, model, glossary, output):
     """Write a corrections CSV (id, korean, machine_english, corrected_english) for ARTICLE.
 
-    Fill in the corrected_english column and run 'make brief' again.
+    Fill in the corrected_english column and run 'make brief' again. Cells that a spreadsheet
+    would run as a formula (starting with =, +, -, @) are written with a leading apostrophe,
+    which is removed again when the file is read.
 
     \b
     Example:
         publisher edits export articles/seoul.ko.txt
     """
     from .article import InputError
-    from .corrections import export_csv
-    from .fsutil import write_new_text
+    from .corrections import export_file
     from .pipeline import corrections_path, translate_only
 
     target = output or corrections_path(article)
@@ -649,8 +677,8 @@ def edits_export(article, model, glossary, output):
         raise InputError(f"{target} already exists and is never overwritten; edit it, or export elsewhere with -o PATH")
     translated, failed, _ = translate_only([article], model, glossary)
     if failed:
-        raise InputError(failed[0][1])
-    write_new_text(target, export_csv(translated[0]))
+        raise InputError(f"{failed[0][0]}: {failed[0][1]}")
+    export_file(translated[0], target)
     click.echo(f"wrote {target}")
 
 
@@ -673,6 +701,36 @@ def serve(out_dir, port):
         raise InputError(f"{out_dir}: nothing to serve; run 'make brief' first")
     click.echo(f"serving {out_dir} on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
     serve_site(out_dir, port)
+
+
+@cli.command()
+@click.argument("articles", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True, help="Output directory (as for 'brief').")
+@model_option
+@glossary_option
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
+@handle_errors
+def desk(articles, out_dir, model, glossary, port):
+    """Review and correct translations in the browser, and republish (local only).
+
+    ARTICLES are the inbox (default: articles/). The desk listens on 127.0.0.1 only and
+    writes nothing but the articles' corrections files (and, on Republish, OUT).
+
+    \b
+    Example:
+        publisher desk articles/ -o out
+        publisher desk articles/ --model tests/fixture/ko_en_test.argosmodel --port 0
+    """
+    from .desk import serve as serve_desk
+    from .pipeline import BuildSettings
+
+    settings = BuildSettings(out_dir=out_dir, model=model, glossary=glossary)
+    inbox = list(articles) or [Path("articles")]
+
+    def announce(url: str) -> None:
+        click.echo(f"desk: {url} (Ctrl-C to stop)")
+
+    serve_desk(inbox, settings, port=port, announce=announce)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ import unicodedata
 from pathlib import Path
 
 from .article import OutputError
+from .text import HANGUL_SYLLABLES
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> Path:
@@ -45,20 +46,122 @@ def atomic_write_text(path: Path, text: str, *, mode: int = 0o644) -> Path:
 
 
 def write_new_text(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` only if nothing is there yet (an editor's file is never overwritten)."""
+    """Write ``text`` to ``path`` only if nothing is there yet (an editor's file is never overwritten).
+
+    Atomic as well: the text is written and flushed to a temporary file first, then linked
+    into place (``link`` fails when the name is taken). A full disk leaves no file behind,
+    so a truncated file can never be mistaken for the editor's.
+    """
     path = Path(path)
+    if path.exists() or path.is_symlink():
+        raise OutputError(f"{path} already exists; it is an editor's file and is never overwritten")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.link(tmp, path)
     except FileExistsError:
         raise OutputError(f"{path} already exists; it is an editor's file and is never overwritten") from None
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
     return path
 
 
-_SLUG_DROP = re.compile(r"[^a-z0-9\uac00-\ud7a3]+")
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directory entries in one step (Linux renameat2); False when not supported."""
+    import ctypes
+    import errno
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EPERM, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def replace_dir(staging: Path, target: Path) -> None:
+    """Put the finished folder ``staging`` at ``target`` whole, replacing what was there.
+
+    With Linux's atomic exchange a reader sees the old folder or the new one, never a mix;
+    elsewhere the old folder is moved aside first (``clean_staging`` puts it back if the
+    process dies in between). The old folder is then deleted.
+    """
+    import shutil
+
+    staging, target = Path(staging), Path(target)
+    try:
+        if not target.exists():
+            os.rename(staging, target)
+            return
+        if _exchange(staging, target):
+            shutil.rmtree(staging, ignore_errors=True)
+            return
+        aside = target.with_name(f".old-{target.name}")
+        shutil.rmtree(aside, ignore_errors=True)
+        os.rename(target, aside)
+        os.rename(staging, target)
+        shutil.rmtree(aside, ignore_errors=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
+def remove_dir(target: Path) -> None:
+    """Delete a folder so that it disappears at once (renamed aside, then deleted)."""
+    import shutil
+
+    target = Path(target)
+    aside = target.with_name(f".removed-{target.name}")
+    try:
+        shutil.rmtree(aside, ignore_errors=True)
+        os.rename(target, aside)
+    except OSError as exc:
+        raise OutputError(f"cannot remove {target}: {exc.strerror or exc}") from None
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def clean_staging(out_dir: Path) -> None:
+    """Tidy after a build that died: drop staging folders, restore a folder left aside."""
+    import shutil
+
+    out_dir = Path(out_dir)
+    for p in out_dir.glob(".staging-*"):
+        shutil.rmtree(p, ignore_errors=True)
+    for p in out_dir.glob(".removed-*"):
+        shutil.rmtree(p, ignore_errors=True)
+    for p in out_dir.glob(".old-*"):
+        target = out_dir / p.name[len(".old-") :]
+        if target.exists():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            try:
+                os.rename(p, target)
+            except OSError:
+                pass
+
+
+_SLUG_DROP = re.compile(f"[^a-z0-9{HANGUL_SYLLABLES}]+")
 
 
 def safe_slug(name: str, fallback: str = "article") -> str:

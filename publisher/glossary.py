@@ -9,7 +9,13 @@ is optional, blank lines and lines starting with ``#`` are ignored)::
 
 Before translation each Korean term found in a segment is replaced by its English form
 (longest term first, so ``서울대학교`` wins over ``서울대``); the model copies Latin text
-through. After translation the English form is looked for (case-insensitively) and a
+through. A term matches only whole words or morphemes: its start and end must fall on
+Kiwi token boundaries and it may not be only a particle or an ending there, so ``이``
+(Lee) never matches inside ``개입`` or as the subject particle in ``개입이``. The
+translator's placeholders (``URL1``, ``EMAIL2``) can never be matched by any term.
+
+Loading warns (``Glossary.warnings``, logged) about terms that are one syllable long,
+particle-like or digits only: they are risky even on word boundaries. After translation the English form is looked for (case-insensitively) and a
 miss is flagged ``glossary-miss:<English term>``.
 
 The glossary is only ever read; the editor's file is never written.
@@ -20,19 +26,49 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .article import InputError
+from .text import PLACEHOLDER_RE, normalize_text
 
-_WS = re.compile(r"\s+")
+log = logging.getLogger(__name__)
+
+normalize_term = normalize_text
+
+# Korean particles and endings that also look like a term (이 = Lee, 가 = Ga ...).
+PARTICLE_LIKE = frozenset(
+    "이 가 은 는 을 를 의 에 도 만 와 과 로 으로 에서 에게 께 한테 까지 부터 보다 처럼 하고 이나 나 랑 이랑 요 다 고 며".split()
+)
+# Kiwi tags a matched span may not consist of only: particles (J*), endings (E*),
+# suffixes (XS*) and the copula (VCP).
+_FUNCTION_TAG = re.compile(r"^(?:J|E|XS|VCP)")
+_DIGITS_ONLY = re.compile(r"^[\d\s.,]+$")
 
 
-def normalize_term(text: str) -> str:
-    """NFC, whitespace collapsed, stripped."""
-    return _WS.sub(" ", unicodedata.normalize("NFC", text)).strip()
+def term_warnings(entries) -> tuple[str, ...]:
+    """Why some terms are risky: one syllable, particle-like, digits only."""
+    out = []
+    for e in entries:
+        if _DIGITS_ONLY.match(e.ko):
+            out.append(f"glossary term {e.ko!r} is digits only: it would replace numbers; write the word it belongs to")
+        elif e.ko in PARTICLE_LIKE:
+            out.append(f"glossary term {e.ko!r} looks like a Korean particle or ending; it matches only where Kiwi reads it as a word")
+        elif len(e.ko) == 1:
+            out.append(f"glossary term {e.ko!r} is one syllable; it matches only as a whole word, but check the English")
+    return tuple(out)
+
+
+def _tokens(text: str):
+    """Kiwi tokens of ``text`` as (start, end, tag); characters beyond the BMP are masked
+    first so that offsets are code points whatever Kiwi counts internally."""
+    from .segment import kiwi
+
+    masked = "".join(ch if ord(ch) <= 0xFFFF else "\u25a1" for ch in text)
+    return [(t.start, t.start + t.len, t.tag) for t in kiwi().tokenize(masked)]
 
 
 @dataclass(frozen=True)
@@ -53,6 +89,10 @@ class Glossary:
     entries: tuple[GlossaryEntry, ...] = ()
     path: str | None = None
     version: str = field(default="")
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return term_warnings(self.entries)
 
     def __post_init__(self) -> None:
         ordered = tuple(sorted(self.entries, key=lambda e: (-len(e.ko), e.ko)))
@@ -77,21 +117,39 @@ class Glossary:
         if not self.entries or not text:
             return text, ()
         text = unicodedata.normalize("NFC", text)
-        # Mark spans already replaced with private-use sentinels so shorter terms skip them.
-        pieces: list[str] = []
-        used: list[GlossaryEntry] = []
-        work = text
-        for entry in self.entries:
-            if entry.ko not in work:
-                continue
-            token = f"\ue000{len(pieces)}\ue001"
-            pieces.append(entry.en)
-            work = work.replace(entry.ko, token)
-            used.append(entry)
-        if not used:
+        present = [e for e in self.entries if e.ko in text]
+        if not present:
             return text, ()
-        out = re.sub("\ue000(\\d+)\ue001", lambda m: pieces[int(m.group(1))], work)
-        return out, tuple(used)
+        taken = bytearray(len(text))
+        for m in PLACEHOLDER_RE.finditer(text):  # URL1, EMAIL2: never part of a term
+            taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+        tokens = _tokens(text)
+        starts = {s for s, _, _ in tokens}
+        ends = {e for _, e, _ in tokens}
+        spans: list[tuple[int, int, GlossaryEntry]] = []
+        for entry in present:  # longest first
+            pos = text.find(entry.ko)
+            while pos >= 0:
+                end = pos + len(entry.ko)
+                if pos in starts and end in ends and not any(taken[pos:end]):
+                    inside = [tag for s, e, tag in tokens if s >= pos and e <= end]
+                    if inside and not all(_FUNCTION_TAG.match(tag) for tag in inside):
+                        spans.append((pos, end, entry))
+                        taken[pos:end] = b"\x01" * (end - pos)
+                pos = text.find(entry.ko, pos + 1)
+        if not spans:
+            return text, ()
+        used: list[GlossaryEntry] = []
+        for _, _, entry in spans:
+            if entry not in used:
+                used.append(entry)
+        out, last = [], 0
+        for start, end, entry in sorted(spans, key=lambda x: x[0]):
+            out.append(text[last:start])
+            out.append(entry.en)
+            last = end
+        out.append(text[last:])
+        return "".join(out), tuple(used)
 
     def key_for(self, entries: tuple[GlossaryEntry, ...]) -> str:
         """The glossary part of a translation-memory key for a segment using ``entries``.
@@ -167,4 +225,6 @@ def load_glossary(path: Path | str | None) -> Glossary:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(f"glossary {path} line {line}: not UTF-8; save the file as UTF-8") from None
     glossary = parse_glossary(text, name=str(path))
+    for warning in glossary.warnings:
+        log.warning("%s: %s", path, warning)
     return Glossary(glossary.entries, path=str(path))

@@ -1,9 +1,12 @@
 """Translation memory: an SQLite store of finished English segments.
 
 Machine translations are keyed by (model key ``name@version#sha256``, normalised
-source, glossary key); an editor's correction is keyed by the normalised source alone
-and wins for *every* model and glossary, so the same sentence in another article gets
-the editor's wording.
+source, glossary key). An editor's correction is keyed by (corrections file, normalised
+source) and wins for *every* model and glossary, so the same sentence in another article
+gets the editor's wording; when several files correct one sentence, the file whose path
+sorts first wins. The corrections are a copy derived from the files
+(``corrections.sync_memory``): ``sync_corrections`` replaces a file's rows with set-based
+SQL, so a row, file or article that is gone is withdrawn on the next run.
 
 The file lives in the cache directory (``PUBLISHER_CACHE_DIR`` or
 ``~/.cache/publisher``), ``tm.sqlite``. It runs in WAL mode with a busy timeout, so two
@@ -30,10 +33,11 @@ from .article import ORIGIN_EDITED, ORIGIN_MEMORY, OutputError
 log = logging.getLogger(__name__)
 
 FILENAME = "tm.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 3000
 
 _WS = re.compile(r"\s+")
+_ODD_WS = re.compile(r"[^\S ]| {2}|^ | $")  # anything normalize_source would change in the spacing
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,18 +50,28 @@ CREATE TABLE IF NOT EXISTS translations (
     PRIMARY KEY (model_key, glossary_key, source)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS corrections (
-    source TEXT PRIMARY KEY,
+    file TEXT NOT NULL,
+    source TEXT NOT NULL,
     en TEXT NOT NULL,
     machine_en TEXT,
     article TEXT,
     segment_id TEXT,
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    PRIMARY KEY (file, source)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS corrections_by_source ON corrections(source, file);
+CREATE TABLE IF NOT EXISTS correction_files (
+    file TEXT PRIMARY KEY,
+    article TEXT NOT NULL,
+    stamp TEXT NOT NULL
 ) WITHOUT ROWID;
 """
 
 
 def normalize_source(text: str) -> str:
     """The memory's view of a source segment: NFC, whitespace collapsed, stripped."""
+    if unicodedata.is_normalized("NFC", text) and not _ODD_WS.search(text):
+        return text  # the common case, without building new strings
     return _WS.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
@@ -136,13 +150,21 @@ class TranslationMemory:
                 log.info("translation memory %s: journal mode %s", self.path, mode)
             conn.execute("PRAGMA synchronous=NORMAL")
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if not {"meta", "translations", "corrections"} <= tables:
+            if "corrections" in tables and "file" not in {r[1] for r in conn.execute("PRAGMA table_info(corrections)")}:
+                # A version-1 store kept one correction per sentence, not per file. Its
+                # corrections are a copy of the editors' files, so they are dropped and
+                # read again from the files on the next build.
+                with _transaction(conn):
+                    conn.execute("DROP TABLE corrections")
+                tables.discard("corrections")
+                log.info("translation memory %s: corrections will be read again from the files", self.path)
+            if not {"meta", "translations", "corrections", "correction_files"} <= tables:
                 # Only a new (or older) store needs a write lock to open.
                 with _transaction(conn):
                     for stmt in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
                         conn.execute(stmt)
                     conn.execute(
-                        "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
+                        "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
                     )
         except BaseException:
             conn.close()
@@ -188,9 +210,7 @@ class TranslationMemory:
         try:
             srcs = sorted({s for s, _ in wanted})
             corrections: dict[str, str] = {}
-            for chunk in _chunks(srcs, 500):
-                q = f"SELECT source, en FROM corrections WHERE source IN ({','.join('?' * len(chunk))})"
-                corrections.update(conn.execute(q, chunk).fetchall())
+            corrections = self._editor_corrections(conn, srcs)
             machine: dict[tuple[str, str], str] = {}
             # One query per glossary key, so that SQLite finds each row by the whole primary
             # key (model, glossary key, source). Without the glossary key it scans every row
@@ -221,19 +241,64 @@ class TranslationMemory:
         return self.get_many(model_key, [(source, glossary_key)]).get((normalize_source(source), glossary_key))
 
     def corrections(self) -> list[dict]:
-        """All stored corrections (source, en, machine_en, article, segment_id, created)."""
+        """All stored corrections (file, source, en, machine_en, article, segment_id, created)."""
         conn = self._connect()
         if conn is None:
             return []
         try:
             cur = conn.execute(
-                "SELECT source, en, machine_en, article, segment_id, created FROM corrections ORDER BY created"
+                "SELECT file, source, en, machine_en, article, segment_id, created FROM corrections ORDER BY created, file, source"
             )
             cols = [d[0] for d in cur.description]
             return [dict(zip(cols, row)) for row in cur.fetchall()]
         except sqlite3.Error as exc:
             self._report("read", exc)
             return []
+
+    @staticmethod
+    def _editor_corrections(conn: sqlite3.Connection, srcs: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for chunk in _chunks(srcs, 500):
+            # The file whose path sorts first wins. With MIN(), SQLite takes the bare column
+            # (en) from the row holding the minimum; the index (source, file) serves it.
+            q = (
+                "SELECT source, en, MIN(file) FROM corrections WHERE source IN "
+                f"({','.join('?' * len(chunk))}) GROUP BY source"
+            )
+            found.update((src, en) for src, en, _ in conn.execute(q, chunk))
+        return found
+
+    def editor_corrections(self, sources: Iterable[str], *, normalised: bool = False) -> dict[str, str]:
+        """``{normalised source: editor's English}`` for the sources that have a correction.
+
+        ``normalised``: the sources are already in :func:`normalize_source` form.
+        """
+        srcs = set(sources) if normalised else {normalize_source(s) for s in sources}
+        conn = self._connect()
+        if conn is None or not srcs:
+            return {}
+        try:
+            (stored,) = conn.execute("SELECT COUNT(*) FROM corrections").fetchone()
+            if stored <= 2 * len(srcs):
+                # Fewer corrections than sentences asked about: one pass over them is cheaper
+                # than a search per sentence.
+                q = "SELECT source, en, MIN(file) FROM corrections GROUP BY source"
+                return {src: en for src, en, _ in conn.execute(q) if src in srcs}
+            return self._editor_corrections(conn, sorted(srcs))
+        except sqlite3.Error as exc:
+            self._report("read", exc)
+            return {}
+
+    def correction_files(self) -> dict[str, tuple[str, str]]:
+        """``{corrections file: (article, stamp)}`` for every file the corrections came from."""
+        conn = self._connect()
+        if conn is None:
+            return {}
+        try:
+            return {f: (a, s) for f, a, s in conn.execute("SELECT file, article, stamp FROM correction_files")}
+        except sqlite3.Error as exc:
+            self._report("read", exc)
+            return {}
 
     # ------------------------------------------------------------------ writes
 
@@ -270,18 +335,79 @@ class TranslationMemory:
         return self.put_corrections([(source, en, machine_en, article, segment_id)]) == 1
 
     def put_corrections(self, rows: Iterable[tuple]) -> int:
-        """Store many corrections in one transaction: ``(source, en[, machine_en, article, segment_id])``."""
+        """Store many corrections in one transaction: ``(source, en[, machine_en, article, segment_id])``.
+
+        They are filed under ``article`` (or ""), which no corrections file has: builds
+        use :meth:`sync_corrections`, which derives the corrections from the files.
+        """
         now = time.time()
         data = []
         for row in rows:
             src, en, *rest = row
             rest = list(rest) + [None] * (3 - len(rest))
-            data.append((normalize_source(src), en, rest[0], rest[1], rest[2], now))
+            data.append((rest[1] or "", normalize_source(src), en, rest[0], rest[1], rest[2], now))
         return self._write_rows(
-            "INSERT OR REPLACE INTO corrections(source, en, machine_en, article, segment_id, created) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO corrections(file, source, en, machine_en, article, segment_id, created) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             data,
         )
+
+    def sync_corrections(
+        self,
+        replace: dict[str, tuple[str, str, list[tuple[str, str, str | None]]]],
+        forget: Iterable[str] = (),
+    ) -> bool:
+        """Make the stored corrections of some files exactly what the files say (one transaction).
+
+        ``replace``: ``{file: (article, stamp, [(source, en, segment_id), ...])}``: the
+        file's stored rows become these rows (rows no longer in the file are deleted).
+        ``forget``: files whose rows are all withdrawn. Set-based: the rows go into a
+        temporary table and three statements do the rest. Returns False when the memory is
+        unavailable or the write failed (reported, as every memory error).
+        """
+        forget = sorted(set(forget) - set(replace))
+        if not replace and not forget:
+            return True
+        conn = self._connect()
+        if conn is None:
+            return False
+        now = time.time()
+        files = [(f, a, s) for f, (a, s, _) in replace.items()] + [(f, "", "") for f in forget]
+        rows = {}
+        for f, (article, _, items) in replace.items():
+            for src, en, seg_id in items:
+                rows[(f, normalize_source(src))] = (f, normalize_source(src), en, article, seg_id, now)
+        try:
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS sync_files (file TEXT PRIMARY KEY, article TEXT, stamp TEXT)")
+            conn.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS sync_rows (file TEXT, source TEXT, en TEXT, article TEXT, "
+                "segment_id TEXT, created REAL, PRIMARY KEY (file, source))"
+            )
+            with _transaction(conn):
+                conn.execute("DELETE FROM temp.sync_files")
+                conn.execute("DELETE FROM temp.sync_rows")
+                conn.executemany("INSERT INTO temp.sync_files VALUES (?, ?, ?)", files)
+                conn.executemany("INSERT INTO temp.sync_rows VALUES (?, ?, ?, ?, ?, ?)", list(rows.values()))
+                conn.execute(
+                    "DELETE FROM corrections WHERE file IN (SELECT file FROM temp.sync_files) AND NOT EXISTS "
+                    "(SELECT 1 FROM temp.sync_rows AS r WHERE r.file = corrections.file AND r.source = corrections.source "
+                    "AND r.en = corrections.en)"
+                )
+                conn.execute(
+                    "INSERT OR IGNORE INTO corrections(file, source, en, machine_en, article, segment_id, created) "
+                    "SELECT file, source, en, NULL, article, segment_id, created FROM temp.sync_rows"
+                )
+                conn.execute("DELETE FROM correction_files WHERE file IN (SELECT file FROM temp.sync_files)")
+                conn.execute(
+                    "INSERT INTO correction_files(file, article, stamp) SELECT file, article, stamp "
+                    "FROM temp.sync_files WHERE stamp != ''"
+                )
+                conn.execute("DELETE FROM temp.sync_files")
+                conn.execute("DELETE FROM temp.sync_rows")
+        except sqlite3.Error as exc:
+            self._report("write", exc)
+            return False
+        return True
 
     def _write_rows(self, sql: str, data: list[tuple]) -> int:
         """``executemany`` in one transaction: all rows are stored or none. Returns how many."""
@@ -299,7 +425,7 @@ class TranslationMemory:
         return len(data)
 
     def delete_correction(self, source: str) -> bool:
-        """Forget an editor's correction (e.g. removed from the corrections file)."""
+        """Forget an editor's correction of ``source``, whichever file it came from."""
         conn = self._connect()
         if conn is None:
             return False
@@ -357,6 +483,8 @@ class TranslationMemory:
             with _transaction(conn):
                 n = conn.execute("DELETE FROM translations").rowcount
                 m = conn.execute("DELETE FROM corrections").rowcount if corrections else 0
+                if corrections:
+                    conn.execute("DELETE FROM correction_files")
         except sqlite3.Error as exc:
             self._report("clear", exc)
             raise OutputError(f"cannot clear the translation memory {self.path}: {exc}; try again when no build is running") from None
@@ -409,3 +537,29 @@ def _as_key(item: str | tuple[str, str]) -> tuple[str, str]:
 def _chunks(seq: list, n: int):
     for i in range(0, len(seq), n):
         yield seq[i : i + n]
+
+
+def get_machine_many(memory: TranslationMemory, model_key: str, sources: Iterable[str | tuple[str, str]]) -> dict[tuple[str, str], MemoryHit]:
+    """Like ``memory.get_many`` but without the editors' corrections: what the model wrote.
+
+    The editor's desk shows the machine's English beside the editor's, also for a
+    sentence whose correction the memory already holds.
+    """
+    wanted = {_as_key(s) for s in sources}
+    conn = memory._connect() if wanted else None
+    if conn is None:
+        return {}
+    hits: dict[tuple[str, str], MemoryHit] = {}
+    try:
+        for chunk in _chunks(sorted({s for s, _ in wanted}), 500):
+            q = (
+                "SELECT source, glossary_key, en FROM translations WHERE model_key = ? "
+                f"AND source IN ({','.join('?' * len(chunk))})"
+            )
+            for src, gkey, en in conn.execute(q, [model_key, *chunk]):
+                if (src, gkey) in wanted:
+                    hits[(src, gkey)] = MemoryHit(en, ORIGIN_MEMORY)
+    except sqlite3.Error as exc:
+        memory._report("read", exc)
+        return {}
+    return hits

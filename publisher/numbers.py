@@ -16,6 +16,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .text import LINK_RE, MARKER_RE
+
 
 @dataclass(frozen=True)
 class Quantity:
@@ -234,7 +236,7 @@ class NumberMismatch:
         return "numbers:" + ";".join(parts)
 
 
-_NOISE = re.compile(r"\[\d{1,3}\]|https?://\S+|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_NOISE = re.compile(f"{MARKER_RE.pattern}|{LINK_RE.pattern}", re.IGNORECASE)
 
 
 def strip_noise(text: str) -> str:

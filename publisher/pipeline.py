@@ -1,9 +1,16 @@
 """Runs the stages in order for one or many articles.
 
 read -> segment -> (corrections) -> translate (one batch for the whole run) -> summarize
--> render -> site. An article that cannot be read is reported and skipped; the others are
-published. Unchanged articles (same article, corrections, glossary, model, templates and
-settings) are not rebuilt.
+-> render -> site. Every command (brief, check, edits export, translate) goes through the
+same per-article step, :func:`prepare_article` then :func:`translate_prepared`; a failure
+is reported against its article and the others go on.
+
+``out/`` is a function of the inbox: an article's brief folder appears whole or not at all
+(built in a staging folder inside out/ and swapped in), a brief whose article left the
+inbox is removed (unless ``keep_removed``), two articles that would share a folder are both
+refused, and the index and feed are replaced only once complete. Unchanged articles (same
+article, corrections, glossary, model, templates and settings, and the same corrections of
+their sentences in other articles' files) are not rebuilt.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -45,6 +52,7 @@ class BuildSettings:
     decoding: object = None  # translate.TranslateSettings; None: the defaults
     force: bool = False  # rebuild even when nothing changed
     lock_timeout: float = 600.0
+    keep_removed: bool = False  # keep briefs whose article is not in this run's inbox
 
 
 @dataclass
@@ -52,10 +60,17 @@ class BuildReport:
     built: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
-    stale_corrections: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # briefs unpublished: their article left the inbox
+    stale_corrections: list[str] = field(default_factory=list)  # one summary line per corrections file
+    warnings: list[str] = field(default_factory=list)
+    site_error: str | None = None  # the index or feed could not be written (the previous ones stay)
     translation: dict = field(default_factory=dict)
     model: str | None = None
     test_model: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and self.site_error is None
 
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -149,12 +164,23 @@ def _decoding_key(decoding) -> str:
     return (decoding or TranslateSettings()).output_key
 
 
-def inputs_digest(article_path: Path, *, model_key: str, glossary_version: str, templates: str, settings: BuildSettings) -> str:
+def inputs_digest(
+    article_path: Path,
+    *,
+    model_key: str,
+    glossary_version: str,
+    templates: str,
+    settings: BuildSettings,
+    corrections_stamp: str | None = None,
+) -> str:
+    """What an article's brief is built from, except other files' corrections (see ``carried_digest``)."""
     h = hashlib.sha256()
+    if corrections_stamp is None:
+        corrections_stamp = _file_digest(corrections_path(article_path))
     for part in (
         __version__,
         _file_digest(article_path),
-        _file_digest(corrections_path(article_path)),
+        corrections_stamp,
         model_key,
         glossary_version,
         templates,
@@ -167,7 +193,15 @@ def inputs_digest(article_path: Path, *, model_key: str, glossary_version: str, 
     return h.hexdigest()
 
 
-def _existing_inputs(out_dir: Path, slug: str) -> str | None:
+@dataclass(frozen=True)
+class _Existing:
+    base: str
+    carried: str
+    sources: frozenset[str]  # normalised
+
+
+def _existing_brief(out_dir: Path, slug: str) -> _Existing | None:
+    """What the brief now in ``out_dir/slug`` was built from (None: rebuild it)."""
     d = out_dir / slug
     try:
         doc = json.loads((d / "brief.json").read_text(encoding="utf-8"))
@@ -176,7 +210,31 @@ def _existing_inputs(out_dir: Path, slug: str) -> str | None:
     if not ((d / "brief.pdf").is_file() and (d / "brief.html").is_file()):
         return None
     data = doc.get("data") if isinstance(doc, dict) else None
-    return data.get("inputs") if isinstance(data, dict) else None
+    inputs = data.get("inputs") if isinstance(data, dict) else None
+    if not isinstance(inputs, str) or "+" not in inputs:
+        return None
+    base, carried = inputs.split("+", 1)
+    from .memory import normalize_source
+
+    try:
+        sources = frozenset(
+            normalize_source(seg["text"]) for block in data["article"]["blocks"] for seg in block["segments"] if seg.get("text", "").strip()
+        )
+    except (KeyError, TypeError, AttributeError):
+        return None
+    return _Existing(base, carried, sources)
+
+
+def memory_corrections(memory, sources: Iterable[str]) -> dict[str, str]:
+    """The memory's editor corrections for many (normalised) sources at once."""
+    return memory.editor_corrections(sources, normalised=True) if memory is not None else {}
+
+
+def _sources(article: Article) -> frozenset[str]:
+    """The article's segments in the memory's normalised form."""
+    from .memory import normalize_source
+
+    return frozenset(normalize_source(seg.text) for _, seg in article.iter_segments() if seg.text and seg.text.strip())
 
 
 # --------------------------------------------------------------------------- stages
@@ -188,6 +246,182 @@ def prepare(path: Path) -> Article:
     from .segment import segment_article
 
     return segment_article(read_article(path))
+
+
+@dataclass(frozen=True)
+class PreparedArticle:
+    """An article read and segmented, with its editor's corrections (not yet translated)."""
+
+    path: Path
+    article: Article
+    corrections: tuple = ()  # corrections.Correction
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ArticleResult:
+    """One article after the per-article step: translated with corrections applied, or an error."""
+
+    path: Path
+    article: Article | None = None
+    error: str | None = None
+    stale: tuple[str, ...] = ()  # one message per stale correction
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def stale_summary(self) -> str | None:
+        from .corrections import summarise_stale
+
+        return summarise_stale(corrections_path(self.path), self.stale)
+
+
+def prepare_article(path: Path) -> PreparedArticle:
+    """The first half of the per-article step: check, read, segment, load the corrections.
+
+    Raises PublisherError when the article or its corrections file cannot be used (a
+    corrections-file error names that file; the caller names the article).
+    """
+    from .corrections import read_file
+
+    path = Path(path)
+    check_inside_inbox(path)
+    article = prepare(path)
+    found = read_file(corrections_path(path))
+    return PreparedArticle(path=path, article=article, corrections=found.corrections, warnings=found.warnings)
+
+
+def finish_article(prepared: PreparedArticle, translated: Article) -> ArticleResult:
+    """The second half: apply the article's own corrections to its translation."""
+    from .corrections import apply_corrections
+
+    try:
+        article, _, stale = apply_corrections(translated, prepared.corrections)
+    except PublisherError as exc:
+        return ArticleResult(path=prepared.path, error=str(exc), warnings=prepared.warnings)
+    return ArticleResult(path=prepared.path, article=article, stale=tuple(stale), warnings=prepared.warnings)
+
+
+def translate_prepared(translator, prepared: Sequence[PreparedArticle]) -> list[ArticleResult]:
+    """Translate prepared articles in one batch and apply each one's corrections."""
+    if not prepared:
+        return []
+    translated = translator.translate_articles([p.article for p in prepared])
+    return [finish_article(p, t) for p, t in zip(prepared, translated)]
+
+
+def process_articles(files: Sequence[Path], translator, progress: Progress = _noop_progress) -> list[ArticleResult]:
+    """The per-article step for many articles: one result per file, in order, failures isolated."""
+    results: dict[int, ArticleResult] = {}
+    good: list[tuple[int, PreparedArticle]] = []
+    for i, path in enumerate(files):
+        progress("read", i, len(files))
+        try:
+            good.append((i, prepare_article(path)))
+        except PublisherError as exc:
+            results[i] = ArticleResult(path=Path(path), error=str(exc))
+    progress("read", len(files), len(files))
+    progress("translate", 0, 1)
+    for (i, _), result in zip(good, translate_prepared(translator, [p for _, p in good])):
+        results[i] = result
+    progress("translate", 1, 1)
+    return [results[i] for i in range(len(files))]
+
+
+def sync_corrections(translator, files: Iterable[Path], stamps: dict | None = None):
+    """Bring the memory's copy of the editors' corrections in line with the files (see corrections.py)."""
+    from .corrections import sync_memory
+
+    result = sync_memory(getattr(translator, "memory", None), [(f, corrections_path(f)) for f in files], stamps)
+    for err in result.errors:
+        log.info("corrections not taken into the memory: %s", err)
+    return result
+
+
+def assign_slugs(
+    files: Sequence[Path], out_dir: Path, only: Sequence[Path] | None = None
+) -> tuple[dict[Path, str], list[tuple[str, str]]]:
+    """Each article's brief folder; articles that would share one are refused, all of them.
+
+    Returns ``{path: slug}`` for the articles that may be published and one failure per
+    clash, naming every file in it. Refusing (rather than numbering) keeps every URL a
+    function of its own file name: adding an article never moves another one. ``only``:
+    the articles being built (default: all of ``files``); clashes among the others are
+    not reported and the others get no slug.
+    """
+    from .read import slug_for_path
+
+    wanted = {Path(p) for p in (files if only is None else only)}
+    by_slug: dict[str, list[Path]] = {}
+    for path in files:
+        by_slug.setdefault(slug_for_path(path), []).append(Path(path))
+    ok: dict[Path, str] = {}
+    failed: list[tuple[str, str]] = []
+    for slug, paths in by_slug.items():
+        if not wanted.intersection(paths):
+            continue
+        if slug in RESERVED_SLUGS:
+            failed.append((str(paths[0]), f"would be published as {out_dir / slug}/, which holds the site's own files; rename the article"))
+            for extra in paths[1:]:
+                failed.append((str(extra), f"would be published as {out_dir / slug}/, which holds the site's own files; rename the article"))
+        elif len(paths) > 1:
+            paths = sorted(paths, key=str)  # the same line however the run named the files
+            names = " and ".join(str(p) for p in paths) if len(paths) == 2 else ", ".join(str(p) for p in paths)
+            failed.append((names, f"would all be published as {out_dir / slug}/; rename one of them (none of them is published)"))
+        else:
+            ok[paths[0]] = slug
+    return ok, failed
+
+
+RESERVED_SLUGS = frozenset({"assets"})
+
+
+def write_brief_folder(brief: Brief, out_dir: Path, slug: str, layout: str) -> Path:
+    """Write a brief into a staging folder inside ``out_dir``, then swap it in whole."""
+    import os
+    import shutil
+    import tempfile
+
+    from .fsutil import replace_dir
+    from .render import write_brief_files
+
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".staging-{slug}-", dir=out_dir))
+    except OSError as exc:
+        raise OutputError(f"cannot write {out_dir / slug}: {exc.strerror or exc}") from None
+    try:
+        try:
+            write_brief_files(brief, staging, layout)
+        except OutputError as exc:
+            raise OutputError(str(exc).replace(str(staging), str(out_dir / slug))) from None
+        os.chmod(staging, 0o755)
+        replace_dir(staging, out_dir / slug)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return out_dir / slug
+
+
+def unpublish_removed(out_dir: Path, keep: set[str], report: BuildReport) -> None:
+    """Remove the brief folders of articles that are not in the inbox any more."""
+    from .fsutil import remove_dir
+
+    try:
+        folders = sorted(p for p in out_dir.iterdir() if p.is_dir())
+    except OSError as exc:
+        report.failed.append((str(out_dir), f"cannot list: {exc.strerror or exc}"))
+        return
+    for d in folders:
+        if d.name.startswith(".") or d.name in keep or d.name in RESERVED_SLUGS or not (d / "brief.json").exists():
+            continue
+        try:
+            remove_dir(d)
+            report.removed.append(d.name)
+        except PublisherError as exc:
+            report.failed.append((str(d), str(exc)))
 
 
 def _lock(out_dir: Path, timeout: float):
@@ -244,12 +478,25 @@ def open_translator(model_spec: str | None, glossary_path: Path | None, decoding
     return Translator(model, settings=decoding, memory=memory, glossary=glossary)
 
 
-def build(paths: Iterable[Path], settings: BuildSettings = BuildSettings(), progress: Progress = _noop_progress) -> BuildReport:
-    """Build briefs for ``paths`` into ``settings.out_dir`` and refresh the index and feed."""
-    from .corrections import apply_corrections, load_corrections
-    from .read import read_article
-    from .segment import segment_article
+def build(
+    paths: Iterable[Path],
+    settings: BuildSettings = BuildSettings(),
+    progress: Progress = _noop_progress,
+    *,
+    inbox: Iterable[Path] | None = None,
+) -> BuildReport:
+    """Build briefs for ``paths`` into ``settings.out_dir`` and refresh the index and feed.
 
+    ``inbox``: the whole inbox when ``paths`` is only part of it (the desk republishing one
+    article): slug clashes are checked, and briefs unpublished, against the whole inbox.
+    Default: ``paths`` are the inbox.
+
+    Per-article problems (unreadable article or corrections file, a full disk while writing
+    one brief, a slug clash) are collected in the report, never raised, so that the report
+    can always name every failed article.
+    """
+    from .corrections import carried_digest, file_stamp, summarise_stale
+    from .fsutil import clean_staging
     from .site import site_url
 
     report = BuildReport()
@@ -261,91 +508,242 @@ def build(paths: Iterable[Path], settings: BuildSettings = BuildSettings(), prog
 
     # The model is loaded before anything else: without one there is nothing to do.
     translator = open_translator(settings.model, glossary_path, settings.decoding)
+    memory = translator.memory
     model_info = translator.model.info
     report.model = f"{model_info.name} {model_info.version}"
     report.test_model = model_info.test_fixture
     glossary_version = translator.glossary.version if translator.glossary is not None else "-"
     templates = _templates_digest()
     out_dir = Path(settings.out_dir)
+    from .read import slug_for_path
+
+    everything = list(files)
+    if inbox is not None:  # the rest of the inbox, each file once however it was named
+        seen = {p.resolve() for p in files}
+        everything += [p for p in expand_articles(inbox) if p.resolve() not in seen]
+    inbox_slugs = {slug_for_path(p) for p in everything}
+    slugs, clashes = assign_slugs(everything, out_dir, only=files)
+    report.failed.extend(clashes)
 
     lock = _lock(out_dir, settings.lock_timeout)
     try:
         clean_stale_temporaries(out_dir)
-        todo: list[tuple[Path, Article, str, list]] = []
-        for i, path in enumerate(files):
-            progress("read", i, len(files))
+        clean_staging(out_dir)
+        stamps = {corrections_path(p): file_stamp(corrections_path(p)) for p in files}
+        sync_corrections(translator, files, {Path(k).resolve(): v for k, v in stamps.items()})
+
+        # Other files' corrections of the published briefs' sentences: one query for all.
+        existing = {} if settings.force else {slug: _existing_brief(out_dir, slug) for slug in slugs.values()}
+        carried = memory_corrections(memory, {src for e in existing.values() if e is not None for src in e.sources})
+
+        todo: list[tuple[PreparedArticle, str, str]] = []
+        for i, (path, slug) in enumerate(slugs.items()):
+            progress("read", i, len(slugs))
             try:
                 check_inside_inbox(path)
-                digest = inputs_digest(
-                    path, model_key=model_info.key, glossary_version=glossary_version, templates=templates, settings=settings
+                base = inputs_digest(
+                    path,
+                    model_key=model_info.key,
+                    glossary_version=glossary_version,
+                    templates=templates,
+                    settings=settings,
+                    corrections_stamp=stamps[corrections_path(path)] or "-",
                 )
-                raw = read_article(path)
-                if not settings.force and _existing_inputs(out_dir, raw.slug) == digest:
-                    report.skipped.append(raw.slug)
+                before = existing.get(slug)
+                if before is not None and before.base == base and before.carried == carried_digest(memory, before.sources, carried):
+                    report.skipped.append(slug)
                     continue
-                article = segment_article(raw)
-                corrections = load_corrections(corrections_path(path))
-                translator.remember_corrections(corrections, article=str(Path(path).resolve()))
-                todo.append((path, article, digest, corrections))
+                todo.append((prepare_article(path), slug, base))
             except PublisherError as exc:
                 report.failed.append((str(path), str(exc)))
-        progress("read", len(files), len(files))
+        progress("read", len(slugs), len(slugs))
 
         if todo:
             progress("translate", 0, 1)
-            translated = translator.translate_articles([a for _, a, _, _ in todo])
+            results = translate_prepared(translator, [p for p, _, _ in todo])
             progress("translate", 1, 1)
             report.translation = dict(translator.stats)
+            carried = memory_corrections(memory, {src for r in results if r.ok for src in _sources(r.article)})
+            assets_error = None
+            try:
+                from .render import copy_assets
 
-            from .render import write_brief
+                copy_assets(out_dir)
+            except PublisherError as exc:
+                assets_error = str(exc)
 
-            for i, ((path, _, digest, corrections), article) in enumerate(zip(todo, translated)):
+            for i, ((prepared, slug, base), result) in enumerate(zip(todo, results)):
                 progress("render", i, len(todo))
+                report.warnings.extend(result.warnings)
+                if not result.ok:
+                    report.failed.append((str(prepared.path), result.error))
+                    continue
+                stale = summarise_stale(corrections_path(prepared.path), result.stale)
+                if stale:
+                    report.stale_corrections.append(stale)
+                if assets_error is not None:
+                    report.failed.append((str(prepared.path), assets_error))
+                    continue
                 try:
-                    article, _, stale = apply_corrections(article, corrections)
-                    report.stale_corrections.extend(f"{path}: {s}" for s in stale)
-                    brief = make_brief(article, model_info=model_info, inputs=digest, count=settings.summary_count)
-                    write_brief(brief, out_dir, layout=settings.layout)
-                    report.built.append(article.slug)
+                    inputs = f"{base}+{carried_digest(memory, _sources(result.article), carried)}"
+                    brief = make_brief(result.article, model_info=model_info, inputs=inputs, count=settings.summary_count)
+                    write_brief_folder(brief, out_dir, slug, settings.layout)
+                    report.built.append(slug)
                 except PublisherError as exc:
-                    report.failed.append((str(path), str(exc)))
+                    report.failed.append((str(prepared.path), str(exc)))
             progress("render", len(todo), len(todo))
+
+        if not settings.keep_removed:
+            unpublish_removed(out_dir, inbox_slugs, report)
 
         from .site import build_site
 
-        build_site(out_dir)
+        try:
+            build_site(out_dir)
+        except PublisherError as exc:
+            report.site_error = str(exc)
     finally:
         lock.release()
     return report
 
 
-def translate_only(
-    paths: Iterable[Path], model_spec: str | None, glossary: Path | None, decoding=None
-) -> tuple[list[Article], list[tuple[str, str]], object]:
-    """Read, segment, apply corrections and translate (for ``check`` and ``edits export``)."""
-    from .corrections import apply_corrections, load_corrections
-
+def open_run(paths: Iterable[Path], model_spec: str | None, glossary: Path | None, decoding=None):
+    """(article files, translator) for a command, with the memory's corrections brought up to date."""
     files = expand_articles(paths)
     if not files:
         raise InputError("no articles found (expected .txt, .md or .html files)")
     translator = open_translator(model_spec, glossary or default_glossary(files), decoding)
-    good: list[tuple[Path, Article]] = []
-    failed: list[tuple[str, str]] = []
-    for path in files:
-        try:
-            check_inside_inbox(path)
-            good.append((path, prepare(path)))
-        except PublisherError as exc:
-            failed.append((str(path), str(exc)))
-    translated = translator.translate_articles([a for _, a in good]) if good else []
-    out = []
-    for (path, _), article in zip(good, translated):
-        article, _, _ = apply_corrections(article, load_corrections(corrections_path(path)))
-        out.append(article)
-    return out, failed, translator
+    sync_corrections(translator, files)
+    return files, translator
+
+
+def translate_only(
+    paths: Iterable[Path], model_spec: str | None, glossary: Path | None, decoding=None
+) -> tuple[list[Article], list[tuple[str, str]], object]:
+    """Read, segment, apply corrections and translate (for ``check``, ``edits export`` and ``translate``).
+
+    Returns the translated articles, ``(path, message)`` for each article that failed, and
+    the translator.
+    """
+    files, translator = open_run(paths, model_spec, glossary, decoding)
+    results = process_articles(files, translator)
+    good = [r.article for r in results if r.ok]
+    failed = [(str(r.path), r.error) for r in results if not r.ok]
+    return good, failed, translator
+
+
+# ----------------------------------------------------------------- the editor's desk
+
+
+class _MachineOnlyMemory:
+    """The translation memory as the desk's review sees it: machine translations only.
+
+    An editor's correction in the memory would otherwise stand in for the machine's
+    English, and the review page shows both side by side.
+    """
+
+    def __init__(self, memory):
+        self._memory = memory
+
+    @property
+    def error(self):
+        return getattr(self._memory, "error", None)
+
+    def get_many(self, model_key, sources):
+        from .memory import get_machine_many
+
+        return get_machine_many(self._memory, model_key, sources)
+
+    def put_many(self, model_key, rows):
+        return self._memory.put_many(model_key, rows)
+
+    @property
+    def editors(self):
+        """The memory itself, for what the editors' corrections say (``review_article``)."""
+        return self._memory
+
+
+def open_review_translator(settings: BuildSettings, paths: Iterable[Path] = ()):
+    """A translator for reviews: the build's model, glossary and memory, corrections left out."""
+    files = list(paths)
+    translator = open_translator(settings.model, settings.glossary or default_glossary(files), settings.decoding)
+    translator.memory = _MachineOnlyMemory(translator.memory) if translator.memory is not None else None
+    return translator
+
+
+@dataclass(frozen=True)
+class Review:
+    """One inbox article as the desk shows it.
+
+    ``article`` carries the machine English and its flags (corrections not applied);
+    ``corrected`` maps segment ids to the editor's English from the corrections file;
+    ``stale`` are the file's corrections whose Korean no longer stands in the article.
+    """
+
+    path: Path
+    article: Article
+    corrected: dict
+    corrections: int
+    stale: tuple[str, ...]
+    built: bool
+    up_to_date: bool
+    glossary: object = None  # glossary.Glossary or None
+
+    def terms(self, text: str) -> tuple:
+        """The glossary entries (``.ko``, ``.en``) whose Korean occurs in ``text``."""
+        return self.glossary.find(text) if self.glossary is not None else ()
+
+    @staticmethod
+    def reasons(flags) -> list[str]:
+        """Each quality flag in plain words."""
+        from .checks import describe_flag
+
+        return [describe_flag(f) for f in flags]
+
+    @property
+    def flagged(self) -> int:
+        """Segments whose machine English is flagged and that no correction replaces."""
+        return sum(1 for _, s in self.article.iter_segments() if s.flags and s.id not in self.corrected)
+
+
+def review_article(path: Path, settings: BuildSettings, translator) -> Review:
+    """Read, segment and machine-translate one inbox article, with its corrections and build state.
+
+    The same per-article step as every command (:func:`prepare_article`,
+    :func:`finish_article`); the review keeps the machine's English beside the editor's.
+    """
+    from .corrections import carried_digest
+
+    prepared = prepare_article(path)
+    [machine] = translator.translate_articles([prepared.article])
+    result = finish_article(prepared, machine)
+    if not result.ok:
+        raise InputError(result.error)
+    corrected = {s.id: s.en for _, s in result.article.iter_segments() if s.origin == ORIGIN_EDITED}
+    glossary_version = translator.glossary.version if translator.glossary is not None else "-"
+    digest = inputs_digest(
+        prepared.path, model_key=translator.model.info.key, glossary_version=glossary_version, templates=_templates_digest(), settings=settings
+    )
+    slug = prepared.article.slug
+    existing = _existing_brief(Path(settings.out_dir), slug)
+    memory = getattr(translator.memory, "editors", translator.memory)
+    up_to_date = (
+        existing is not None and existing.base == digest and existing.carried == carried_digest(memory, existing.sources)
+    )
+    return Review(
+        path=prepared.path,
+        article=machine,
+        corrected=corrected,
+        corrections=len(prepared.corrections),
+        stale=result.stale,
+        built=(Path(settings.out_dir) / slug / "brief.json").is_file(),
+        up_to_date=up_to_date,
+        glossary=translator.glossary,
+    )
 
 
 # Public names for the Ray runner (publisher/ray_runner.py), which runs the same steps on a cluster.
-existing_inputs = _existing_inputs
 templates_digest = _templates_digest
 lock_out_dir = _lock
+existing_brief = _existing_brief
+article_sources = _sources

@@ -431,8 +431,7 @@ _render_root: Path | None = None
 
 
 def _render_dir() -> Path:
-    """This worker's scratch output folder, made once: the fonts and CSS that write_brief
-    puts beside every brief are then copied once per worker, not once per article."""
+    """This worker's scratch output folder, made once per worker process."""
     global _render_root
     if _render_root is None or not _render_root.is_dir():
         import atexit
@@ -443,25 +442,24 @@ def _render_dir() -> Path:
     return _render_root
 
 
-def _render_task(article, model_info, inputs: str, count, layout: str) -> tuple:
-    """Summarise and render one translated article: ("ok", folder, {file: bytes}, worker peak MB)
-    or ("failed", message)."""
+def _render_task(article, model_info, inputs: str, count, layout: str, slug: str) -> tuple:
+    """Summarise and render one translated article: ("ok", {file: bytes}, worker peak MB) or
+    ("failed", message). The files are those ``pipeline.write_brief_folder`` writes."""
     import shutil
 
     from .pipeline import make_brief
-    from .render import write_brief
+    from .render import write_brief_files
 
-    folder = None
+    folder = _render_dir() / slug
     try:
         brief = make_brief(article, model_info=model_info, inputs=inputs, count=count)
-        folder = write_brief(brief, _render_dir(), layout=layout)
+        write_brief_files(brief, folder, layout)
         files = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")}
     except PublisherError as exc:
-        return ("failed", str(exc))
+        return ("failed", str(exc).replace(str(folder), slug))
     finally:
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
-    return ("ok", folder.name, files, peak_rss_mb())
+        shutil.rmtree(folder, ignore_errors=True)
+    return ("ok", files, peak_rss_mb())
 
 
 # ------------------------------------------------------------------ the driver
@@ -470,23 +468,25 @@ def _render_task(article, model_info, inputs: str, count, layout: str) -> tuple:
 @dataclass
 class _Item:
     path: Path
-    digest: str
-    article: object = None
-    slug: str | None = None
+    slug: str
+    base: str
+    prepared: object = None  # pipeline.PreparedArticle
 
 
 RayProgress = Callable[[str, int, int], None]
 
 
 class _Driver:
-    def __init__(self, files, settings, options, report, translator, pool, progress):
+    """The streaming loop: reads as tasks, translation in driver threads (memory here, model
+    on the actors), renders as tasks, writes here; at most ``window`` articles in between."""
+
+    def __init__(self, todo, total, settings, options, report, translator, pool, progress):
         ray = _ray()
-        self.files, self.settings, self.options, self.report = files, settings, options, report
+        self.todo, self.total, self.settings, self.options, self.report = todo, total, settings, options, report
         self.translator, self.pool, self.progress = translator, pool, progress
         self.out_dir = Path(settings.out_dir)
         self.prepare = ray.remote(_prepare_task).options(num_cpus=1, max_retries=options.task_retries)
         self.render = ray.remote(_render_task).options(num_cpus=1, max_retries=options.task_retries)
-        self.correction_errors: dict[str, str] = {}
         self._local = threading.local()
         self._translators = []
         self._tlock = threading.Lock()
@@ -494,21 +494,7 @@ class _Driver:
         self.run_keys = RunKeys()
         self.task_peak_mb = 0.0
 
-    # --- the translation memory and corrections, on the driver
-
-    def remember_all_corrections(self) -> None:
-        """Like a local build, every article's corrections are known before anything is translated."""
-        from .corrections import load_corrections
-        from .pipeline import corrections_path
-
-        for path in self.files:
-            cpath = corrections_path(path)
-            if not cpath.exists():
-                continue
-            try:
-                self.translator.remember_corrections(load_corrections(cpath), article=str(Path(path).resolve()))
-            except PublisherError as exc:
-                self.correction_errors[str(path)] = str(exc)
+    # --- translation: the memory on the driver, the model on the actors
 
     def _thread_translator(self):
         t = getattr(self._local, "translator", None)
@@ -520,8 +506,10 @@ class _Driver:
                 self._translators.append(t)
         return t
 
-    def _translate(self, articles: list) -> list:
-        return self._thread_translator().translate_articles(articles)
+    def _translate(self, prepared: list) -> list:
+        from .pipeline import translate_prepared
+
+        return translate_prepared(self._thread_translator(), prepared)
 
     def translation_stats(self) -> dict:
         total: dict = {}
@@ -533,7 +521,7 @@ class _Driver:
                     total[k] = v
         return total
 
-    # --- per-article steps
+    # --- per-article steps (the same as pipeline.build's)
 
     def _fail(self, path, message: str) -> None:
         self.report.failed.append((str(path), message))
@@ -541,94 +529,111 @@ class _Driver:
 
     def _finish(self) -> None:
         self.done += 1
-        self.progress("publish", self.done, len(self.files))
+        self.progress("publish", self.done, self.total)
 
-    def _submit_prepare(self, path: Path, model_key: str, glossary_version: str, templates: str):
-        from .pipeline import check_inside_inbox, inputs_digest
-
+    def _submit_prepare(self, item: _Item):
         try:
-            check_inside_inbox(path)
-            digest = inputs_digest(path, model_key=model_key, glossary_version=glossary_version, templates=templates, settings=self.settings)
-            data = Path(path).read_bytes()
-        except PublisherError as exc:
-            self._fail(path, str(exc))
-            return None
-        except OSError as exc:
-            self._fail(path, f"cannot read {path}: {exc.strerror or exc}")
-            return None
-        return self.prepare.remote(str(path), data), _Item(Path(path), digest)
+            data = Path(item.path).read_bytes()
+        except OSError:
+            data = None  # the task reports it as a local build would (read_article's message)
+        if data is None:
+            from .pipeline import prepare
+
+            try:
+                prepare(item.path)
+            except PublisherError as exc:
+                self._fail(item.path, str(exc))
+                return None
+        return self.prepare.remote(str(item.path), data)
 
     def _prepared(self, item: _Item, result) -> bool:
-        """Whether the article goes on to translation (else it was skipped or failed)."""
-        from .pipeline import existing_inputs
+        """Whether the article goes on to translation (else it failed, reported)."""
+        from .corrections import read_file
+        from .pipeline import PreparedArticle, corrections_path
 
         if result[0] == "failed":
             self._fail(item.path, result[1])
             return False
-        article = result[1]
-        if not self.settings.force and existing_inputs(self.out_dir, article.slug) == item.digest:
-            self.report.skipped.append(article.slug)
-            self._finish()
-            return False
-        if str(item.path) in self.correction_errors:
-            self._fail(item.path, self.correction_errors[str(item.path)])
-            return False
-        item.article, item.slug = article, article.slug
-        return True
-
-    def _submit_render(self, item: _Item, translated, model_info):
-        from .corrections import apply_corrections, load_corrections
-        from .pipeline import corrections_path
-
         try:
-            article, _, stale = apply_corrections(translated, load_corrections(corrections_path(item.path)))
+            found = read_file(corrections_path(item.path))  # an editor's file: read here, on the driver
         except PublisherError as exc:
             self._fail(item.path, str(exc))
+            return False
+        item.prepared = PreparedArticle(path=Path(item.path), article=result[1], corrections=found.corrections, warnings=found.warnings)
+        return True
+
+    def _submit_render(self, item: _Item, result, model_info):
+        from .corrections import carried_digest, summarise_stale
+        from .pipeline import article_sources, corrections_path, memory_corrections
+
+        item.prepared = None
+        self.report.warnings.extend(result.warnings)
+        if not result.ok:
+            self._fail(item.path, result.error)
             return None
-        self.report.stale_corrections.extend(f"{item.path}: {s}" for s in stale)
-        item.article = None
-        return self.render.remote(article, model_info, item.digest, self.settings.summary_count, self.settings.layout)
+        stale = summarise_stale(corrections_path(item.path), result.stale)
+        if stale:
+            self.report.stale_corrections.append(stale)
+        memory = self.translator.memory
+        sources = article_sources(result.article)
+        inputs = f"{item.base}+{carried_digest(memory, sources, memory_corrections(memory, sources))}"
+        return self.render.remote(result.article, model_info, inputs, self.settings.summary_count, self.settings.layout, item.slug)
 
     def _rendered(self, item: _Item, result) -> None:
-        from .fsutil import atomic_write_bytes
+        """Write the brief's files into a staging folder in out/ and swap it in whole."""
+        import shutil
+
+        from .fsutil import atomic_write_bytes, replace_dir
 
         if result[0] == "failed":
             self._fail(item.path, result[1])
             return
-        _, folder, files, worker_peak = result
+        _, files, worker_peak = result
         self.task_peak_mb = max(self.task_peak_mb, worker_peak)
-        target = self.out_dir / folder
-        # brief.json last: it carries the inputs hash that lets the next run skip this brief.
-        for name in sorted(files, key=lambda n: (n == "brief.json", n)):
-            atomic_write_bytes(target / name, files[name])
-        self.report.built.append(item.slug or folder)
+        try:
+            try:
+                staging = Path(tempfile.mkdtemp(prefix=f".staging-{item.slug}-", dir=self.out_dir))
+            except OSError as exc:
+                raise PublisherError(f"cannot write {self.out_dir / item.slug}: {exc.strerror or exc}") from None
+            try:
+                for name in sorted(files, key=lambda n: (n == "brief.json", n)):  # brief.json last
+                    atomic_write_bytes(staging / name, files[name])
+                os.chmod(staging, 0o755)
+                replace_dir(staging, self.out_dir / item.slug)
+            finally:
+                if staging.exists():
+                    shutil.rmtree(staging, ignore_errors=True)
+        except PublisherError as exc:
+            self._fail(item.path, str(exc).replace(str(staging), str(self.out_dir / item.slug)))
+            return
+        self.report.built.append(item.slug)
         self._finish()
 
     # --- the loop
 
-    def run(self, model_info, glossary_version: str, templates: str) -> None:
+    def run(self, model_info) -> None:
         ray = _ray()
         from ray.exceptions import RayError
 
         window = self.options.window
         slots = 2 * len(self.pool.actors)
-        todo = iter(self.files)
+        todo = iter(self.todo)
         refs: dict = {}  # ObjectRef -> (stage, item)
         ready: deque[_Item] = deque()
         jobs: dict[Future, list[_Item]] = {}
         in_flight = 0
         exhausted = False
-        self.progress("publish", 0, len(self.files))
+        self.progress("publish", self.done, self.total)
         with ThreadPoolExecutor(max_workers=slots, thread_name_prefix="translate") as threads:
             while True:
                 while not exhausted and in_flight < window:
-                    path = next(todo, None)
-                    if path is None:
+                    item = next(todo, None)
+                    if item is None:
                         exhausted = True
                         break
-                    sent = self._submit_prepare(path, model_info.key, glossary_version, templates)
-                    if sent is not None:
-                        refs[sent[0]] = ("prepare", sent[1])
+                    ref = self._submit_prepare(item)
+                    if ref is not None:
+                        refs[ref] = ("prepare", item)
                         in_flight += 1
                 # A full batch goes as soon as a slot is free; a partial one only when the
                 # actors would otherwise idle, or when nothing more is coming.
@@ -637,7 +642,7 @@ class _Driver:
                     len(ready) >= self.options.batch_articles or len(jobs) < len(self.pool.actors) or (exhausted and not reading)
                 ):
                     batch = [ready.popleft() for _ in range(min(self.options.batch_articles, len(ready)))]
-                    jobs[threads.submit(self._translate, [i.article for i in batch])] = batch
+                    jobs[threads.submit(self._translate, [i.prepared for i in batch])] = batch
                 if not refs and not jobs:
                     if exhausted and not ready:
                         break
@@ -647,7 +652,7 @@ class _Driver:
                     for fut in finished:
                         batch = jobs.pop(fut)
                         try:
-                            translated = fut.result()
+                            results = fut.result()
                         except ClusterError:
                             raise
                         except PublisherError as exc:
@@ -655,8 +660,8 @@ class _Driver:
                                 self._fail(item.path, str(exc))
                                 in_flight -= 1
                             continue
-                        for item, article in zip(batch, translated):
-                            ref = self._submit_render(item, article, model_info)
+                        for item, result in zip(batch, results):
+                            ref = self._submit_render(item, result, model_info)
                             if ref is None:
                                 in_flight -= 1
                             else:
@@ -684,16 +689,32 @@ class _Driver:
 
 
 def build(paths: Iterable[Path], settings, options: RayOptions = RayOptions(), progress: RayProgress | None = None):
-    """The Ray counterpart of :func:`publisher.pipeline.build`: same inputs, same report, same files."""
+    """The Ray counterpart of :func:`publisher.pipeline.build`: same inputs, same report, same files.
+
+    The decisions are the local build's, taken on the driver in the same order: slugs and
+    their clashes, the corrections synced into the memory, skipping by inputs hash (before
+    anything is read), unpublishing removed articles, the site.
+    """
+    from .corrections import carried_digest, file_stamp
+    from .fsutil import clean_staging
     from .pipeline import (
         BuildReport,
+        assign_slugs,
+        check_inside_inbox,
         clean_stale_temporaries,
+        corrections_path,
         default_glossary,
+        existing_brief,
         expand_articles,
+        inputs_digest,
         lock_out_dir,
+        memory_corrections,
         open_translator,
+        sync_corrections,
         templates_digest,
+        unpublish_removed,
     )
+    from .read import slug_for_path
     from .render import copy_assets
     from .site import build_site, site_url
 
@@ -706,12 +727,16 @@ def build(paths: Iterable[Path], settings, options: RayOptions = RayOptions(), p
         raise InputError("no articles found (expected .txt, .md or .html files)")
     glossary_path = settings.glossary or default_glossary(files)
     translator = open_translator(settings.model, glossary_path, settings.decoding)  # model errors first
+    memory = translator.memory
     info = translator.model.info
     report.model = f"{info.name} {info.version}"
     report.test_model = info.test_fixture
     glossary_version = translator.glossary.version if translator.glossary is not None else "-"
     templates = templates_digest()
     out_dir = Path(settings.out_dir)
+    inbox_slugs = {slug_for_path(p) for p in files}
+    slugs, clashes = assign_slugs(files, out_dir)
+    report.failed.extend(clashes)
 
     # On one machine the actors' threads and the tasks share the cores: tasks get what the
     # translation threads leave (oversubscribed CTranslate2 threads slow down sharply).
@@ -721,20 +746,50 @@ def build(paths: Iterable[Path], settings, options: RayOptions = RayOptions(), p
     lock = lock_out_dir(out_dir, settings.lock_timeout)
     try:
         clean_stale_temporaries(out_dir)
+        clean_staging(out_dir)
+        stamps = {corrections_path(p): file_stamp(corrections_path(p)) for p in files}
+        sync_corrections(translator, files, {Path(k).resolve(): v for k, v in stamps.items()})
         copy_assets(out_dir)
+
+        def items():
+            """The articles to build, decided one at a time (skipping reads nothing)."""
+            for path, slug in slugs.items():
+                try:
+                    check_inside_inbox(path)
+                    base = inputs_digest(
+                        path, model_key=info.key, glossary_version=glossary_version, templates=templates,
+                        settings=settings, corrections_stamp=stamps[corrections_path(path)] or "-",
+                    )
+                    before = None if settings.force else existing_brief(out_dir, slug)
+                    if before is not None and before.base == base:
+                        carried = carried_digest(memory, before.sources, memory_corrections(memory, before.sources))
+                        if before.carried == carried:
+                            report.skipped.append(slug)
+                            driver._finish()
+                            continue
+                except PublisherError as exc:
+                    driver._fail(path, str(exc))
+                    continue
+                yield _Item(Path(path), slug, base)
+
         pool = TranslationPool(translator.model, settings.decoding, options)
-        driver = _Driver(files, settings, options, report, translator, pool, progress)
-        driver.remember_all_corrections()
+        driver = _Driver(items(), len(slugs), settings, options, report, translator, pool, progress)
         t0 = time.perf_counter()
-        driver.run(info, glossary_version, templates)
+        driver.run(info)
         report.translation = driver.translation_stats()
+        report.translation["wall_seconds"] = time.perf_counter() - t0
         report.translation["actors_given_up"] = pool.retried
         report.translation["translation_processes"] = len(pool.pids)  # > actors: some were restarted
         report.translation["actor_peak_mb"] = round(pool.actor_peak_mb())
         report.translation["task_worker_peak_mb"] = round(driver.task_peak_mb)
         report.translation["driver_peak_mb"] = round(peak_rss_mb())
-        report.translation["wall_seconds"] = time.perf_counter() - t0
-        build_site(out_dir)
+
+        if not settings.keep_removed:
+            unpublish_removed(out_dir, inbox_slugs, report)
+        try:
+            build_site(out_dir)
+        except PublisherError as exc:
+            report.site_error = str(exc)
     finally:
         lock.release()
         if pool is not None:

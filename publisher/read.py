@@ -2,8 +2,14 @@
 
 ``read_article(path)`` accepts ``.txt``, ``.md`` (optional YAML front matter) and
 ``.html``/``.htm`` (the article text of a CMS export). The bytes may be UTF-8 with or
-without BOM, UTF-16/32 with BOM, or CP949/EUC-KR; the text is normalised to NFC, line
-ends to ``\\n``, and zero-width characters are removed (and reported).
+without BOM, UTF-16/32 with BOM, or CP949/EUC-KR. Then one sanitising step
+(``text.sanitize``), for HTML again after its character references are decoded: line ends
+become ``\\n``, U+000B (Word's manual line break), U+000C, U+2028 and U+2029 line or
+paragraph breaks, C0/C1 controls, noncharacters and lone surrogates are removed, as are
+zero-width characters outside emoji sequences; the text is NFC. Every removal is counted
+in ``Article.notes``. Bidi controls are removed from the title, author and outlet (with a
+note); in the text they stay and the pages isolate them. A ``.md`` or ``.txt`` file
+whose content is an HTML document is read as HTML (with a note).
 
 Structure recognised in the text (each non-blank line is one unit; in Markdown,
 consecutive lines form one paragraph):
@@ -28,7 +34,6 @@ from __future__ import annotations
 import codecs
 import datetime as _dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +49,15 @@ from .article import (
     InputError,
 )
 from .fsutil import safe_slug
+from .text import (
+    EMAIL_RE,
+    HANGUL_SYLLABLES,
+    MARKER_RE,
+    ZERO_WIDTH,
+    removable_count,
+    sanitize,
+    strip_bidi_controls,
+)
 
 # A news article is tens of kilobytes; a file much larger than this is not one article
 # (and would take hours to translate on a newsroom laptop).
@@ -71,9 +85,6 @@ _BOMS = [
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 ]
-ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u180e"
-_ZERO_WIDTH_RE = re.compile(f"[{ZERO_WIDTH}]")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _FIX = "re-save it as UTF-8 text"
 
 
@@ -84,7 +95,7 @@ def _plausible_korean(text: str) -> bool:
         return True
     good = 0
     for ch in sample:
-        if ch.isascii() or "\uac00" <= ch <= "\ud7a3" or ch.isspace() or ch in "·…“”‘’「」『』〈〉《》ⓒ○●■□▲△※":
+        if ch.isascii() or re.match(f"[{HANGUL_SYLLABLES}]", ch) or ch.isspace() or ch in "·…“”‘’「」『』〈〉《》ⓒ○●■□▲△※":
             good += 1
     return good / len(sample) >= 0.9
 
@@ -123,20 +134,14 @@ def decode_bytes(data: bytes, name: str = "input") -> tuple[str, tuple[str, ...]
             if not _plausible_korean(text):
                 raise InputError(f"the file is neither UTF-8 nor CP949/EUC-KR text; {_FIX}")
             notes.append("decoded as CP949/EUC-KR")
-    controls = _CONTROL_RE.findall(text)
-    if controls:
-        if len(controls) > max(3, len(text) // 100):
-            raise InputError(f"the file looks like a binary file (many control characters), not a text article; {_FIX}")
-        text = _CONTROL_RE.sub("", text)
-        notes.append(f"removed {len(controls)} control character(s)")
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
-    zero = len(_ZERO_WIDTH_RE.findall(text))
-    if zero:
-        text = _ZERO_WIDTH_RE.sub("", text)
-        notes.append(f"removed {zero} zero-width character(s)")
-    nfc = unicodedata.normalize("NFC", text)
-    if nfc != text:
-        notes.append("normalised decomposed (NFD) characters to NFC")
+    # Only characters that will be removed count towards "binary": a Word export with a few
+    # manual line breaks (U+000B) or page breaks (U+000C) is text.
+    controls = removable_count(text)
+    if controls > max(3, len(text) // 100):
+        raise InputError(f"the file looks like a binary file (many control characters), not a text article; {_FIX}")
+    clean = sanitize(text)
+    notes.extend(clean.notes)
+    nfc = clean.text
     if not nfc.strip():
         raise InputError("the file is empty (only whitespace); put the article text in it")
     return nfc, tuple(notes)
@@ -242,9 +247,9 @@ def parse_date(value: str) -> str | None:
 # ------------------------------------------------------------------------ structure
 
 _FOOTNOTE_DEF = re.compile(r"^\[(\d{1,3})\]\s*(\S.*)$", re.S)
-_REF = re.compile(r"\[(\d{1,3})\]")
+_REF = MARKER_RE
 _CREDIT = re.compile(r"\s*[ⓒ©]\s*([^ⓒ©<>]{1,60}?)\s*$")
-_EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = EMAIL_RE
 _ROLES = (
     "선임기자|수석기자|객원기자|인턴기자|기자|특파원|논설위원|편집위원|전문위원|칼럼니스트|에디터|앵커|PD|"
     "reporter|correspondent|editor|columnist"
@@ -526,15 +531,16 @@ def _html_units_inner(text: str, name: str) -> tuple[list[_Unit], dict]:
     except Exception as exc:  # lxml refuses some hostile input
         raise InputError(f"cannot parse the HTML ({type(exc).__name__}); export the article again") from None
     meta: dict = {}
+    cleaner = _EntityCleaner()
 
     def content(**attrs):
         tag = soup.find("meta", attrs=attrs)
         value = tag.get("content") if tag else None
-        return " ".join(str(value).split()) if value else None
+        value = cleaner(str(value)) if value else None
+        return " ".join(value.split()) if value else None
 
-    meta["title_meta"] = content(property="og:title") or (
-        " ".join(soup.title.get_text().split()) if soup.title and soup.title.get_text(strip=True) else None
-    )
+    page_title = cleaner(soup.title.get_text()) if soup.title else ""
+    meta["title_meta"] = content(property="og:title") or (" ".join(page_title.split()) if page_title.strip() else None)
     meta["date"] = content(property="article:published_time") or content(name="date")
     meta["author"] = content(name="author")
     meta["outlet"] = content(property="og:site_name")
@@ -553,9 +559,10 @@ def _html_units_inner(text: str, name: str) -> tuple[list[_Unit], dict]:
     if meta["date"] is None:
         t = root.find("time") or soup.find("time")
         if t is not None:
-            meta["date"] = t.get("datetime") or t.get_text(" ", strip=True)
+            meta["date"] = cleaner(t.get("datetime") or t.get_text(" ", strip=True))
     h1 = root.find("h1")
-    meta["title"] = " ".join(h1.get_text(" ").split()) if h1 is not None and h1.get_text(strip=True) else None
+    h1_text = cleaner(h1.get_text(" ")) if h1 is not None else ""
+    meta["title"] = " ".join(h1_text.split()) if h1_text.strip() else None
     if h1 is not None:
         h1.decompose()
     units: list[_Unit] = []
@@ -563,16 +570,58 @@ def _html_units_inner(text: str, name: str) -> tuple[list[_Unit], dict]:
     if not leaves and root.get_text(strip=True):
         leaves = [root]
     for n, el in enumerate(leaves, start=1):
-        for line in el.get_text(" " if el.name != "pre" else "").split("\n"):
+        for line in cleaner(el.get_text(" " if el.name != "pre" else "")).split("\n"):
             line = " ".join(line.split())
             if line:
                 units.append(_Unit(line, n, forced=_HTML_FORCED.get(el.name)))
     if not units:
         raise InputError("no article text found in the HTML (looked in <article>, <main> and <body>)")
+    meta["notes"] = cleaner.notes()
     return units, meta
 
 
+class _EntityCleaner:
+    """The sanitiser applied to text after the HTML parser decoded its character references.
+
+    ``&#1;``, ``&#xFFFE;`` or ``&#xD800;`` only become characters here, so the raw-text
+    sanitising in ``decode_bytes`` cannot see them; counts are summed into one note.
+    """
+
+    def __init__(self) -> None:
+        self.removed = 0
+        self.breaks = 0
+        self.zero_width = 0
+
+    def __call__(self, value: str) -> str:
+        clean = sanitize(value)
+        self.removed += clean.removed
+        self.breaks += clean.breaks
+        self.zero_width += clean.zero_width
+        return clean.text
+
+    def notes(self) -> list[str]:
+        out = []
+        if self.breaks:
+            out.append(f"turned {self.breaks} line/paragraph separator character(s) from HTML character references into line breaks")
+        if self.removed:
+            out.append(
+                f"removed {self.removed} character(s) not allowed in XML/HTML from HTML character references "
+                "(controls, noncharacters or lone surrogates)"
+            )
+        if self.zero_width:
+            out.append(f"removed {self.zero_width} zero-width character(s) from HTML character references")
+        return out
+
+
 # ---------------------------------------------------------------------------- main
+
+
+_HTML_DOCUMENT = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html\b|html[\s>])", re.IGNORECASE | re.S)
+
+
+def looks_like_html_document(text: str) -> bool:
+    """Is ``text`` an HTML page (``<!doctype html>`` or ``<html>`` first), whatever its suffix says?"""
+    return bool(_HTML_DOCUMENT.match(text[:4096]))
 
 
 def _slug_for(path: Path) -> str:
@@ -580,6 +629,31 @@ def _slug_for(path: Path) -> str:
     stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
     stem = re.sub(r"\.[a-z]{2}(?:[-_][A-Za-z]{2,4})?$", "", stem)
     return safe_slug(stem)
+
+
+def slug_for_path(path: Path) -> str:
+    """The slug (the out/ folder name) of an article file: ``read_article(path).slug``, unread."""
+    return _slug_for(Path(path))
+
+
+def _no_bidi(value: str | None, what: str, st: _State) -> str | None:
+    """``value`` without bidi controls (titles, names: they end up in file names, the feed, PDF metadata)."""
+    if not value:
+        return value
+    clean, n = strip_bidi_controls(value)
+    if n:
+        st.notes.append(f"removed {n} bidi control character(s) from {what} (they can make it display in a misleading order)")
+    return " ".join(clean.split()) or None
+
+
+def _clean_front(front: dict, st: _State) -> dict:
+    """Front-matter values after YAML decoded its escapes (``"\\x01"``) go through the sanitiser too."""
+    out = {}
+    for key, value in front.items():
+        clean = sanitize(value)
+        st.notes.extend(f"{note} (front matter '{key}')" for note in clean.notes)
+        out[key] = " ".join(clean.text.split())
+    return out
 
 
 def read_article(path: Path) -> Article:
@@ -592,11 +666,17 @@ def read_article(path: Path) -> Article:
     front: dict = {}
     html_meta: dict = {}
     markdown = suffix in (".md", ".markdown")
-    if suffix in (".html", ".htm", ".xhtml"):
+    as_html = suffix in (".html", ".htm", ".xhtml")
+    if not as_html and looks_like_html_document(text):
+        as_html, markdown = True, False
+        st.notes.append(f"the {suffix or 'extension-less'} file holds an HTML document: read as HTML")
+    if as_html:
         units, html_meta = _html_units(text, name)
+        st.notes.extend(html_meta.get("notes", ()))
     else:
         if markdown or text.startswith("---\n"):
             front, text = _split_front_matter(text, name)
+            front = _clean_front(front, st)
         units = _units_from_text(text, markdown)
     for unit in units:
         _classify(unit, st, markdown)
@@ -617,6 +697,9 @@ def read_article(path: Path) -> Article:
         else:
             st.notes.append("no title given and no pull quote to use; add 'title:' front matter")
 
+    if title:
+        title = _no_bidi(title, "the title", st)
+
     blocks = list(st.blocks)
     if not any(b.kind in (BODY, CAPTION, PULLQUOTE, FOOTNOTE) for b in blocks) and not title:
         raise InputError("no article text found (only a dateline, byline or noise)")
@@ -634,6 +717,14 @@ def read_article(path: Path) -> Article:
             email=front.get("email") or byline.email,
             raw=byline.raw,
         )
+    if byline.author or byline.role:
+        byline = Byline(
+            author=_no_bidi(byline.author, "the author", st),
+            role=_no_bidi(byline.role, "the byline role", st),
+            email=byline.email,
+            raw=byline.raw,
+        )
+    outlet = _no_bidi(front.get("outlet") or front.get("source") or html_meta.get("outlet"), "the outlet", st)
     date = st.date
     for candidate in (front.get("date"), html_meta.get("date")):
         if candidate:
@@ -643,6 +734,8 @@ def read_article(path: Path) -> Article:
             else:
                 date = iso
                 break
+    if strip_bidi_controls(path.name)[1]:
+        st.notes.append("the file name holds bidi control characters; the slug and file names leave them out")
     return Article(
         slug=_slug_for(path),
         source=name,
@@ -650,7 +743,7 @@ def read_article(path: Path) -> Article:
         title_source=title_source,
         date=date,
         byline=byline,
-        outlet=front.get("outlet") or front.get("source") or html_meta.get("outlet"),
+        outlet=outlet,
         url=front.get("url") or html_meta.get("url"),
         language=front.get("language") or front.get("lang") or "ko",
         blocks=tuple(blocks),

@@ -40,6 +40,8 @@ from .article import (
     document,
 )
 from .fsutil import atomic_write_bytes, atomic_write_text, safe_slug
+from .text import EMAIL_FULL_RE, HANGUL_CLASS, MARKER_RE, graphemes, no_bidi
+from .wellformed import write_checked
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,15 @@ TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 CSS_DIR = TEMPLATES_DIR / "css"
 FONTS_DIR = TEMPLATES_DIR / "fonts"
 LAYOUTS = ("columns", "interleaved")
-FONT_FILES = ("BriefGothic-Regular.ttf", "BriefGothic-Bold.ttf", "OFL.txt", "README.md")
+FONT_FILES = (
+    "BriefGothic-Regular.ttf",
+    "BriefGothic-Bold.ttf",
+    "BriefHanja-Regular.ttf",
+    "BriefEmoji-Regular.ttf",
+    "OFL.txt",
+    "OFL-NotoEmoji.txt",
+    "README.md",
+)
 CSS_FILES = ("fonts.css", "brief.css", "site.css")
 
 TEST_MODEL_BANNER = "Test model, not a translation"
@@ -70,8 +80,8 @@ ROLES_EN = {
     "객원기자": "contributing reporter",
 }
 
-_REF = re.compile(r"\[(\d{1,3})\]")
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+_REF = MARKER_RE
+_EMAIL = EMAIL_FULL_RE
 _MONTHS = (
     "January February March April May June July August September October November December"
 ).split()
@@ -199,8 +209,7 @@ def _seg_view(seg: Segment, known: set[int], seen: dict[str, set[int]], link: bo
 
 _TOKENS = re.compile(r"(<[^>]*>)|([^<]+)")
 _WORD = re.compile(r"\S+")
-_HANGUL = "\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f"
-_JOIN_AT = re.compile(f"(?<=[{_HANGUL}])(?=\\S)|(?<=\\S)(?=[{_HANGUL}])")
+_HANGUL_CHAR = re.compile(f"[{HANGUL_CLASS}]")
 WORD_JOINER = "\u2060"
 KEEP_WORD_MAX = 24  # longer "words" (text without spaces) may still break anywhere
 
@@ -219,9 +228,17 @@ def keep_words(markup: Any) -> Any:
 
     def join(word: re.Match) -> str:
         w = word.group(0)
-        if len(w) > KEEP_WORD_MAX:
+        if len(w) > KEEP_WORD_MAX or not _HANGUL_CHAR.search(w):
             return w
-        return _JOIN_AT.sub(WORD_JOINER, w)
+        # Joiners go between grapheme clusters only, never inside one (conjoining jamo,
+        # an emoji ZWJ sequence, a flag).
+        clusters = graphemes(w)
+        out = [clusters[0]]
+        for prev, cur in zip(clusters, clusters[1:]):
+            if _HANGUL_CHAR.search(prev) or _HANGUL_CHAR.search(cur):
+                out.append(WORD_JOINER)
+            out.append(cur)
+        return "".join(out)
 
     out = []
     for tag, text in _TOKENS.findall(str(markup)):
@@ -374,13 +391,14 @@ def build_view(brief: Brief) -> View:
 def document_meta(view: View) -> dict[str, str]:
     """What WeasyPrint turns into PDF metadata (and the HTML page's <meta> tags)."""
     title = view.title_en + " / " + view.title_ko if view.title_en else view.title_ko
-    author = view.author or view.outlet or "unknown"
+    title = no_bidi(str(title))  # PDF viewers show these unisolated: no bidi controls
+    author = no_bidi(view.author or view.outlet or "unknown")
     where = ", ".join(x for x in (view.outlet, view.date_iso) if x)
     subject = f"Bilingual Korean-English brief of “{view.title_ko}”" + (f" ({where})" if where else "")
     keywords = ["Korean", "English", "bilingual brief", "machine translation"]
     if view.outlet:
         keywords.append(view.outlet.replace(",", " "))
-    return {"title": title, "author": author, "description": subject, "keywords": ", ".join(keywords)}
+    return {"title": title, "author": author, "description": no_bidi(subject), "keywords": no_bidi(", ".join(keywords))}
 
 
 # ------------------------------------------------------------------ templates
@@ -534,19 +552,34 @@ def write_brief(brief: Brief, out_dir: Path, layout: str = "columns") -> Path:
     Returns the brief's folder.
     """
     out_dir = Path(out_dir)
+    files = _render_files(brief, layout)
+    copy_assets(out_dir)
     slug = safe_slug(brief.article.slug)
-    target = out_dir / slug
+    return _write_files(files, out_dir / slug, f"article {slug}")
+
+
+def write_brief_files(brief: Brief, target: Path, layout: str = "columns") -> Path:
+    """Write the four files of one brief into the folder ``target`` (no assets)."""
+    return _write_files(_render_files(brief, layout), Path(target), f"article {safe_slug(brief.article.slug)}")
+
+
+def _render_files(brief: Brief, layout: str) -> list[tuple[str, bytes | str]]:
     html = render_html(brief)
     editor = render_html(brief, editor=True)
     pdf = render_pdf(brief, layout)
     data = json.dumps(document("brief", brief), ensure_ascii=False, indent=1) + "\n"
-    copy_assets(out_dir)
-    atomic_write_bytes(target / "brief.pdf", pdf)
-    atomic_write_text(target / "editor.html", editor)
-    atomic_write_text(target / "brief.html", html)
-    # Last: brief.json carries the inputs hash that lets the next build skip this brief,
-    # so it must never describe files that were not written.
-    atomic_write_text(target / "brief.json", data)
-    log.info("wrote %s (%d-byte PDF)", target, len(pdf))
-    return target
+    # brief.json last: it carries the inputs hash that lets the next build skip this
+    # brief, so it must never describe files that were not written.
+    return [("brief.pdf", pdf), ("editor.html", editor), ("brief.html", html), ("brief.json", data)]
 
+
+def _write_files(files: list[tuple[str, bytes | str]], target: Path, what: str) -> Path:
+    for name, content in files:
+        if isinstance(content, bytes):
+            atomic_write_bytes(target / name, content)
+        elif name.endswith(".html"):
+            write_checked(target / name, content, what)  # parsed back before it is written
+        else:
+            atomic_write_text(target / name, content)
+    log.info("wrote %s", target)
+    return target

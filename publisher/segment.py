@@ -37,6 +37,7 @@ import unicodedata
 from functools import lru_cache
 
 from .article import CAPTION, PULLQUOTE, TITLE, Article, Block, Segment
+from .text import EMAIL_RE, HANGUL_SYLLABLES, MARKER_RE, URL_RE, grapheme_boundaries
 
 
 class SegmentationBug(RuntimeError):
@@ -59,17 +60,17 @@ _kiwi = kiwi
 
 # ------------------------------------------------------------------ character classes
 
-HANGUL = "\uac00-\ud7a3"
+HANGUL = HANGUL_SYLLABLES
 OPEN_QUOTES = "“‘«「『"
 CLOSE_QUOTES = "”’»」』"
 END_PUNCT = ".?!"
 
-_REF = re.compile(r"\[(\d{1,3})\]")
+_REF = MARKER_RE
 
 # Spans inside which a sentence never ends.
 _PROTECTED = [
-    re.compile(r"(?:https?://|www\.)[^\s<>\"'“”‘’()\[\]]*[^\s<>\"'“”‘’()\[\].,;:!?]"),
-    re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+"),
+    URL_RE,
+    EMAIL_RE,
     # dates 2025.09.12. / 2025. 9. 12. (the final dot belongs to the date)
     re.compile(r"(?<!\d)\d{2,4}\s?\.\s?\d{1,2}\s?\.\s?\d{1,2}\.?(?!\d)"),
     # numbers with decimals or thousands separators, version numbers
@@ -399,8 +400,12 @@ def _split_line(line: str) -> list[str]:
     for s, e in _protected_spans(line, roles):
         protected[s + 1 : e] = b"\x01" * max(0, e - s - 1)
     cuts: set[int] = set()
+    bounds = grapheme_boundaries(line)
     for b in candidates:
         b = _adjust(line, b, roles)
+        # never inside a grapheme cluster (an emoji ZWJ sequence, a flag, a skin tone)
+        while b < len(line) and b not in bounds:
+            b += 1
         if _keep(line, b, roles, protected):
             cuts.add(b)
     pieces = []

@@ -25,10 +25,13 @@ recreates it from the brief.json files.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import logging
 import os
+import re
 import sqlite3
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -38,7 +41,8 @@ from urllib.parse import quote, urlsplit
 
 from . import __version__
 from .article import Brief, OutputError, PublisherError, brief_from_dict, undocument
-from .fsutil import atomic_write_text
+from .text import no_bidi
+from .wellformed import problem, write_checked
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +52,7 @@ FEED_ENTRIES_ENV = "PUBLISHER_FEED_ENTRIES"
 DEFAULT_FEED_ENTRIES = 100
 DEFAULT_PAGE_SIZE = 50
 CARD_INDEX = ".site-index.sqlite"
-_CARD_SCHEMA = 1  # bump when the card's fields change: every card is recomputed
+_CARD_SCHEMA = 2  # bump when the card's fields change: every card is recomputed
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class Entry:
     test_model: bool = False  # made with the test fixture: said on the index and in the feed
     outlet: str | None = None
     author: str | None = None
+    edited: bool = False  # an editor corrected the English: said on the index
 
     @property
     def html_href(self) -> str:
@@ -116,8 +121,8 @@ def _entry(folder: Path, brief: Brief) -> Entry:
     prefix = date or (_rfc3339(brief.generated, None)[:10] if brief.generated else "undated")
     return Entry(
         folder=folder.name,
-        title_ko=view.title_ko,
-        title_en=view.title_en,
+        title_ko=no_bidi(view.title_ko),  # briefs built before titles were cleaned at the reader too
+        title_en=no_bidi(view.title_en),
         date=date,
         lead_en=lead_en,
         updated=_rfc3339(brief.generated, date),
@@ -126,6 +131,7 @@ def _entry(folder: Path, brief: Brief) -> Entry:
         test_model=view.test_model,
         outlet=brief.article.outlet,
         author=brief.article.byline.author,
+        edited=bool(brief.edited),
     )
 
 
@@ -212,9 +218,58 @@ def site_url(value: str | None = None) -> str | None:
     value = (value or os.environ.get(SITE_URL_ENV) or "").strip()
     if not value:
         return None
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c in value for c in "\"'<> "):
-        raise OutputError(f"{SITE_URL_ENV}={value!r} is not an http(s) address; set it like https://news.example.com/briefs/")
+    return validate_site_url(value)
+
+
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_URL_UNSAFE = set("\"'<>\\^`{|}")
+
+
+def validate_site_url(value: str) -> str:
+    """``value`` as a checked base address ending in '/', or OutputError in one line.
+
+    Parsed with urllib.parse: scheme http or https, a valid host name or IP address, a
+    port from 1 to 65535, no user name, query or fragment, and no control, bidi, space or
+    other invisible characters anywhere.
+    """
+    fix = "set it like https://news.example.com/briefs/"
+    for ch in value:
+        cat = unicodedata.category(ch)
+        if cat[0] in "CZ" or ch in _URL_UNSAFE:  # controls, format (bidi) characters, spaces
+            name = unicodedata.name(ch, "a control character")
+            raise OutputError(f"{SITE_URL_ENV}={value!r} contains U+{ord(ch):04X} ({name}); {fix}")
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+        host = parts.hostname
+    except ValueError as exc:
+        raise OutputError(f"{SITE_URL_ENV}={value!r} is not a valid address ({exc}); {fix}") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise OutputError(f"{SITE_URL_ENV}={value!r} is not an http(s) address; {fix}")
+    if not host:
+        raise OutputError(f"{SITE_URL_ENV}={value!r} has no host name; {fix}")
+    if parts.username is not None or parts.password is not None:
+        raise OutputError(f"{SITE_URL_ENV}={value!r} carries a user name; a public address has none; {fix}")
+    if parts.query or parts.fragment or value.endswith(("?", "#")):
+        raise OutputError(f"{SITE_URL_ENV}={value!r} has a query or fragment; give the folder's address; {fix}")
+    if port is not None and port == 0:
+        raise OutputError(f"{SITE_URL_ENV}={value!r} has port 0; {fix}")
+    if "[" in parts.netloc:
+        try:
+            ipaddress.IPv6Address(host.split("%", 1)[0])
+        except ValueError:
+            raise OutputError(f"{SITE_URL_ENV}={value!r} has an invalid IPv6 address; {fix}") from None
+    else:
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            try:
+                ascii_host = host.encode("idna").decode("ascii")
+            except UnicodeError:
+                raise OutputError(f"{SITE_URL_ENV}={value!r} has an invalid host name; {fix}") from None
+            labels = ascii_host.rstrip(".").split(".")
+            if len(ascii_host) > 253 or not all(_HOST_LABEL.match(label) for label in labels) or labels[-1].isdigit():
+                raise OutputError(f"{SITE_URL_ENV}={value!r} has an invalid host name; {fix}")
     return value if value.endswith("/") else value + "/"
 
 
@@ -248,9 +303,10 @@ def render_feed(entries: list[Entry], title: str = "Bilingual briefs", base: str
     ET.register_namespace("", ATOM_NS)
 
     def el(parent, tag, text=None, **attrs):
-        node = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", {k: str(v) for k, v in attrs.items()})
+        # Feed readers show titles and summaries without bidi isolation: no bidi controls.
+        node = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", {k: no_bidi(str(v)) for k, v in attrs.items()})
         if text is not None:
-            node.text = text
+            node.text = no_bidi(text)
         return node
 
     feed = ET.Element(f"{{{ATOM_NS}}}feed")
@@ -411,6 +467,14 @@ def _template_digest() -> str:
     return h.hexdigest()
 
 
+def _culprit(name: str, entries: list[Entry], render) -> str:
+    """Which brief makes a page fail to parse back (rendered alone), for the error message."""
+    for e in entries:
+        if problem(Path(name), render([e])) is not None:
+            return f"article {e.folder}"
+    return "the site"
+
+
 class _PageWriter:
     """Writes a page only when what it shows changed (digest of its cards and its neighbours)."""
 
@@ -418,7 +482,7 @@ class _PageWriter:
         self.conn, self.out_dir, self.report, self.salt = conn, out_dir, report, salt
         self.produced: set[str] = set()
 
-    def page(self, name: str, key_parts: Iterable[str], render) -> None:
+    def page(self, name: str, key_parts: Iterable[str], render, culprit=lambda: "the site") -> None:
         self.produced.add(name)
         h = hashlib.sha256(self.salt.encode())
         for part in key_parts:
@@ -429,7 +493,8 @@ class _PageWriter:
         if row is not None and row[0] == digest and (self.out_dir / name).is_file():
             self.report.pages_unchanged += 1
             return
-        atomic_write_text(self.out_dir / name, render())
+        # Parsed back (HTML5 / XML) before it replaces the old page; a failure names the brief.
+        write_checked(self.out_dir / name, render(), culprit)
         self.conn.execute("INSERT OR REPLACE INTO pages(name, digest) VALUES (?, ?)", (name, digest))
         self.report.pages_written.append(name)
 
@@ -463,7 +528,13 @@ def _pages_for(rows: Iterator[list[tuple[str, str]]], count: int, size: int, nam
         # The key is what the page shows: its cards and whether it has neighbours. Not the
         # number of pages: a page does not say "of N", so one more page elsewhere leaves it be.
         key = [title, str(page), str(page < pages), *(d for d, _ in chunk)]
-        writer.page(name(page), key, lambda chunk=chunk, pager=pager: render_index([_from_card(c) for _, c in chunk], pager))
+        entries = lambda chunk=chunk: [_from_card(c) for _, c in chunk]  # noqa: E731
+        writer.page(
+            name(page),
+            key,
+            lambda entries=entries, pager=pager: render_index(entries(), pager),
+            lambda entries=entries, page=name(page), pager=pager: _culprit(page, entries(), lambda es: render_index(es, pager)),
+        )
 
 
 def build_site(out_dir: Path, *, feed_entries: int | None = None, page_size: int = DEFAULT_PAGE_SIZE) -> SiteReport:
@@ -505,6 +576,7 @@ def build_site(out_dir: Path, *, feed_entries: int | None = None, page_size: int
                 "feed.xml",
                 [base or "", *(d for d, _ in latest)],
                 lambda: render_feed([_from_card(c) for _, c in latest], base=base),
+                lambda: _culprit("feed.xml", [_from_card(c) for _, c in latest], lambda es: render_feed(es, base=base)),
             )
             writer.remove_others()
             conn.execute("COMMIT")
@@ -552,6 +624,16 @@ def make_server(out_dir: Path, port: int = 8000):
         def end_headers(self):
             self.send_header("X-Content-Type-Options", "nosniff")
             super().end_headers()
+
+        def send_head(self):
+            # A symlink inside out/ that leads out of it is not followed: 404, as if absent.
+            root = os.path.realpath(self.directory)
+            real = os.path.realpath(self.translate_path(self.path))
+            if real != root and not real.startswith(root + os.sep):
+                self.send_error(404, "File not found")
+                return None
+            return super().send_head()
+
 
     try:
         return ThreadingHTTPServer(("127.0.0.1", port), partial(Handler, directory=os.fspath(out_dir)))

@@ -194,18 +194,23 @@ def combine(sig: dict[str, np.ndarray], weights: dict[str, float] | None = None)
 
 
 def select(scores: np.ndarray, cosine: np.ndarray, count: int, mmr: float = MMR_LAMBDA) -> list[int]:
-    """Greedy pick of ``count`` sentences; ties go to the earlier sentence."""
+    """Greedy pick of ``count`` sentences; ties go to the earlier sentence.
+
+    Gains are compared at 1e-9: BLAS kernels differ between CPUs in the last bits, and
+    that noise must not decide between sentences that score the same.
+    """
     import numpy as np
 
     n = len(scores)
     count = min(count, n)
+    scores = np.round(scores, 9)
     if mmr <= 0:
         return sorted(int(i) for i in np.argsort(-scores, kind="stable")[:count])
     chosen: list[int] = []
     penalty = np.zeros(n)
     free = np.ones(n, dtype=bool)
     for _ in range(count):
-        gain = np.where(free, scores - mmr * penalty, -np.inf)
+        gain = np.where(free, np.round(scores - mmr * penalty, 9), -np.inf)
         best = int(np.argmax(gain))  # first maximum: deterministic
         chosen.append(best)
         free[best] = False

@@ -31,6 +31,7 @@ from .article import ORIGIN_EDITED, ORIGIN_MACHINE, ORIGIN_MEMORY, Article, Inpu
 from .checks import check_segment
 from .glossary import Glossary, GlossaryEntry
 from .memory import normalize_source
+from .text import LINK_RE, MARKER_WITH_SPACE_RE, needs_translation
 
 log = logging.getLogger(__name__)
 
@@ -92,11 +93,8 @@ class TranslateSettings:
 
 # ------------------------------------------------------------------ protection
 
-_HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
-_MARKER = re.compile(r"\s?\[(\d{1,3})\]")
-_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'()\[\]{}]*[^\s<>\"'()\[\]{}.,;:!?]", re.IGNORECASE)
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_LINK = re.compile(f"(?P<email>{_EMAIL.pattern})|(?P<url>{_URL.pattern})", re.IGNORECASE)
+_MARKER = MARKER_WITH_SPACE_RE
+_LINK = LINK_RE
 _ANCHOR = re.compile(r"([A-Za-z][A-Za-z0-9+\-]*)\s?$")
 _TERMINAL = re.compile(r"([.?!。…]+[\"'”’)\]]*)\s*$")
 _WS = re.compile(r"\s+")
@@ -114,7 +112,8 @@ class Prepared:
 
     @property
     def needs_model(self) -> bool:
-        return bool(_HANGUL.search(self.model_input))
+        # Hangul or Hanja: a headline written only in Hanja (與野 合意) goes to the model too.
+        return needs_translation(self.model_input)
 
 
 def prepare(text: str, glossary: Glossary | None = None) -> Prepared:
@@ -286,16 +285,12 @@ class Translator:
         """Record editor corrections: used in this run and stored in the memory (origin "edited").
 
         Items are ``corrections.Correction`` objects (``.korean``, ``.english``) or
-        ``(korean, english)`` pairs. With ``article`` (the corrections file's article), the
-        memory also forgets that article's earlier corrections that are no longer in the
-        file, so an editor can take a correction back. Returns how many were stored.
+        ``(korean, english)`` pairs, filed in the memory under ``article``. Builds do not
+        use this: they derive the memory's corrections from the files
+        (``corrections.sync_memory``), so that taking a row out withdraws it. Returns how
+        many were stored.
         """
         corrections = list(corrections)
-        if article is not None and self.memory is not None:
-            keep = {normalize_source(c[0] if isinstance(c, tuple) else c.korean) for c in corrections}
-            for row in self.memory.corrections():
-                if row.get("article") == article and row["source"] not in keep:
-                    self.memory.delete_correction(row["source"])
         rows = []
         for c in corrections:
             if isinstance(c, tuple):
@@ -347,7 +342,10 @@ class Translator:
         self._lookup(jobs)
         self._run_model([j for j in jobs.values() if j.en is None])
         for job in jobs.values():
-            job.flags = check_segment(job.source, job.en or "", job.prep.terms, numbers_src=job.prep.model_input)
+            # The checks judge the machine's English; an editor's is taken as written
+            # (the one rule for flags, see corrections.py).
+            if job.origin != ORIGIN_EDITED:
+                job.flags = check_segment(job.source, job.en or "", job.prep.terms, numbers_src=job.prep.model_input)
 
         out = []
         for article, blocks_keys in zip(articles, order):

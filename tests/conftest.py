@@ -6,6 +6,7 @@ test never sees (or changes) the models and caches of the machine it runs on.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,30 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 FIXTURE_MODEL = REPO / "tests" / "fixture" / "ko_en_test.argosmodel"
 SHARED_ARTICLE = SHARED / "articles" / "openai-seoul-office.ko.txt"
+
+# A test module that names the fixture model runs it through CTranslate2, whose int8 kernels
+# differ between CPUs. Its tests carry the ``fixture_model`` marker, and `make test` runs them
+# a second time with CT2_FORCE_CPU_ISA=GENERIC (CTranslate2's portable code path): an
+# assertion that fails there was machine-specific. See tests/fixture/README.md.
+_FIXTURE_NAMES = ("FIXTURE_MODEL", "fixture_model", "ko_en_test.argosmodel")
+
+
+def pytest_report_header(config):
+    return f"CT2_FORCE_CPU_ISA={os.environ.get('CT2_FORCE_CPU_ISA', '(not set: the CPU decides)')}"
+
+
+def pytest_collection_modifyitems(config, items):
+    uses_fixture: dict[str, bool] = {}
+    for item in items:
+        path = str(item.fspath)
+        if path not in uses_fixture:
+            try:
+                text = Path(path).read_text(encoding="utf-8")
+            except OSError:
+                text = ""
+            uses_fixture[path] = any(name in text for name in _FIXTURE_NAMES)
+        if uses_fixture[path]:
+            item.add_marker(pytest.mark.fixture_model)
 
 
 @pytest.fixture(autouse=True)

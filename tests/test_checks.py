@@ -129,6 +129,7 @@ def test_glossary_miss_is_flagged_case_insensitively():
 def test_every_flag_kind_has_an_explanation():
     flags = set()
     flags.update(check_segment(CALIBRATION[3][0], "노조 노조 노조 7 people", ["Seoul"]))
+    flags.update(check_segment("靑 관계자는 말했다.", "A 靑 official said."))
     assert {flag_kind(f) for f in flags} == set(FLAG_HELP)
     for f in flags:
         text = describe_flag(f)
@@ -140,3 +141,8 @@ def test_numbers_can_be_checked_against_the_glossary_applied_source():
     ko = "카페24와 협력한다."
     assert any(f.startswith("numbers") for f in check_segment(ko, "It works with Cafe24."))
     assert check_segment(ko, "It works with Cafe24.", numbers_src="Cafe24와 협력한다.") == ()
+
+
+def test_hanja_left_in_the_english_is_flagged():
+    assert "hanja" in check_segment("與野가 합의했다.", "與野 agreed.")
+    assert "hanja" not in check_segment("與野가 합의했다.", "The ruling and opposition parties agreed.")

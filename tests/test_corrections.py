@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 
 import pytest
@@ -104,3 +105,164 @@ def test_an_editors_file_is_never_overwritten(tmp_path):
     with pytest.raises(OutputError, match="never overwritten"):
         write_new_text(path, "new")
     assert path.read_text(encoding="utf-8") == "editor's work"
+
+
+# ------------------------------------------------------------------ spreadsheet safety (CSV injection)
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from publisher.corrections import (
+    Row,
+    export_rows,
+    neutralise,
+    read_file,
+    restore,
+    rows_csv,
+    write_rows,
+    summarise_stale,
+)
+
+
+@given(st.text())
+def test_neutralise_then_restore_is_exact(text):
+    assert restore(neutralise(text)) == text
+    assert not neutralise(text)[:1] or neutralise(text)[0] not in "=+-@\t\r"
+
+
+@pytest.mark.parametrize("cell", ["=1+2는 3입니다.", "+82 2 123", "-5%", "@SUM(A1)", "\tx", "'=literal", "'plain"])
+def test_formula_leading_cells_are_written_with_an_apostrophe(cell):
+    assert neutralise(cell) == "'" + cell
+    assert restore("'" + cell) == cell
+
+
+def test_plain_cells_are_left_alone():
+    for cell in ("서울시가 발표했다.", "It's fine.", "a=b", ""):
+        assert neutralise(cell) == cell and restore(cell) == cell
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r\n"), min_size=1).filter(str.strip),
+            st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r\n")),
+        ),
+        max_size=6,
+    )
+)
+def test_export_then_import_round_trips_every_cell_exactly(tmp_path_factory, pairs):
+    # Cells are compared after strip(): the reader trims the spaces a spreadsheet adds around cells.
+    rows = [Row(id=f"p1.{i}", korean=ko.strip(), machine_english=en.strip()) for i, (ko, en) in enumerate(pairs, 1)]
+    path = tmp_path_factory.mktemp("rt") / "a.corrections.csv"
+    path.write_text(rows_csv(rows), encoding="utf-8")
+    back = read_file(path).rows
+    assert [(r.id, r.korean, r.machine_english) for r in back] == [(r.id, r.korean, r.machine_english) for r in rows]
+
+
+def test_export_of_an_article_with_formula_cells_in_both_columns(tmp_path):
+    art = _article("=1+2는 3입니다.", "둘째 문장입니다.")
+    segs = tuple(
+        dataclasses.replace(s, en=en) for s, en in zip(art.blocks[0].segments, ['=HYPERLINK("http://x.example","click")', "-3 percent"])
+    )
+    art = dataclasses.replace(art, blocks=(dataclasses.replace(art.blocks[0], segments=segs),))
+    text = export_csv(art)
+    raw = list(csv.reader(io.StringIO(text[1:])))
+    assert raw[1][1] == "'=1+2는 3입니다." and raw[1][2] == "'=HYPERLINK(\"http://x.example\",\"click\")"
+    assert raw[2][2] == "'-3 percent"
+    assert not any(cell[:1] in ("=", "+", "-", "@") for row in raw for cell in row)
+    path = tmp_path / "x.corrections.csv"
+    path.write_text(text, encoding="utf-8")
+    assert [(r.korean, r.machine_english) for r in read_file(path).rows] == [(s.text, s.en) for s in segs]
+    # The editor corrects the formula-looking sentence; the correction applies to it exactly.
+    rows = [dataclasses.replace(r, corrected_english="=not a formula" if r.line == 2 else "") for r in read_file(path).rows]
+    write_rows(path, rows)
+    new, applied, stale = apply_corrections(art, load_corrections(path))
+    assert applied == 1 and not stale
+    assert new.blocks[0].segments[0].en == "=not a formula"
+
+
+# ------------------------------------------------------------------ odd files
+
+
+def test_a_semicolon_separated_file_is_read(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text("\ufeffid;korean;machine_english;corrected_english\r\np1.1;첫 문장입니다.;m;First; really.\r\n", encoding="utf-8")
+    found = read_file(path)
+    assert found.delimiter == ";"
+    [c] = found.corrections
+    assert c.korean == "첫 문장입니다." and c.english == "First"  # the stray ';' starts a fifth, ignored cell
+
+
+def test_a_tab_separated_file_is_read(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text("id\tkorean\tmachine_english\tcorrected_english\np1.1\t첫 문장입니다.\tm\tFirst.\n", encoding="utf-8")
+    assert [c.english for c in load_corrections(path)] == ["First."]
+
+
+def test_an_unknown_delimiter_is_named(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text("id:korean:machine_english:corrected_english\np1.1:가:m:A\n", encoding="utf-8")
+    with pytest.raises(InputError, match="':'-separated|colon"):
+        load_corrections(path)
+
+
+def test_identical_duplicate_rows_are_reported_with_line_numbers(tmp_path):
+    path = tmp_path / "c.csv"
+    _write(path, [["p1.1", "첫 문장입니다.", "m", "First."], ["p1.2", "둘째.", "m", ""], ["p1.1", "첫  문장입니다.", "m", "First."]])
+    found = read_file(path)
+    assert [c.line for c in found.corrections] == [2]
+    assert found.warnings == (f"{path}: line 4 duplicates line 2 (same sentence, same correction); it is ignored",)
+    _, applied, stale = apply_corrections(_article("첫 문장입니다."), list(found.corrections))
+    assert applied == 1 and stale == []  # the duplicate is not called stale
+
+
+def test_conflicting_duplicate_rows_are_an_error_naming_both_lines(tmp_path):
+    path = tmp_path / "c.csv"
+    _write(path, [["p1.1", "첫 문장입니다.", "m", "First."], ["p1.1", "첫 문장입니다.", "m", "The first."]])
+    with pytest.raises(InputError, match=r"lines 2 and 3 correct the same Korean sentence differently"):
+        load_corrections(path)
+
+
+def test_line_numbers_count_cells_that_span_lines(tmp_path):
+    path = tmp_path / "c.csv"
+    _write(path, [["p1.1", "첫 문장\n입니다.", "m", ""], ["p1.2", "둘째.", "m", "Second."]])
+    assert [c.line for c in load_corrections(path)] == [4]
+
+
+def test_many_stale_rows_are_one_line_with_a_count_and_the_first_few():
+    stale = [f"line {n} (p{n}.1): the Korean sentence has changed since the correction was written; not applied" for n in range(2, 24002)]
+    line = summarise_stale("a.corrections.csv", stale)
+    assert "\n" not in line
+    assert line.startswith("a.corrections.csv: 24000 stale correction(s): line 2 (p2.1)")
+    assert "line 4 (p4.1)" in line and "line 5 (p5.1)" not in line and line.endswith("and 23997 more")
+    assert summarise_stale("a", []) is None
+
+
+def test_write_rows_replaces_atomically_and_keeps_the_delimiter(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text("id;korean;machine_english;corrected_english\np1.1;가;m;\n", encoding="utf-8")
+    write_rows(path, [Row("p1.1", "가", "m", "A.")])
+    assert read_file(path).delimiter == ";"
+    assert [c.english for c in load_corrections(path)] == ["A."]
+    assert [p.name for p in tmp_path.iterdir()] == ["c.csv"]
+
+
+def test_export_rows_are_one_per_segment():
+    rows = export_rows(_article("가.", "나."))
+    assert [(r.id, r.korean, r.machine_english, r.corrected_english) for r in rows] == [("p1.1", "가.", "machine 1", ""), ("p1.2", "나.", "machine 2", "")]
+
+
+def test_the_desks_row_api_round_trips_formula_cells_and_reads_semicolons(tmp_path):
+    from publisher.corrections import edit_correction, file_version, read_rows
+
+    path = tmp_path / "c.csv"
+    path.write_text("id;korean;machine_english;corrected_english\r\np1.1;'=1+2는 3입니다.;'-3;\r\n", encoding="utf-8")
+    header, rows, version = read_rows(path)
+    assert rows == [["p1.1", "=1+2는 3입니다.", "-3", ""]] and version == file_version(path)
+    edit_correction(path, seg_id="p1.1", korean="=1+2는 3입니다.", machine_english="-3", english="+3, said the editor", base_version=version)
+    raw = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert raw[1] == ["p1.1", "'=1+2는 3입니다.", "'-3", "'+3, said the editor"]
+    assert read_rows(path)[1] == [["p1.1", "=1+2는 3입니다.", "-3", "+3, said the editor"]]
+    [c] = load_corrections(path)
+    assert (c.korean, c.english) == ("=1+2는 3입니다.", "+3, said the editor")

@@ -83,8 +83,8 @@ def test_missing_file_is_an_input_error(tmp_path):
 
 def test_longest_term_wins_and_is_not_replaced_twice():
     g = parse_glossary("서울,Seoul\n서울대,Seoul National University\n서울대학교,Seoul National University\n")
-    text, used = g.apply("서울대학교와 서울대, 그리고 서울시")
-    assert text == "Seoul National University와 Seoul National University, 그리고 Seoul시"
+    text, used = g.apply("서울대학교와 서울대, 그리고 서울에서")
+    assert text == "Seoul National University와 Seoul National University, 그리고 Seoul에서"
     assert [e.ko for e in used] == ["서울대학교", "서울대", "서울"]
 
 
@@ -113,3 +113,41 @@ def test_starter_glossary_loads_and_covers_the_sample_articles():
     for article in (REPO / "articles").glob("*.*"):
         if article.suffix in (".txt", ".md"):
             assert g.find(article.read_text(encoding="utf-8")), f"no glossary term in {article.name}"
+
+
+def test_terms_match_only_whole_words_or_morphemes():
+    g = parse_glossary("이,Lee\n서울,Seoul\n")
+    # 이 inside 개입 and as the subject particle after it is not the name Lee
+    text, used = g.apply("정부의 개입이 이어졌다.")
+    assert text == "정부의 개입이 이어졌다." and used == ()
+    # as a word of its own it is
+    assert g.apply("이 대표는 말했다.")[0] == "Lee 대표는 말했다."
+    # 서울시 is one morpheme: 서울 does not match inside it; 서울에서 is 서울 + a particle
+    assert g.apply("서울시가 발표했다.")[0] == "서울시가 발표했다."
+    assert g.apply("서울에서 열렸다.")[0] == "Seoul에서 열렸다."
+
+
+def test_no_term_can_match_inside_a_placeholder_or_a_number():
+    g = parse_glossary("0,zero\n1,one\nURL,link\n")
+    assert g.apply("자세한 내용은 URL1에서 확인한다. 2020년 10명")[0] == "자세한 내용은 URL1에서 확인한다. 2020년 10명"
+
+
+def test_no_private_use_characters_reach_the_model():
+    from publisher.translate import prepare
+
+    g = parse_glossary("0,zero\n카카오,Kakao\n")
+    prep = prepare("카카오가 http://example.com/0 에서 0 을 발표했다.", g)
+    assert not any(0xE000 <= ord(c) <= 0xF8FF for c in prep.model_input)
+    assert prep.model_input.startswith("Kakao가 URL1")
+
+
+def test_risky_terms_are_warned_about_on_load(tmp_path, caplog):
+    path = write(tmp_path, "이,Lee\n0,zero\n靑,Cheong Wa Dae\n카카오,Kakao\n")
+    with caplog.at_level("WARNING", logger="publisher.glossary"):
+        g = load_glossary(path)
+    assert len(g.warnings) == 3
+    text = caplog.text
+    assert "'이' looks like a Korean particle" in text
+    assert "'0' is digits only" in text
+    assert "'靑' is one syllable" in text
+    assert "카카오" not in text

@@ -233,6 +233,164 @@ def test_reading_needs_no_write_lock(tmp_path):
         writer.close()
 
 
+# ------------------------------------------------------------------ corrections derived from the files
+
+import csv as _csv
+import io as _io
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from publisher.corrections import COLUMNS, file_stamp, sync_memory
+
+SENTENCES = ["가 문장입니다.", "나 문장입니다.", "다 문장입니다.", "라 문장입니다."]
+ENGLISH = ["A.", "B.", "Another.", "=Formula?"]
+
+
+def _write_corrections(path: Path, rows: dict[str, str]) -> None:
+    buf = _io.StringIO()
+    w = _csv.writer(buf)
+    w.writerow(COLUMNS)
+    for ko, en in rows.items():
+        w.writerow(["", ko, "", en])
+    path.write_text("\ufeff" + buf.getvalue(), encoding="utf-8")
+
+
+def _truth(inbox: Path) -> set[tuple[str, str, str]]:
+    """(file, source, en) for every correction row in a file whose article exists."""
+    from publisher.corrections import load_corrections
+
+    rows = set()
+    for cfile in inbox.glob("*.corrections.csv"):
+        article = cfile.with_name(cfile.name.replace(".corrections.csv", ".txt"))
+        if article.exists():
+            rows |= {(str(cfile.resolve()), normalize_source(c.korean), c.english) for c in load_corrections(cfile)}
+    return rows
+
+
+def _pairs(inbox: Path):
+    from publisher.pipeline import corrections_path
+
+    return [(p, corrections_path(p)) for p in sorted(inbox.glob("*.txt"))]
+
+
+def test_sync_replaces_a_files_rows_and_forgets_what_is_gone(tmp_path):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    a, b = inbox / "a.txt", inbox / "b.txt"
+    a.write_text("x", encoding="utf-8")
+    b.write_text("y", encoding="utf-8")
+    _write_corrections(inbox / "a.corrections.csv", {SENTENCES[0]: "A.", SENTENCES[1]: "B."})
+    _write_corrections(inbox / "b.corrections.csv", {SENTENCES[0]: "Also A."})
+    mem = TranslationMemory(tmp_path / "tm.sqlite")
+    r = sync_memory(mem, _pairs(inbox))
+    assert r.updated == 2 and r.forgotten == 0
+    assert {(x["source"], x["en"]) for x in mem.corrections()} == {(SENTENCES[0], "A."), (SENTENCES[1], "B."), (SENTENCES[0], "Also A.")}
+    # a.corrections.csv sorts first, so it wins for other articles
+    assert mem.editor_corrections(SENTENCES) == {SENTENCES[0]: "A.", SENTENCES[1]: "B."}
+    # nothing changed: nothing rewritten
+    assert sync_memory(mem, _pairs(inbox)).updated == 0
+    # a row deleted from a file
+    _write_corrections(inbox / "a.corrections.csv", {SENTENCES[1]: "B."})
+    assert sync_memory(mem, _pairs(inbox)).updated == 1
+    assert mem.editor_corrections(SENTENCES) == {SENTENCES[0]: "Also A.", SENTENCES[1]: "B."}
+    # a run that names only a.txt still withdraws b's rows once b's article is deleted
+    b.unlink()
+    assert sync_memory(mem, _pairs(inbox)[:1]).forgotten == 1
+    assert mem.editor_corrections(SENTENCES) == {SENTENCES[1]: "B."}
+    # the file deleted
+    (inbox / "a.corrections.csv").unlink()
+    sync_memory(mem, [])
+    assert mem.corrections() == [] and mem.correction_files() == {}
+
+
+def test_a_broken_corrections_file_withdraws_its_rows(tmp_path):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "a.txt").write_text("x", encoding="utf-8")
+    _write_corrections(inbox / "a.corrections.csv", {SENTENCES[0]: "A."})
+    mem = TranslationMemory(tmp_path / "tm.sqlite")
+    sync_memory(mem, _pairs(inbox))
+    (inbox / "a.corrections.csv").write_bytes(b"\xff\xfe\x00garbage")
+    r = sync_memory(mem, _pairs(inbox))
+    assert r.forgotten == 1 and "not UTF-8" in r.errors[0]
+    assert mem.editor_corrections(SENTENCES) == {}
+
+
+def test_a_version_1_store_is_upgraded_and_its_corrections_dropped(tmp_path):
+    path = tmp_path / "tm.sqlite"
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE translations (model_key TEXT NOT NULL, glossary_key TEXT NOT NULL, source TEXT NOT NULL, en TEXT NOT NULL, created REAL NOT NULL, PRIMARY KEY (model_key, glossary_key, source)) WITHOUT ROWID;"
+        "CREATE TABLE corrections (source TEXT PRIMARY KEY, en TEXT NOT NULL, machine_en TEXT, article TEXT, segment_id TEXT, created REAL NOT NULL) WITHOUT ROWID;"
+        f"INSERT INTO translations VALUES ('{KEY}', '', '가.', 'A.', 0);"
+        "INSERT INTO corrections VALUES ('가.', 'Old edit.', NULL, '/gone/a.txt', 'p1.1', 0);"
+    )
+    conn.commit()
+    conn.close()
+    mem = TranslationMemory(path)
+    assert mem.get(KEY, "가.").en == "A."  # machine translations kept, the stale edit gone
+    assert mem.corrections() == []
+
+
+# Editor actions on a small inbox: (action, article index, sentence index, english index).
+_ACTIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["set_row", "delete_row", "delete_file", "delete_article", "add_article", "sync_subset"]),
+        st.integers(0, 2),
+        st.integers(0, len(SENTENCES) - 1),
+        st.integers(0, len(ENGLISH) - 1),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(actions=_ACTIONS)
+def test_the_memory_never_returns_a_correction_whose_row_is_gone(tmp_path_factory, actions):
+    root = tmp_path_factory.mktemp("sync")
+    inbox = root / "in"
+    inbox.mkdir()
+    mem = TranslationMemory(root / "tm.sqlite")
+    files: dict[int, dict[str, str]] = {}
+    for i in range(3):
+        (inbox / f"a{i}.txt").write_text("기사", encoding="utf-8")
+    for action, i, s, e in actions:
+        article = inbox / f"a{i}.txt"
+        cfile = inbox / f"a{i}.corrections.csv"
+        if action == "set_row":
+            files.setdefault(i, {})[SENTENCES[s]] = ENGLISH[e]
+            _write_corrections(cfile, files[i])
+        elif action == "delete_row" and i in files:
+            files[i].pop(SENTENCES[s], None)
+            _write_corrections(cfile, files[i])
+        elif action == "delete_file" and cfile.exists():
+            cfile.unlink()
+            files.pop(i, None)
+        elif action == "delete_article" and article.exists():
+            article.unlink()
+        elif action == "add_article":
+            article.write_text("기사", encoding="utf-8")
+        pairs = _pairs(inbox)
+        # a run may name only some of the articles: the others are still checked
+        sync_memory(mem, pairs[:1] if action == "sync_subset" else pairs)
+        truth = _truth(inbox)
+        stored = {(r["file"], r["source"], r["en"]) for r in mem.corrections()}
+        assert stored == truth
+        hits = mem.get_many(KEY, SENTENCES)
+        for (src, _), hit in hits.items():
+            if hit.origin == ORIGIN_EDITED:
+                assert any(src == t_src and hit.en == t_en for _, t_src, t_en in truth)
+        edited = {src for (src, _), hit in hits.items() if hit.origin == ORIGIN_EDITED}
+        assert edited == {t_src for _, t_src, _ in truth}
+        # the winner is the file whose path sorts first
+        for src, en in mem.editor_corrections(SENTENCES).items():
+            assert en == min((f, t_en) for f, t_src, t_en in truth if t_src == src)[1]
+    assert file_stamp(inbox / "none.csv") is None
+
+
 def test_lookups_find_rows_by_primary_key_not_by_scanning_the_table(tmp_path):
     """At archive scale (millions of segments) a scan per lookup is fatal: check the query plan."""
     mem = TranslationMemory(tmp_path / FILENAME)

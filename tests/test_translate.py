@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import re
 import socket
 import sqlite3
 from pathlib import Path
@@ -113,6 +114,16 @@ def segments(a: Article) -> list[Segment]:
     return [s for _, s in a.iter_segments()]
 
 
+def model_english(model, texts: list[str]) -> list[str]:
+    """What the fixture itself writes for these texts on this machine, with no memory,
+    glossary or markers: the reference for exact comparisons. (Never a stored string: the
+    fixture's int8 output may differ between CPUs; the same machine always agrees with itself.)"""
+    return Translator(model).translate_texts(list(texts))
+
+
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
+
+
 # ---------------------------------------------------------------- translation itself
 
 
@@ -188,7 +199,9 @@ def test_translation_works_with_sockets_blocked(model, calls, memory, monkeypatc
     t = Translator(model, memory=memory, glossary=parse_glossary("오픈AI,OpenAI\n"))
     [out] = t.translate_articles([body_article("offline", ko)])
     assert len(calls) == 1
-    assert sum(s.en == KO_TO_EN[s.text] for s in segments(out)) >= 4
+    for s in segments(out):  # trained sentences come out in English and are remembered
+        assert s.en and not _HANGUL.search(s.en)
+        assert memory.get(t.model_key, s.text).en == s.en
 
 
 # ---------------------------------------------------------------- memory
@@ -258,7 +271,7 @@ def test_corrupt_memory_is_reported_bypassed_and_untouched(model, calls, tmp_pat
     t = Translator(model, memory=TranslationMemory(path))
     with caplog.at_level(logging.WARNING):
         [out] = t.translate_articles([body_article("c", [PAIRS[0][0], PAIRS[1][0]])])
-    assert [s.en for s in segments(out)][0] == PAIRS[0][1]
+    assert [s.en for s in segments(out)] == model_english(model, [PAIRS[0][0], PAIRS[1][0]])
     assert t.memory_error and "not a database" in t.memory_error
     assert t.stats["memory_error"] == t.memory_error
     assert any("continuing without it" in r.getMessage() for r in caplog.records)
@@ -279,7 +292,8 @@ def test_locked_memory_is_reported_and_bypassed(model, calls, tmp_path, caplog):
         t = Translator(model, memory=TranslationMemory(path, busy_timeout_ms=200))
         with caplog.at_level(logging.WARNING):
             [out] = t.translate_articles([body_article("l", [PAIRS[5][0]])])
-        assert segments(out)[0].en == PAIRS[5][1]  # translated, since the memory was unreadable
+        # translated by the model, since the memory was unreadable
+        assert segments(out)[0].en == model_english(model, [PAIRS[5][0]])[0] != "stored earlier"
         assert t.memory_error and "locked" in t.memory_error
     finally:
         holder.execute("ROLLBACK")
@@ -312,8 +326,12 @@ def test_markers_urls_and_emails_are_kept_out_of_the_model_and_restored(model, c
     sent = " ".join(_decoded_inputs(model, calls[0]))
     assert "[" not in sent and "http" not in sent and "@" not in sent and "example" not in sent
     en = [s.en for s in segments(out)]
-    assert en[0] == KO_TO_EN[base] + "[1]"
-    assert en[1] == KO_TO_EN[api].replace("API", "API[2]", 1)
+    raw_base, raw_api = model_english(model, [base, api])
+    # each marker comes back exactly once, and the model's own words are untouched
+    assert en[0] == raw_base + "[1]"
+    assert en[1].count("[2]") == 1 and en[1].replace("[2]", "", 1) == raw_api
+    if "API" in raw_api:  # anchored to the Latin word it followed in the Korean
+        assert "API[2]" in en[1]
     assert en[2].count("https://openai.com/ko/seoul-office?id=12") == 1
     assert en[3].count("press@example.co.kr") == 1
     for s in segments(out):
@@ -343,7 +361,9 @@ def test_glossary_terms_are_replaced_before_translation_and_checked_after(model,
     assert any("OpenAI는" in s for s in sent) and any("policy rate" in s for s in sent)
     assert not any("오픈AI" in s or "기준금리" in s for s in sent)
     s_hit, s_miss = segments(out)
-    assert s_hit.en == "OpenAI opened a new office in Seoul."
+    # the glossary turned the Korean into the corpus sentence: the model saw exactly that
+    assert s_hit.en == model_english(model, ["OpenAI는 서울에 새 사무소를 열었다."])[0]
+    assert s_hit.en and not _HANGUL.search(s_hit.en)
     assert not any(f.startswith("glossary-miss") for f in s_hit.flags)
     has_term = "policy rate" in s_miss.en.lower()
     assert ("glossary-miss:policy rate" in s_miss.flags) is (not has_term)
@@ -386,7 +406,9 @@ def test_beam_search_uses_the_same_single_call(model, calls):
 def test_unsupported_compute_type_falls_back(model):
     t = Translator(model, settings=TranslateSettings(compute_type="bfloat16"))
     [out] = t.translate_articles([body_article("ct", [PAIRS[0][0]])])
-    assert segments(out)[0].en == PAIRS[0][1]
+    # another compute type computes differently: a trained sentence still comes out in English
+    en = segments(out)[0].en
+    assert en and not _HANGUL.search(en)
     assert t.compute_type in ("default", "bfloat16")
 
 

@@ -1,4 +1,5 @@
-"""Build the bundled "Brief Gothic" fonts from Debian's fonts-nanum.
+"""Build the bundled fonts: "Brief Gothic" and "Brief Hanja" from Debian's fonts-nanum,
+"Brief Emoji" from Noto Emoji (monochrome, the @fontsource/noto-emoji npm package).
 
 NanumGothic is licensed under the SIL Open Font License 1.1 with Reserved Font Names
 (Nanum, NanumGothic, ...). A subset is a *Modified Version* under the OFL, so it may
@@ -6,10 +7,22 @@ not carry a reserved name: this script subsets NanumGothic Regular and Bold to t
 characters a Korean/English news brief needs, drops the hinting, and renames the
 family to "Brief Gothic" in the name table.
 
-Run it only to rebuild the committed .ttf files (it needs the fonts-nanum package as a
-source; the product itself never reads fonts-nanum):
+Brief Hanja is the same NanumGothic Regular cut down to the 4,888 Hanja of KS X 1001
+(the set every Korean system font carries: 與, 野, 靑, 美, 中 ...), used after Brief Gothic in
+the font list so that Hanja in headlines are real glyphs, not empty boxes.
 
-    .venv/bin/python templates/fonts/make_fonts.py [--source-dir DIR]
+Brief Emoji is Noto Emoji (Google, SIL OFL 1.1, no Reserved Font Name), the monochrome
+outline emoji font, with all its glyphs and its GSUB ligatures (ZWJ sequences, flags,
+skin tones), hinting and vertical metrics removed, renamed to say it was modified.
+
+Run it only to rebuild the committed .ttf files (it needs the fonts-nanum package and, for
+the emoji, the unpacked npm package; reading woff2 needs the brotli module; the product
+itself never reads either source):
+
+    apt-get install fonts-nanum
+    npm pack @fontsource/noto-emoji && tar xzf fontsource-noto-emoji-*.tgz
+    .venv/bin/pip install brotli
+    .venv/bin/python templates/fonts/make_fonts.py [--source-dir DIR] --emoji-source package/files/noto-emoji-emoji-400-normal.woff2
 """
 
 from __future__ import annotations
@@ -75,39 +88,68 @@ def unicodes() -> list[int]:
     return [cp for first, last in RANGES for cp in range(first, last + 1)]
 
 
-def subset_font(source: Path) -> TTFont:
-    """Load ``source`` and subset it in memory to ``RANGES``, without hinting."""
+def ksx1001_hanja() -> list[int]:
+    """The 4,888 Hanja of KS X 1001 (EUC-KR rows 0xCA-0xFD), as Unicode code points."""
+    out = set()
+    for lead in range(0xCA, 0xFE):
+        for trail in range(0xA1, 0xFF):
+            try:
+                out.add(ord(bytes([lead, trail]).decode("euc-kr")))
+            except UnicodeDecodeError:
+                pass
+    return sorted(out)
+
+
+HANJA_DESCRIPTION = (
+    "Brief Hanja: derived from NanumGothic by NAVER, subset (the 4,888 Hanja of KS X 1001), "
+    "hinting removed, renamed as the SIL Open Font License requires."
+)
+EMOJI_COPYRIGHT = "Copyright 2013 Google LLC. Brief Emoji is a Modified Version of Noto Emoji: renamed, hinting and vertical metrics removed."
+EMOJI_DESCRIPTION = "Brief Emoji: Noto Emoji by Google (monochrome), all glyphs and ligatures kept, renamed."
+
+
+def subset_font(source: Path, codepoints: list[int] | None = None, drop: tuple[str, ...] = ()) -> TTFont:
+    """Load ``source`` and subset it in memory to ``codepoints`` (default ``RANGES``), without hinting."""
     options = subset.Options()
     options.hinting = False
     # TSI*: Visual TrueType hinting sources, useless without the hints.
-    options.drop_tables += ["TSI0", "TSI1", "TSI2", "TSI3", "TSI5"]
+    options.drop_tables += ["TSI0", "TSI1", "TSI2", "TSI3", "TSI5", *drop]
     options.layout_features = ["*"]
     options.name_IDs = ["*"]
     options.name_languages = ["*"]
     options.notdef_outline = True
     options.recalc_timestamp = False
     font = TTFont(source, recalcTimestamp=False)
+    font.flavor = None  # a woff2 source is written back as a plain TrueType file
     subsetter = subset.Subsetter(options=options)
-    subsetter.populate(unicodes=unicodes())
+    subsetter.populate(unicodes=unicodes() if codepoints is None else codepoints)
     subsetter.subset(font)
     return font
 
 
-def rename(font: TTFont, style: str, source_version: str) -> None:
+def rename(
+    font: TTFont,
+    style: str,
+    source_version: str,
+    family: str = FAMILY,
+    ps_family: str = PS_FAMILY,
+    copyright: str = COPYRIGHT,
+    description: str = DESCRIPTION,
+) -> None:
     """Replace the whole name table: no record may keep a Reserved Font Name."""
     name = font["name"]
     name.names = []
-    full = f"{FAMILY} {style}"
-    ps_name = f"{PS_FAMILY}-{style}"
+    full = f"{family} {style}"
+    ps_name = f"{ps_family}-{style}"
     records = {
-        0: COPYRIGHT,
-        1: FAMILY,
+        0: copyright,
+        1: family,
         2: style,
         3: f"{source_version};publisher;{ps_name}",
         4: full,
         5: f"Version {source_version}; subset for publisher",
         6: ps_name,
-        10: DESCRIPTION,
+        10: description,
         13: LICENSE_DESCRIPTION,
         14: LICENSE_URL,
     }
@@ -136,15 +178,41 @@ def build(source_dir: Path, out_dir: Path) -> list[Path]:
         out = out_dir / out_name
         font.save(out)
         written.append(out)
+    src = source_dir / "NanumGothic.ttf"
+    # Spaces too: a space between two Hanja is drawn with the Hanja run's font, and a font
+    # without one shows an empty box there.
+    font = subset_font(src, [0x20, 0xA0, 0x3000, *ksx1001_hanja()])
+    rename(font, "Regular", source_version(font), "Brief Hanja", "BriefHanja", COPYRIGHT.replace("Brief Gothic", "Brief Hanja"), HANJA_DESCRIPTION)
+    # TrueType, not WOFF2: WOFF2 would halve the file, but WeasyPrint then decodes it with
+    # fontTools on every run (measured: +4 s on the first PDF of a process, +0.5 s per PDF).
+    out = out_dir / "BriefHanja-Regular.ttf"
+    font.save(out)
+    written.append(out)
     return written
+
+
+def build_emoji(source: Path, out_dir: Path) -> Path:
+    if not source.is_file():
+        raise SystemExit(f"error: {source} not found; unpack the @fontsource/noto-emoji npm package and pass --emoji-source")
+    font = TTFont(source, recalcTimestamp=False)
+    codepoints = sorted(font.getBestCmap())
+    font = subset_font(source, codepoints, drop=("vhea", "vmtx", "STAT"))
+    rename(font, "Regular", source_version(font), "Brief Emoji", "BriefEmoji", EMOJI_COPYRIGHT, EMOJI_DESCRIPTION)
+    out = out_dir / "BriefEmoji-Regular.ttf"
+    font.save(out)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source-dir", type=Path, default=SOURCE_DIR, help="folder with NanumGothic*.ttf")
     parser.add_argument("--out-dir", type=Path, default=HERE, help="where to write BriefGothic-*.ttf")
+    parser.add_argument("--emoji-source", type=Path, help="noto-emoji-emoji-400-normal.woff2 from @fontsource/noto-emoji")
     args = parser.parse_args(argv)
-    for path in build(args.source_dir, args.out_dir):
+    paths = build(args.source_dir, args.out_dir)
+    if args.emoji_source is not None:
+        paths.append(build_emoji(args.emoji_source, args.out_dir))
+    for path in paths:
         font = TTFont(path)
         glyphs = len(font.getGlyphOrder())
         print(f"{path.name}: {path.stat().st_size:,} bytes, {glyphs:,} glyphs")

@@ -7,7 +7,11 @@ Prints:
   2. batches of 10 and 100 articles generated from the samples (numbers shifted so that
      most sentences are new to the translation memory): total time, time per article and
      peak memory of the build process (goals: per-article time at 100 within 20% of that
-     at 10; peak memory under 1.5 GB).
+     at 10; peak memory under 1.5 GB);
+  3. the editors' corrections bookkeeping (issue 12) on 100 articles with 20 corrections
+     each: the time an unchanged rebuild spends bringing the memory's corrections in line
+     with the files and checking which briefs other files' corrections touch (goal: at most
+     50 ms), next to the whole unchanged rebuild.
 
 Each build is a separate `publisher brief` process with its own empty cache, as an editor
 would run it. Run: .venv/bin/python tests/bench/bench_build.py [--quick]
@@ -121,12 +125,79 @@ def batch(root: Path, sizes: list[int]) -> None:
         )
 
 
+def corrections_bookkeeping(root: Path, n: int, per_article: int = 20) -> None:
+    """Rebuild an unchanged inbox of n articles with per_article corrections each, in process,
+    timing the corrections bookkeeping (sync with the files + digests of carried corrections)."""
+    import csv
+    import io
+    import statistics
+
+    os.environ.update(fresh_env(root / "state-corrections"))
+    from publisher import corrections, pipeline
+
+    (root / "corr").mkdir()
+    inbox = make_inbox(root / "corr", n)
+    rows_total = 0
+    for path in pipeline.expand_articles([inbox]):
+        article = pipeline.prepare(path)
+        texts = [seg.text for _, seg in article.iter_segments() if seg.text.strip()][:per_article]
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(corrections.COLUMNS)
+        for i, ko in enumerate(texts):
+            w.writerow([f"s{i}", ko, "", f"Edited sentence {i} of {path.stem}."])
+        rows_total += len(texts)
+        pipeline.corrections_path(path).write_text("\ufeff" + buf.getvalue(), encoding="utf-8")
+    out = root / "out-corr"
+    settings = pipeline.BuildSettings(out_dir=out, model=str(FIXTURE))
+    t0 = time.perf_counter()
+    first = pipeline.build([inbox], settings)
+    first_s = time.perf_counter() - t0
+    assert first.ok and len(first.built) == n, first.failed
+
+    spent = {"sync": 0.0, "carried": 0.0, "lookup": 0.0}
+    real_sync, real_carried, real_lookup = pipeline.sync_corrections, corrections.carried_digest, pipeline.memory_corrections
+
+    def timed(name, fn):
+        def wrapper(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - t
+
+        return wrapper
+
+    pipeline.sync_corrections = timed("sync", real_sync)
+    corrections.carried_digest = timed("carried", real_carried)
+    pipeline.memory_corrections = timed("lookup", real_lookup)
+    walls, books, parts = [], [], []
+    try:
+        for _ in range(5):
+            spent.update(sync=0.0, carried=0.0, lookup=0.0)
+            t0 = time.perf_counter()
+            again = pipeline.build([inbox], settings)
+            walls.append(time.perf_counter() - t0)
+            books.append(sum(spent.values()))
+            parts.append(dict(spent))
+            assert again.ok and len(again.skipped) == n and not again.built
+    finally:
+        pipeline.sync_corrections, corrections.carried_digest, pipeline.memory_corrections = real_sync, real_carried, real_lookup
+    wall, book = statistics.median(walls), statistics.median(books)
+    print()
+    print(f"Corrections bookkeeping: {n} articles, {rows_total} corrections ({per_article} per article), in process")
+    print(f"first build {first_s:.1f} s; unchanged rebuild (median of 5) {wall * 1000:.0f} ms, "
+          f"of which corrections bookkeeping {book * 1000:.1f} ms (goal <= 50 ms)")
+    print("  bookkeeping parts (ms, each rebuild): " + "; ".join(", ".join(f"{k} {v * 1000:.1f}" for k, v in p.items()) for p in parts))
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
     with tempfile.TemporaryDirectory(prefix="publisher-bench-") as tmp:
         root = Path(tmp)
         incremental(root)
         batch(root, [4, 12] if quick else [10, 100])
+        corrections_bookkeeping(root, 12 if quick else 100)
     print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
 
 

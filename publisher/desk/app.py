@@ -1,0 +1,507 @@
+"""The desk's web app (Starlette, served by uvicorn on 127.0.0.1).
+
+Routes call ``pipeline`` (review an article, rebuild it) and ``corrections`` (read and
+edit a corrections file); this module holds only the web glue: which inbox article a URL
+names, the Host and CSRF checks, the per-file write locks and the templates.
+
+Threads: every pipeline call runs on ONE worker thread (it owns the translator, its
+SQLite memory connection and the Korean analyser); saving a correction runs on the
+server's thread pool under a lock per corrections file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import re
+import secrets
+import socket
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import parse_qs, quote, urlsplit
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from .. import corrections as corr
+from .. import pipeline
+from ..article import InputError, OutputError, PublisherError
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
+MAX_FORM_BYTES = 64 * 1024
+MAX_ENGLISH_CHARS = 5000
+CSRF_HEADER = "x-csrf-token"
+SNAPSHOTS_KEPT = 256
+
+DESK_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'"
+)
+# The published briefs: no script at all (they have none), framed only by the desk.
+OUT_CSP = "script-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'"
+
+
+class Forbidden(Exception):
+    pass
+
+
+@dataclass
+class Entry:
+    """One inbox file: its review, or why it could not be read."""
+
+    path: Path
+    review: pipeline.Review | None = None
+    error: str | None = None
+
+    @property
+    def slug(self) -> str | None:
+        return self.review.article.slug if self.review is not None else None
+
+
+class Desk:
+    """The state of one desk process."""
+
+    def __init__(self, articles: list[Path], settings: pipeline.BuildSettings):
+        self.articles = [Path(a) for a in articles]
+        self.settings = settings
+        self.out_dir = Path(settings.out_dir)
+        self.csrf = secrets.token_urlsafe(32)
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-pipeline")
+        self._translator = None
+        self._reviews: dict[Path, tuple[tuple, pipeline.Review]] = {}
+        self._guard = threading.Lock()
+        self._file_locks: dict[Path, threading.Lock] = {}
+        self._snapshots: OrderedDict[tuple[Path, str], dict] = OrderedDict()
+        self.port: int | None = None
+
+    # ---------------------------------------------------------------- pipeline (worker thread)
+
+    def open(self) -> None:
+        """Load the model, glossary and memory (on the worker thread, which then owns them)."""
+        files = pipeline.expand_articles(self.articles)
+        self._translator = pipeline.open_review_translator(self.settings, files)
+        self._glossary_stamp = self._glossary_state(files)
+
+    def _glossary_state(self, files) -> tuple:
+        glossary = self.settings.glossary or pipeline.default_glossary(files)
+        try:
+            st = glossary.stat() if glossary else None
+        except OSError:
+            st = None
+        return (str(glossary), st.st_mtime_ns if st else None, st.st_size if st else None)
+
+    def _refresh_glossary(self) -> None:
+        """An editor who changes the glossary while the desk runs sees its terms and flags."""
+        files = pipeline.expand_articles(self.articles)
+        if self._glossary_state(files) != self._glossary_stamp:
+            self.open()
+            self._reviews.clear()
+
+    def _stamp(self, path: Path, slug: str | None) -> tuple:
+        """What a review depends on that can change while the desk runs."""
+
+        def st(p: Path | None):
+            try:
+                s = p.stat() if p is not None else None
+                return (s.st_mtime_ns, s.st_size, s.st_ino) if s else None
+            except OSError:
+                return None
+
+        glossary = self.settings.glossary or pipeline.default_glossary([path])
+        brief = self.out_dir / slug / "brief.json" if slug else None
+        return (st(path), st(pipeline.corrections_path(path)), st(glossary), st(brief))
+
+    def scan(self) -> list[Entry]:
+        """Every inbox article with a fresh review (worker thread)."""
+        self._refresh_glossary()
+        entries = []
+        for path in pipeline.expand_articles(self.articles):
+            try:
+                entries.append(Entry(path, review=self.review(path)))
+            except PublisherError as exc:
+                entries.append(Entry(path, error=str(exc)))
+        return entries
+
+    def review(self, path: Path) -> pipeline.Review:
+        """A fresh review of one article (worker thread), cached until one of its inputs
+        (article, corrections file, glossary, published brief.json) changes."""
+        cached = self._reviews.get(path)
+        guess = cached[1].article.slug if cached else None
+        stamp = self._stamp(path, guess)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        review = pipeline.review_article(path, self.settings, self._translator)
+        if review.article.slug != guess:
+            stamp = self._stamp(path, review.article.slug)
+        self._reviews[path] = (stamp, review)
+        return review
+
+    def republish(self, path: Path) -> pipeline.BuildReport:
+        # The whole inbox is named so that a slug clash is caught and out/ stays a function
+        # of the inbox (issue 12); only this article is built.
+        return pipeline.build([path], self.settings, inbox=self.articles)
+
+    # ---------------------------------------------------------------- lookups (any thread)
+
+    def changed(self, review: pipeline.Review) -> bool:
+        """True when the article (or the glossary) changed since this review was made."""
+        cached = self._reviews.get(review.path)
+        if cached is None:
+            return True
+        now = self._stamp(review.path, review.article.slug)
+        return (now[0], now[2]) != (cached[0][0], cached[0][2])
+
+    def find(self, slug: str) -> pipeline.Review | None:
+        """The cached review whose article has this slug (paths never come from the client)."""
+        for _, review in list(self._reviews.values()):
+            if review.article.slug == slug:
+                return review
+        return None
+
+    def lock_for(self, path: Path) -> threading.Lock:
+        with self._guard:
+            return self._file_locks.setdefault(path, threading.Lock())
+
+    def remember(self, path: Path, version: str, loaded: dict) -> None:
+        with self._guard:
+            self._snapshots[(path, version)] = loaded
+            self._snapshots.move_to_end((path, version))
+            while len(self._snapshots) > SNAPSHOTS_KEPT:
+                self._snapshots.popitem(last=False)
+
+    def snapshot(self, path: Path, version: str) -> dict | None:
+        with self._guard:
+            return self._snapshots.get((path, version))
+
+    def corrections_now(self, path: Path) -> tuple[str, dict]:
+        """(version, corrections by Korean) of an article's corrections file, from one read."""
+        cpath = pipeline.corrections_path(path)
+        pipeline.check_inside_inbox(cpath)  # a corrections file linked from elsewhere is not shown
+        header, rows, version = corr.read_rows(cpath)
+        loaded = corr.corrected_by_korean(header, rows)
+        self.remember(cpath, version, loaded)
+        return version, loaded
+
+
+# -------------------------------------------------------------------- presentation
+
+
+def _spans(text: str, terms, markers: list[str]) -> list[tuple[str, str, str]]:
+    """Korean text cut into (kind, text, title) pieces: plain, footnote markers, glossary terms."""
+    alternatives = [re.escape(m) for m in markers] + [re.escape(t.ko) for t in sorted(terms, key=lambda t: -len(t.ko))]
+    if not text or not alternatives:
+        return [("text", text, "")] if text else []
+    by_ko = {t.ko: t.en for t in terms}
+    out = []
+    last = 0
+    for m in re.finditer("|".join(alternatives), text):
+        if m.start() > last:
+            out.append(("text", text[last : m.start()], ""))
+        piece = m.group(0)
+        if piece in markers:
+            out.append(("marker", piece, "footnote marker: keep it in the English"))
+        else:
+            out.append(("term", piece, f"glossary: {by_ko.get(piece, '')}"))
+        last = m.end()
+    if last < len(text):
+        out.append(("text", text[last:], ""))
+    return out
+
+
+@dataclass
+class Row:
+    id: str
+    kind: str
+    korean: list
+    machine: str
+    english: str
+    edited: bool
+    flags: list[str]
+    keep: list[str]  # markers and glossary English the correction should keep
+    missing: list[str]  # of those, the ones the current English lacks
+
+
+def _rows(review: pipeline.Review, loaded: dict) -> list[Row]:
+    rows = []
+    for block, seg in review.article.iter_segments():
+        terms = review.terms(seg.text)
+        markers = [f"[{n}]" for n in seg.refs]  # the segmenter's footnote references
+        saved = loaded.get(corr.normalise(seg.text))
+        english = saved[1] if saved else (seg.en or "")
+        keep = list(dict.fromkeys(markers + [t.en for t in terms]))
+        rows.append(
+            Row(
+                id=seg.id,
+                kind=block.kind,
+                korean=_spans(seg.text, terms, markers),
+                machine=seg.en or "",
+                english=english,
+                edited=saved is not None,
+                flags=review.reasons(seg.flags),
+                keep=keep,
+                missing=[k for k in keep if k.lower() not in english.lower()],
+            )
+        )
+    return rows
+
+
+def _templates():
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["q"] = lambda s: quote(str(s), safe="")
+    return env
+
+
+# -------------------------------------------------------------------- the app
+
+
+def create_app(desk: Desk) -> Starlette:
+    env = _templates()
+
+    def page(name: str, status: int = 200, headers: dict | None = None, **context) -> HTMLResponse:
+        test_model = bool(desk._translator is not None and desk._translator.model.info.test_fixture)
+        html = env.get_template(name).render(csrf=desk.csrf, test_model_desk=test_model, **context)
+        return HTMLResponse(html, status_code=status, headers=headers)
+
+    def notice(status: int, text: str) -> HTMLResponse:
+        # Shown in the page's status line; the row the editor is typing in stays as it is.
+        return page("message.html.j2", status=status, headers={"HX-Reswap": "none"}, level="error", text=text)
+
+    async def in_worker(fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(desk.worker, fn, *args)
+
+    async def form_of(request: Request) -> dict[str, str]:
+        """The POSTed form, after the CSRF and Origin checks (403 otherwise)."""
+        origin = request.headers.get("origin")
+        if origin is not None and (urlsplit(origin).hostname or "") not in LOCAL_HOSTS:
+            raise Forbidden("cross-origin request")
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype != "application/x-www-form-urlencoded":
+            raise Forbidden("unexpected content type")
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_FORM_BYTES:
+                raise Forbidden("request too large")
+        try:
+            parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=16, strict_parsing=False)
+        except (UnicodeDecodeError, ValueError):
+            raise Forbidden("malformed form") from None
+        form = {k: v[0] for k, v in parsed.items()}
+        token = request.headers.get(CSRF_HEADER) or form.get("csrf", "")
+        if not hmac.compare_digest(token.encode(), desk.csrf.encode()):
+            raise Forbidden("missing or wrong CSRF token")
+        return form
+
+    async def review_of(slug: str) -> pipeline.Review | None:
+        review = desk.find(slug)
+        if review is None:  # not seen yet (or the inbox changed): scan once
+            await in_worker(desk.scan)
+            review = desk.find(slug)
+        return review
+
+    async def home(request: Request) -> Response:
+        entries = await in_worker(desk.scan)
+        return page("desk.html.j2", entries=entries, out_dir=str(desk.out_dir), inbox=", ".join(map(str, desk.articles)))
+
+    async def review_page(request: Request) -> Response:
+        slug = request.path_params["slug"]
+        review = await review_of(slug)
+        if review is None:
+            return page("missing.html.j2", status=404, slug=slug)
+        try:
+            review = await in_worker(desk.review, review.path)
+            version, loaded = desk.corrections_now(review.path)
+        except PublisherError as exc:
+            return page("missing.html.j2", status=409, slug=slug, error=str(exc))
+        rows = _rows(review, loaded)
+        return page("review.html.j2", review=review, rows=rows, version=version, slug=slug)
+
+    def _save(review: pipeline.Review, seg_id: str, english: str | None, base: str):
+        seg = next((s for _, s in review.article.iter_segments() if s.id == seg_id), None)
+        if seg is None:
+            raise InputError(f"no segment {seg_id!r} in this article; reload the page")
+        cpath = pipeline.corrections_path(review.path)
+        with desk.lock_for(cpath):
+            loaded = desk.snapshot(cpath, base)
+            new_version = corr.edit_correction(
+                cpath,
+                seg_id=seg.id,
+                korean=seg.text,
+                machine_english=seg.en or "",
+                english=english,
+                base_version=base,
+                loaded=loaded,
+            )
+            _, loaded = desk.corrections_now(review.path)
+        # The page continues from the version this save wrote: a change made by someone
+        # else in the meantime is then a conflict on the next save, never silently adopted.
+        return seg, new_version, loaded
+
+    async def change(request: Request, revert: bool) -> Response:
+        form = await form_of(request)
+        slug = request.path_params["slug"]
+        review = await review_of(slug)
+        if review is None:
+            return PlainTextResponse("no such article in the inbox", status_code=404)
+        if desk.changed(review):
+            review = await in_worker(desk.review, review.path)
+        seg_id = form.get("seg", "")
+        base = form.get("base", "")
+        english = None if revert else " ".join(form.get("english", "").split())
+        if english is not None and not english:
+            return notice(422, "Type the corrected English, or press Revert to go back to the machine's.")
+        if english is not None and len(english) > MAX_ENGLISH_CHARS:
+            return notice(422, f"A correction is at most {MAX_ENGLISH_CHARS} characters.")
+        machine = next((s.en for _, s in review.article.iter_segments() if s.id == seg_id), None)
+        if english is not None and english == (machine or "").strip():
+            english = None  # saving the machine's own English is the same as reverting
+        try:
+            seg, version, loaded = await asyncio.get_running_loop().run_in_executor(None, _save, review, seg_id, english, base)
+        except corr.CorrectionConflict as exc:
+            mine = " ".join(form.get("english", "").split()) if not revert else None
+            return page("conflict.html.j2", status=409, headers={"HX-Reswap": "none"}, conflict=exc, seg_id=seg_id, mine=mine, revert=revert, slug=slug)
+        except PublisherError as exc:
+            return notice(422, str(exc))
+        rows = _rows(review, loaded)
+        row = next(r for r in rows if r.id == seg.id)
+        verb = "Reverted" if english is None else "Saved"
+        return page("saved.html.j2", r=row, slug=slug, version=version, text=f"{verb} {seg.id}. Republish to rebuild the brief and PDF.")
+
+    async def save(request: Request) -> Response:
+        return await change(request, revert=False)
+
+    async def revert(request: Request) -> Response:
+        return await change(request, revert=True)
+
+    async def republish(request: Request) -> Response:
+        form = await form_of(request)
+        slug = request.path_params["slug"]
+        review = await review_of(slug)
+        if review is None:
+            return PlainTextResponse("no such article in the inbox", status_code=404)
+        try:
+            report = await in_worker(desk.republish, review.path)
+        except PublisherError as exc:
+            return notice(422, f"Not republished: {exc}")
+        if report.failed:
+            return notice(422, "Not republished: " + "; ".join(m for _, m in report.failed))
+        fresh = await in_worker(desk.review, review.path)
+        ids = {s.id for _, s in fresh.article.iter_segments()}
+        focus = form.get("focus", "")
+        if focus not in ids:
+            focus = next(iter(fresh.corrected), "")
+        stamp = datetime.now().strftime("%H:%M:%S")
+        return page(
+            "published.html.j2",
+            review=fresh,
+            slug=slug,
+            focus=focus,
+            stamp=stamp,
+            stale=report.stale_corrections,
+            test_model=report.test_model,
+            unchanged=bool(report.skipped) and not report.built,
+        )
+
+    async def not_found(request: Request, exc) -> Response:
+        return PlainTextResponse("not found", status_code=404)
+
+    async def forbidden(request: Request, exc: Exception) -> Response:
+        log.info("refused %s %s: %s", request.method, request.url.path, exc)
+        return PlainTextResponse(f"Forbidden: {exc}", status_code=403)
+
+    routes = [
+        Route("/", home),
+        Route("/a/{slug}", review_page),
+        Route("/a/{slug}/save", save, methods=["POST"]),
+        Route("/a/{slug}/revert", revert, methods=["POST"]),
+        Route("/a/{slug}/republish", republish, methods=["POST"]),
+        Route("/out", lambda r: RedirectResponse("/out/index.html")),
+        # follow_symlink=False: a link inside out/ that leads out of it is not served.
+        Mount("/out", app=StaticFiles(directory=str(desk.out_dir), check_dir=False, follow_symlink=False), name="out"),
+        Mount("/static", app=StaticFiles(directory=str(HERE / "static"), follow_symlink=False), name="static"),
+    ]
+    app = Starlette(routes=routes, exception_handlers={404: not_found, Forbidden: forbidden})
+    return guard(app, desk)
+
+
+def guard(app, desk: Desk):
+    """ASGI middleware: 403 for a foreign Host (DNS rebinding); security headers on every
+    response. (The CSRF check is ``form_of``, which every POST route calls first.)"""
+
+    async def asgi(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        host = headers.get("host", "")
+        hostname = urlsplit(f"//{host}").hostname or ""
+        if hostname not in LOCAL_HOSTS:
+            return await PlainTextResponse("Forbidden: this desk answers only to 127.0.0.1", status_code=403)(scope, receive, send)
+        out = scope.get("path", "").startswith("/out/")
+        extra = [
+            (b"content-security-policy", (OUT_CSP if out else DESK_CSP).encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"cache-control", b"no-store"),
+        ]
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message = dict(message)
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        return await app(scope, receive, send_with_headers)
+
+    return asgi
+
+
+# -------------------------------------------------------------------- running
+
+
+def bind(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise OutputError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}; try another --port (0: any free port)") from None
+    sock.setblocking(False)
+    return sock
+
+
+def run(articles, settings: pipeline.BuildSettings, port: int = 8765, announce=print) -> None:
+    import uvicorn
+
+    desk = Desk(list(articles), settings)
+    try:
+        desk.worker.submit(desk.open).result()  # model and inbox errors before anything listens
+        sock = bind(port)
+        desk.port = sock.getsockname()[1]
+        app = create_app(desk)
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", server_header=False)
+        server = uvicorn.Server(config)
+        announce(f"http://127.0.0.1:{desk.port}/")
+        server.run(sockets=[sock])
+    finally:
+        desk.worker.shutdown(wait=False, cancel_futures=True)

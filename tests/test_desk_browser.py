@@ -1,0 +1,347 @@
+"""Headless Chromium against the real `publisher desk` (a subprocess on 127.0.0.1, fixture model).
+
+An editor's journeys: find the flagged segment with the keyboard, correct it, save,
+republish and see the correction in brief.html, the PDF and the index; revert and see the
+machine English back everywhere; a change to the corrections file behind the page's back;
+article text with markup in it stays inert; the page at a narrow width.
+
+Set DESK_SCREENSHOTS=/some/dir to keep screenshots of the review page (wide and narrow).
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import require_tool
+from desk_support import (
+    FLAGGED_EN,
+    FLAGGED_KO,
+    HOSTILE_EN,
+    HOSTILE_KO,
+    STORED,
+    corrections_rows,
+    make_inbox,
+    running_desk,
+    seed_memory,
+    wait_until,
+)
+
+from publisher.pipeline import corrections_path
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CORRECTION = "The district office will collect riders' views again next month."
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory):
+    root = tmp_path_factory.mktemp("desk-browser")
+    saved = {k: os.environ.get(k) for k in ("PUBLISHER_CACHE_DIR", "ARGOS_PACKAGES_DIR")}
+    os.environ["PUBLISHER_CACHE_DIR"] = str(root / "state" / "cache")
+    os.environ["ARGOS_PACKAGES_DIR"] = str(root / "state" / "packages")
+    try:
+        inbox = make_inbox(root)
+        ids = seed_memory(inbox / "village-bus.md", STORED, inbox / "glossary.csv")
+        seed_memory(inbox / "hostile.md", {HOSTILE_KO: HOSTILE_EN, "이상한 안내문": "A strange notice"}, inbox / "glossary.csv")
+        out = root / "out"
+        with running_desk(inbox, out) as url:
+            yield {"url": url, "inbox": inbox, "out": out, "ids": ids}
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    chromium = require_tool("chromium")
+    chromedriver = require_tool("chromedriver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    os.environ.setdefault("SE_AVOID_STATS", "true")  # Selenium never phones home
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        "--window-size=1280,1000",
+        # Any host but 127.0.0.1 fails to resolve: a page that tries to reach out cannot.
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        f"--user-data-dir={tmp_path_factory.mktemp('chrome-profile')}",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def keys(driver, *combo):
+    """Press a key combination (modifiers first) on whatever has the focus."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    chain = ActionChains(driver)
+    *mods, key = combo
+    for m in mods:
+        chain = chain.key_down(m)
+    chain = chain.send_keys(key)
+    for m in reversed(mods):
+        chain = chain.key_up(m)
+    chain.perform()
+
+
+def active_id(driver) -> str:
+    return driver.execute_script("return document.activeElement && document.activeElement.id")
+
+
+def status_text(driver) -> str:
+    return driver.execute_script("return document.getElementById('status').textContent")
+
+
+def wait_status(driver, needle: str, timeout: float = 60) -> str:
+    return wait_until(lambda: needle in status_text(driver) and status_text(driver), timeout, f"status {needle!r} (now {status_text(driver)!r})")
+
+
+def republish(driver, timeout: float = 180) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    driver.execute_script("document.getElementById('published').innerHTML = ''")
+    keys(driver, Keys.ALT, "p")
+    wait_until(lambda: driver.execute_script("return !!document.querySelector('#published .fresh-brief')"), timeout, "the republished brief")
+
+
+def pdf_text(pdf: Path) -> str:
+    require_tool("pdftotext")
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return re.sub(r"\s+", "", out)
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def index_entry(out: Path, slug: str) -> str:
+    """The <article> of the index that links to the slug's brief."""
+    page = (out / "index.html").read_text(encoding="utf-8")
+    for part in page.split("<article>")[1:]:
+        if f'href="{slug}/brief.html"' in part:
+            return part.split("</article>")[0]
+    raise AssertionError(f"{slug} is not on the index")
+
+
+def brief_text(out: Path, slug: str) -> str:
+    return htmllib.unescape((out / slug / "brief.html").read_text(encoding="utf-8"))
+
+
+def requested_urls(driver) -> list[str]:
+    urls = []
+    for entry in driver.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        if msg["method"] == "Network.requestWillBeSent":
+            urls.append(msg["params"]["request"]["url"])
+    return urls
+
+
+# ----------------------------------------------------------------------------- tests
+
+
+def test_correct_with_the_keyboard_republish_then_revert(desk, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    url, out, inbox = desk["url"], desk["out"], desk["inbox"]
+    flagged = next(i for i, ko in desk["ids"].items() if ko == FLAGGED_KO)
+    target = corrections_path(inbox / "village-bus.md")
+    if target.exists():
+        target.unlink()
+    requested_urls(browser)
+
+    # The desk lists the article; follow it to its review page.
+    browser.get(url)
+    row = browser.find_element(By.CSS_SELECTOR, 'tr[data-slug="village-bus"]')
+    assert row.find_element(By.CSS_SELECTOR, ".flagged-count").text == "1"
+    row.find_element(By.CSS_SELECTOR, "a.review").click()
+    wait_until(lambda: browser.execute_script("return !!window.htmx"), 20, "htmx loaded")
+    assert browser.find_elements(By.CSS_SELECTOR, "li.row.flagged") and len(browser.find_elements(By.CSS_SELECTOR, "li.row.flagged")) == 1
+    reasons = browser.find_element(By.CSS_SELECTOR, f'li[data-seg="{flagged}"] .reasons').text
+    assert "Korean letters were left in the English" in reasons
+    # Footnote markers and glossary terms are shown.
+    assert browser.find_element(By.CSS_SELECTOR, 'li[data-seg="p2.1"] mark.marker').text == "[1]"
+    assert browser.find_element(By.CSS_SELECTOR, 'li[data-seg="p1.1"] mark.term').text == "마포구"
+    assert "Mapo-gu" in browser.find_element(By.CSS_SELECTOR, 'li[data-seg="p1.1"] .keep').text
+
+    # Keyboard: to the first flagged segment, type, save.
+    browser.find_element(By.CSS_SELECTOR, "h1").click()
+    keys(browser, Keys.ALT, Keys.ARROW_DOWN)
+    assert active_id(browser) == f"en-{flagged}"
+    field = browser.switch_to.active_element
+    assert field.get_attribute("value") == FLAGGED_EN
+    keys(browser, Keys.CONTROL, "a")
+    field.send_keys(CORRECTION)
+    keys(browser, Keys.CONTROL, "s")
+    wait_status(browser, f"Saved {flagged}")
+    assert active_id(browser) == f"en-{flagged}", "the focus left the row after saving"
+    assert "edited" in browser.find_element(By.CSS_SELECTOR, f'li[data-seg="{flagged}"]').get_attribute("class")
+    assert [(r["id"], r["korean"], r["corrected_english"]) for r in corrections_rows(target)] == [(flagged, FLAGGED_KO, CORRECTION)]
+
+    # Republish: the fresh brief is shown with the corrected sentence highlighted.
+    republish(browser)
+    assert CORRECTION in brief_text(out, "village-bus")
+    assert squash(CORRECTION) in pdf_text(out / "village-bus" / "brief.pdf")
+    assert "item-edited" in index_entry(out, "village-bus")
+    frame = browser.find_element(By.CSS_SELECTOR, "#published iframe.fresh")
+    assert frame.get_attribute("src").endswith(f"#seg-{flagged}")
+    browser.switch_to.frame(frame)
+    try:
+        wait_until(lambda: browser.execute_script("return document.readyState") == "complete", 20, "the brief in the frame")
+        target_el = browser.execute_script("return document.querySelector(':target') && document.querySelector(':target').id")
+        assert target_el == f"seg-{flagged}"
+        assert CORRECTION in browser.execute_script("return document.querySelector(':target').textContent")
+        assert browser.execute_script("return getComputedStyle(document.querySelector(':target')).backgroundColor") != "rgba(0, 0, 0, 0)"
+    finally:
+        browser.switch_to.default_content()
+    assert "up to date" in browser.find_element(By.ID, "state").text
+
+    # Revert: the row goes, and after republishing the machine English is back everywhere.
+    browser.find_element(By.ID, f"en-{flagged}").click()
+    keys(browser, Keys.ALT, "r")
+    wait_status(browser, f"Reverted {flagged}")
+    assert corrections_rows(target) == []
+    assert browser.find_element(By.ID, f"en-{flagged}").get_attribute("value") == FLAGGED_EN
+    assert "edited" not in browser.find_element(By.CSS_SELECTOR, f'li[data-seg="{flagged}"]').get_attribute("class")
+    republish(browser)
+    text = brief_text(out, "village-bus")
+    assert FLAGGED_EN in text and CORRECTION not in text
+    pdf = pdf_text(out / "village-bus" / "brief.pdf")
+    assert squash(FLAGGED_EN) in pdf and squash(CORRECTION) not in pdf
+    assert "item-edited" not in index_entry(out, "village-bus")
+    browser.get(url + "a/village-bus")
+    assert browser.find_element(By.ID, f"en-{flagged}").get_attribute("value") == FLAGGED_EN
+
+    # Nothing left 127.0.0.1.
+    urls = requested_urls(browser)
+    assert any(u.endswith("/static/htmx.min.js") for u in urls), "the network log is empty: the check would prove nothing"
+    internal = ("chrome:", "chrome-extension:", "data:", "blob:", "about:")
+    assert [u for u in urls if not u.startswith(url) and not u.startswith(internal)] == []
+
+
+def test_a_change_behind_the_pages_back_is_a_conflict_and_both_versions_are_kept(desk, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    url, inbox = desk["url"], desk["inbox"]
+    ids = desk["ids"]
+    flagged = next(i for i, ko in ids.items() if ko == FLAGGED_KO)
+    other = "p4.1"
+    target = corrections_path(inbox / "village-bus.md")
+    if target.exists():
+        target.unlink()
+    browser.get(url + "a/village-bus")
+    wait_until(lambda: browser.execute_script("return !!window.htmx"), 20, "htmx loaded")
+
+    # A spreadsheet saves a correction of another row while the page is open.
+    theirs = "The drivers pledged safe driving late at night (spreadsheet)."
+    behind = f"\ufeffid,korean,machine_english,corrected_english\r\n{other},{ids[other]},{STORED[ids[other]]},{theirs}\r\n"
+    target.write_bytes(behind.encode("utf-8"))
+
+    mine = "The district office will ask riders again next month (desk)."
+    field = browser.find_element(By.ID, f"en-{flagged}")
+    field.click()
+    keys(browser, Keys.CONTROL, "a")
+    field.send_keys(mine)
+    keys(browser, Keys.CONTROL, "s")
+    wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, "#conflict.conflict"), 30, "the conflict panel")
+    panel = browser.find_element(By.ID, "conflict")
+    assert panel.find_element(By.CSS_SELECTOR, f'tr[data-row="{other}"] .on-disk').text == theirs
+    assert panel.find_element(By.CSS_SELECTOR, "q.mine").text == mine
+    assert "Not saved" in status_text(browser)
+    # Nothing lost: the file is as the spreadsheet left it, the editor's text is still in the field.
+    assert target.read_bytes() == behind.encode("utf-8")
+    assert browser.find_element(By.ID, f"en-{flagged}").get_attribute("value") == mine
+
+    # The editor writes theirs beside the spreadsheet's row.
+    panel.find_element(By.CSS_SELECTOR, "button.keep-mine").click()
+    wait_status(browser, f"Saved {flagged}")
+    assert {r["id"]: r["corrected_english"] for r in corrections_rows(target)} == {other: theirs, flagged: mine}
+    assert browser.find_element(By.ID, "conflict").text.strip() == ""
+    # And the next save from the same page is not a conflict (the page follows the file).
+    field = browser.find_element(By.ID, f"en-{flagged}")
+    field.click()
+    keys(browser, Keys.CONTROL, "a")
+    field.send_keys(mine + " Again.")
+    keys(browser, Keys.CONTROL, Keys.ENTER)
+    wait_until(lambda: "Again." in (corrections_rows(target)[-1]["corrected_english"]), 30, "the second save")
+    assert {r["id"]: r["corrected_english"] for r in corrections_rows(target)} == {other: theirs, flagged: mine + " Again."}
+    target.unlink()
+
+
+def test_article_text_with_script_is_shown_inert(desk, browser):
+    from selenium.webdriver.common.by import By
+
+    url = desk["url"]
+    browser.get(url)
+    assert browser.execute_script("return typeof window.__pwned") == "undefined"
+    browser.get(url + "a/hostile")
+    wait_until(lambda: browser.execute_script("return !!window.htmx"), 20, "htmx loaded")
+    assert browser.execute_script("return typeof window.__pwned") == "undefined"
+    srcs = browser.execute_script("return [...document.scripts].map(s => s.src)")
+    assert sorted(srcs) == [url + "static/desk.js", url + "static/htmx.min.js"]
+    assert browser.execute_script("return document.images.length + document.querySelectorAll('[onerror]').length") == 0
+    row = browser.find_element(By.CSS_SELECTOR, 'li[data-seg="p1.1"]')
+    assert row.find_element(By.CSS_SELECTOR, ".ko").text == HOSTILE_KO
+    assert row.find_element(By.CSS_SELECTOR, ".machine-text").text == HOSTILE_EN
+    assert row.find_element(By.TAG_NAME, "textarea").get_attribute("value") == HOSTILE_EN
+    # Its flag reason carries the numbers from the text: shown as text too.
+    assert "ko-only=1,2" in row.find_element(By.CSS_SELECTOR, ".reasons").text
+    row.find_element(By.CSS_SELECTOR, ".ko").click()
+    assert browser.execute_script("return typeof window.__pwned") == "undefined"
+
+
+def test_the_review_page_works_at_a_narrow_width(desk, browser):
+    from selenium.webdriver.common.by import By
+
+    url = desk["url"]
+    shots = os.environ.get("DESK_SCREENSHOTS")
+    try:
+        browser.set_window_size(1280, 1000)
+        browser.get(url + "a/village-bus")
+        wide_ko = browser.find_element(By.CSS_SELECTOR, 'li[data-seg="p3.1"] .ko').rect
+        wide_en = browser.find_element(By.CSS_SELECTOR, 'li[data-seg="p3.1"] textarea').rect
+        assert wide_en["x"] > wide_ko["x"] + wide_ko["width"] - 1, "wide: the English field sits beside the Korean"
+        if shots:
+            browser.find_element(By.CSS_SELECTOR, 'li[data-seg="p3.1"] textarea').click()
+            browser.save_screenshot(str(Path(shots) / "desk-review-wide.png"))
+        browser.set_window_size(390, 900)
+        browser.get(url + "a/village-bus")
+        ko = browser.find_element(By.CSS_SELECTOR, 'li[data-seg="p3.1"] .ko').rect
+        en = browser.find_element(By.CSS_SELECTOR, 'li[data-seg="p3.1"] textarea').rect
+        assert en["y"] >= ko["y"] + ko["height"] - 1, "narrow: the English field comes under the Korean"
+        assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth"), "narrow: the page scrolls sideways"
+        assert en["width"] > 250
+        if shots:
+            browser.find_element(By.CSS_SELECTOR, 'li[data-seg="p3.1"] textarea').click()
+            browser.save_screenshot(str(Path(shots) / "desk-review-narrow.png"))
+            browser.get(url)
+            browser.save_screenshot(str(Path(shots) / "desk-inbox-narrow.png"))
+        browser.get(url)
+        assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth"), "narrow: the desk page scrolls sideways"
+    finally:
+        browser.set_window_size(1280, 1000)
