@@ -13,8 +13,9 @@ It scales with the archive (100,000 briefs and more):
   ``PUBLISHER_FEED_ENTRIES``).
 
 Page files have a dot in their names, so they can never collide with a brief's folder (a
-slug has none). One card per brief (titles, date, lead, PDF size) is kept in
-``out/.site-index.sqlite``, keyed by the brief.json's size and modification time: a build
+slug has none). One card per brief (titles, date, lead, PDF size) is kept in a card index
+in the cache folder (``PUBLISHER_CACHE_DIR/site/``, one file per output folder, never in
+``out/``), keyed by the brief.json's size and modification time: a build
 parses only the brief.json files that changed, SQLite sorts (spilling to disk, not RAM),
 pages are rendered from a cursor one page at a time, and a page is rewritten only when the
 cards on it (or its neighbours) changed. Time is linear in the number of briefs and memory
@@ -51,7 +52,6 @@ FEED_ID = "urn:publisher:briefs"
 FEED_ENTRIES_ENV = "PUBLISHER_FEED_ENTRIES"
 DEFAULT_FEED_ENTRIES = 100
 DEFAULT_PAGE_SIZE = 50
-CARD_INDEX = ".site-index.sqlite"
 _CARD_SCHEMA = 2  # bump when the card's fields change: every card is recomputed
 
 
@@ -372,12 +372,26 @@ class SiteReport:
     pages_removed: list[str] = field(default_factory=list)
 
 
+def card_index_path(out_dir: Path) -> Path:
+    """Where the card index of ``out_dir`` lives: the cache folder, one file per output folder."""
+    from .memory import default_cache_dir
+
+    key = hashlib.sha256(str(Path(out_dir).resolve()).encode()).hexdigest()[:24]
+    return default_cache_dir() / "site" / f"{key}.sqlite"
+
+
 def _open_index(out_dir: Path) -> sqlite3.Connection:
-    """The card index, recreated from scratch when missing, damaged or of another version."""
-    path = out_dir / CARD_INDEX
+    """The card index, recreated from scratch when missing, damaged or of another version.
+
+    A damaged file is deleted and rebuilt (it is derived from the brief.json files); an
+    operational failure (a full disk, a lock) is reported and the file left as it is.
+    """
+    path = card_index_path(out_dir)
     version = f"{_CARD_SCHEMA}:{__version__}"
     for attempt in (1, 2):
+        conn = None
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(path), isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -388,14 +402,16 @@ def _open_index(out_dir: Path) -> sqlite3.Connection:
                 conn.executescript("BEGIN; DELETE FROM cards; DELETE FROM pages; COMMIT;")
                 conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('version', ?)", (version,))
             return conn
-        except sqlite3.DatabaseError as exc:
-            if attempt == 2:
-                raise OutputError(f"cannot use the site index {path}: {exc}; delete it and build again") from None
-            log.warning("site index %s is damaged (%s); rebuilding it from the brief.json files", path, exc)
-            try:
+        except (sqlite3.OperationalError, OSError) as exc:
+            if conn is not None:
                 conn.close()
-            except Exception:  # noqa: BLE001 - closing a broken handle
-                pass
+            raise OutputError(f"cannot use the site's card index {path}: {exc}; the pages were not updated") from None
+        except sqlite3.DatabaseError as exc:
+            if conn is not None:
+                conn.close()
+            if attempt == 2:
+                raise OutputError(f"cannot use the site's card index {path}: {exc}; delete it and build again") from None
+            log.warning("site index %s is damaged (%s); rebuilding it from the brief.json files", path, exc)
             for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
                 try:
                     p.unlink()
@@ -584,7 +600,7 @@ def build_site(out_dir: Path, *, feed_entries: int | None = None, page_size: int
             conn.execute("ROLLBACK")
             raise
     except sqlite3.Error as exc:
-        raise OutputError(f"cannot update the site index {out_dir / CARD_INDEX}: {exc}; delete it and build again") from None
+        raise OutputError(f"cannot update the site's card index {card_index_path(out_dir)}: {exc}; the pages were not all updated") from None
     finally:
         conn.close()
     log.info(

@@ -281,9 +281,13 @@ def test_only_changed_pages_are_rewritten_and_only_changed_briefs_are_read(tmp_p
 def test_a_damaged_card_index_is_rebuilt_from_the_briefs(tmp_path, caplog):
     _synthetic(tmp_path, 3)
     build_site(tmp_path)
-    (tmp_path / ".site-index.sqlite").write_bytes(b"garbage, not sqlite" * 100)
+    from publisher.site import card_index_path
+
+    index = card_index_path(tmp_path)
+    assert index.is_file() and not list(tmp_path.glob(".*"))  # derived data lives in the cache, not in out/
+    index.write_bytes(b"garbage, not sqlite" * 100)
     for suffix in ("-wal", "-shm"):
-        (tmp_path / f".site-index.sqlite{suffix}").unlink(missing_ok=True)
+        index.with_name(index.name + suffix).unlink(missing_ok=True)
     report = build_site(tmp_path)
     assert report.briefs == 3 and report.parsed == 3
     assert len(_page_items(tmp_path / "index.html")[0]) == 3
