@@ -227,7 +227,7 @@ def bench_site(root: Path, sizes: list[int]) -> None:
         t0 = time.perf_counter()
         synthetic_site(out, n)
         gen = time.perf_counter() - t0
-        env = dict(os.environ)
+        env = dict(os.environ, PUBLISHER_CACHE_DIR=str(root / f"cache-site-{n}"))  # the card index goes there
         for label, change in (("first", None), ("nothing changed", None), ("one brief added", "add")):
             if change == "add":
                 synthetic_one = out / "brief-new"
