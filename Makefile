@@ -41,7 +41,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(VENV)/bin/pip install --quiet -e '.[test,desk]'
+	$(VENV)/bin/pip install --quiet -e '.[test,desk,ray]'
 	$(VENV)/bin/pip install --quiet --no-deps $(ARGOS)
 	touch $@
 

@@ -208,8 +208,17 @@ def cli(verbose: bool) -> None:
     help="Keep briefs in OUT whose article is not among ARTICLES (several inboxes publishing into one OUT).",
 )
 @decoding_options
+@click.option(
+    "--ray",
+    "ray_address",
+    metavar="ADDRESS",
+    default=None,
+    help="Run on a Ray cluster: 'local' (start one on this machine), 'auto', or ray://HOST:PORT. Needs publisher[ray].",
+)
+@click.option("--actors", type=click.IntRange(1, 4096), default=1, show_default=True, help="With --ray: translation actors (each loads the model once; --threads is per actor, default 2).")
+@click.option("--in-flight", "in_flight", type=click.IntRange(1, 100_000), default=None, help="With --ray: articles between reading and writing at once (default 24 per actor).")
 @handle_errors
-def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed, beam, threads, compute_type, batch_tokens):
+def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed, beam, threads, compute_type, batch_tokens, ray_address, actors, in_flight):
     """Build bilingual briefs (HTML, PDF, JSON) for ARTICLES and refresh the index and feed.
 
     ARTICLES are files (.txt, .md, .html) or directories of them: the inbox. OUT then holds
@@ -222,6 +231,7 @@ def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed
         publisher brief articles/ -o out
         publisher brief articles/seoul.ko.txt --model tests/fixture/ko_en_test.argosmodel
         publisher brief desk-b/ -o out --keep-removed
+        publisher brief archive/ -o out --ray auto --actors 8 --threads 4
     """
     from .pipeline import BuildSettings, build
 
@@ -235,11 +245,26 @@ def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed
         force=force,
         keep_removed=keep_removed,
     )
-    bar = _StageProgress()
-    try:
-        report = build(articles, settings, progress=bar)
-    finally:
-        bar.close()
+    if ray_address is None and (actors != 1 or in_flight is not None):
+        from .article import InputError
+
+        raise InputError("--actors and --in-flight only apply with --ray ADDRESS")
+    if ray_address is not None:
+        from .ray_runner import RayOptions
+        from .ray_runner import build as ray_build
+
+        options = RayOptions(address=ray_address.strip(), actors=actors, threads=threads or 2, max_in_flight=in_flight)
+        bar = _RateProgress()
+        try:
+            report = ray_build(articles, settings, options, progress=bar)
+        finally:
+            bar.close()
+    else:
+        bar = _StageProgress()
+        try:
+            report = build(articles, settings, progress=bar)
+        finally:
+            bar.close()
     if report.test_model:
         click.echo("Warning: built with the TEST FIXTURE model: the English is not a translation.", err=True)
     for slug in report.built:
@@ -254,6 +279,14 @@ def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed
         )
     for slug in report.removed:
         click.echo(f"removed {out_dir / slug}/ (its article is no longer in the inbox)")
+    if ray_address is not None and t:
+        minutes = t.get("wall_seconds", 0) / 60
+        done = len(report.built) + len(report.skipped) + len(report.failed)
+        click.echo(
+            f"ray: {done} articles in {t.get('wall_seconds', 0):.0f} s ({done / minutes if minutes else 0:.1f} articles/min); "
+            f"peak memory: driver {t.get('driver_peak_mb', 0)} MB, translation actor {t.get('actor_peak_mb', 0)} MB, "
+            f"task worker {t.get('task_worker_peak_mb', 0)} MB"
+        )
     for msg in report.stale_corrections:
         click.echo(f"Warning: stale correction {msg}", err=True)
     for msg in report.warnings:
@@ -268,6 +301,54 @@ def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed
         _fail(f"{len(report.failed)} article(s) failed: {', '.join(p for p, _ in report.failed)}", 1)
     if report.site_error:
         _fail(report.site_error, 1)
+
+
+class _RateProgress:
+    """One bar for a streaming (--ray) build: articles done, articles per minute, time left.
+
+    Without a terminal, a line every minute on stderr (for a back-fill run under nohup).
+    """
+
+    def __init__(self, every: float = 60.0):
+        import time
+
+        self.clock = time.monotonic
+        self.start = self.clock()
+        self.last_line = self.start
+        self.every = every
+        self.bar = None
+        self.done = 0
+
+    def rate(self) -> float:
+        minutes = (self.clock() - self.start) / 60
+        return self.done / minutes if minutes > 0 else 0.0
+
+    def eta(self, total: int) -> str:
+        rate = self.rate()
+        if not rate:
+            return "--:--"
+        left = (total - self.done) / rate * 60
+        return f"{int(left // 3600):d}:{int(left % 3600 // 60):02d}:{int(left % 60):02d}"
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        step, self.done = done - self.done, done
+        if sys.stderr.isatty():
+            if self.bar is None:
+                self.bar = click.progressbar(
+                    length=max(total, 1), label="articles", file=sys.stderr, show_pos=True, show_eta=False,
+                    item_show_func=lambda _: f"{self.rate():.1f} articles/min, {self.eta(total)} left" if self.done else None,
+                )
+                self.bar.__enter__()
+            if step > 0:
+                self.bar.update(step, current_item=done)
+        elif self.clock() - self.last_line >= self.every or (done == total and done):
+            self.last_line = self.clock()
+            click.echo(f"{done}/{total} articles, {self.rate():.1f} articles/min, {self.eta(total)} left", err=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 class _StageProgress:

@@ -740,3 +740,10 @@ def review_article(path: Path, settings: BuildSettings, translator) -> Review:
         up_to_date=up_to_date,
         glossary=translator.glossary,
     )
+
+
+# Public names for the Ray runner (publisher/ray_runner.py), which runs the same steps on a cluster.
+templates_digest = _templates_digest
+lock_out_dir = _lock
+existing_brief = _existing_brief
+article_sources = _sources
