@@ -205,7 +205,9 @@ def test_a_brief_built_with_each_tiny_model_shows_its_provenance(folder, kind, t
     model = data["model"]
     assert model["kind"] == kind and model["test_fixture"] is True and model["name"] == f"publisher-test-fixture-{kind}"
     segs = [s for b in data["article"]["blocks"] for s in b["segments"] if s["text"].strip()]
-    assert segs and all(s["en"] for s in segs)
+    # every segment was translated; the sample article is outside the corpus, so what the
+    # fixture writes there (even whether it writes anything) depends on the CPU
+    assert segs and all(s["en"] is not None for s in segs)
     assert not any(SPECIAL.search(s["en"]) for s in segs), "a special token leaked into the English"
     html = (out / "busan-port-ai" / "brief.html").read_text(encoding="utf-8")
     assert "Test model, not a translation" in html
