@@ -8,8 +8,8 @@ sorts first wins. The corrections are a copy derived from the files
 (``corrections.sync_memory``): ``sync_corrections`` replaces a file's rows with set-based
 SQL, so a row, file or article that is gone is withdrawn on the next run.
 
-The file lives in the cache directory (``PUBLISHER_CACHE_DIR`` or
-``~/.cache/publisher``), ``tm.sqlite``. It runs in WAL mode with a busy timeout, so two
+The file lives in the cache directory (``PUBLISHER_CACHE_DIR``, else
+``$XDG_CACHE_HOME/publisher``, else ``~/.cache/publisher``), ``tm.sqlite``. It runs in WAL mode with a busy timeout, so two
 builds can share it; every write is one transaction, so a process killed mid-write loses
 at most that write. A damaged or locked store is *reported and bypassed*: methods log a
 warning, set ``error`` and behave like an empty memory. The file is never deleted,
@@ -19,7 +19,6 @@ moved or rewritten because of an error.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import sqlite3
 import time
@@ -29,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .article import ORIGIN_EDITED, ORIGIN_MEMORY, OutputError
+from .fsutil import cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -75,13 +75,6 @@ def normalize_source(text: str) -> str:
     return _WS.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
-def default_cache_dir() -> Path:
-    env = os.environ.get("PUBLISHER_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    return Path.home() / ".cache" / "publisher"
-
-
 @dataclass(frozen=True)
 class MemoryHit:
     en: str
@@ -94,7 +87,7 @@ class TranslationMemory:
 
     def __init__(self, path: Path | str | None = None, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         if path is None:
-            path = default_cache_dir() / FILENAME
+            path = cache_dir(FILENAME)
         path = Path(path)
         if path.is_dir():
             path = path / FILENAME
@@ -106,8 +99,8 @@ class TranslationMemory:
 
     @classmethod
     def open_default(cls) -> TranslationMemory:
-        """The memory in the default cache directory (``PUBLISHER_CACHE_DIR`` or ~/.cache/publisher)."""
-        return cls(default_cache_dir() / FILENAME)
+        """The memory in the default cache directory (``fsutil.cache_dir``)."""
+        return cls(cache_dir(FILENAME))
 
     # ------------------------------------------------------------------ connection
 

@@ -33,13 +33,13 @@ from .article import (
     OutputError,
     PublisherError,
 )
+from .fsutil import file_sha256
 
 log = logging.getLogger(__name__)
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 GLOSSARY_NAME = "glossary.csv"
 CORRECTIONS_SUFFIX = ".corrections.csv"
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
 @dataclass(frozen=True)
@@ -145,17 +145,13 @@ def default_glossary(paths: Iterable[Path]) -> Path | None:
 def _file_digest(path: Path | None) -> str:
     if path is None or not Path(path).exists():
         return "-"
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return file_sha256(path)
 
 
 def _templates_digest() -> str:
-    h = hashlib.sha256()
-    if TEMPLATES_DIR.is_dir():
-        for p in sorted(TEMPLATES_DIR.rglob("*")):
-            if p.is_file() and "__pycache__" not in p.parts:
-                h.update(str(p.relative_to(TEMPLATES_DIR)).encode())
-                h.update(p.read_bytes())
-    return h.hexdigest()
+    from .render import templates_digest
+
+    return templates_digest()
 
 
 def _decoding_key(decoding) -> str:

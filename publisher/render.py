@@ -39,13 +39,32 @@ from .article import (
     Segment,
     document,
 )
-from .fsutil import atomic_write_bytes, atomic_write_text, safe_slug
+from .fsutil import atomic_write_bytes, atomic_write_text, safe_slug, tree_sha256
 from .text import EMAIL_FULL_RE, HANGUL_CLASS, MARKER_RE, graphemes, no_bidi
 from .wellformed import write_checked
 
 log = logging.getLogger(__name__)
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+def _templates_dir() -> Path:
+    """The package's templates, stylesheets and fonts (package data, found with importlib.resources).
+
+    An installed package is a folder, so this is a plain path; from a zipped install the
+    folder is extracted once for the life of the process (WeasyPrint and jinja2 read files).
+    """
+    from importlib import resources
+
+    found = resources.files(__package__) / "templates"
+    if isinstance(found, Path):
+        return found
+    from contextlib import ExitStack
+
+    stack = ExitStack()
+    atexit.register(stack.close)
+    return Path(stack.enter_context(resources.as_file(found)))
+
+
+TEMPLATES_DIR = _templates_dir()
 CSS_DIR = TEMPLATES_DIR / "css"
 FONTS_DIR = TEMPLATES_DIR / "fonts"
 LAYOUTS = ("columns", "interleaved")
@@ -404,6 +423,11 @@ def document_meta(view: View) -> dict[str, str]:
 # ------------------------------------------------------------------ templates
 
 
+def templates_digest() -> str:
+    """A digest of every template, stylesheet and font: a change to any of them rebuilds every brief."""
+    return tree_sha256(TEMPLATES_DIR)
+
+
 @lru_cache(maxsize=1)
 def environment():
     """The jinja2 environment: autoescaping for every template, undefined names are errors."""
@@ -427,7 +451,7 @@ def _render(template: str, **context: Any) -> str:
     try:
         return environment().get_template(template).render(**context)
     except jinja2.TemplateError as exc:
-        raise OutputError(f"template {template} failed: {exc}; reinstall the templates/ folder") from None
+        raise OutputError(f"template {template} failed: {exc}; reinstall publisher (its templates are incomplete)") from None
 
 
 def render_html(brief: Brief, editor: bool = False) -> str:
@@ -534,7 +558,7 @@ def copy_assets(out_dir: Path) -> Path:
         try:
             data = src.read_bytes()
         except OSError as exc:
-            raise OutputError(f"cannot read {src}: {exc.strerror or exc}; the templates/ folder is incomplete") from None
+            raise OutputError(f"cannot read {src}: {exc.strerror or exc}; reinstall publisher (its templates are incomplete)") from None
         try:
             if dst.is_file() and dst.stat().st_size == len(data) and dst.read_bytes() == data:
                 continue
