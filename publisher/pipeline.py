@@ -34,10 +34,10 @@ from .article import (
     PublisherError,
 )
 from .fsutil import file_sha256
+from .read import ARTICLE_SUFFIXES  # the readers' file extensions
 
 log = logging.getLogger(__name__)
 
-ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 GLOSSARY_NAME = "glossary.csv"
 CORRECTIONS_SUFFIX = ".corrections.csv"
 
