@@ -19,7 +19,6 @@ BODY = "body"
 CAPTION = "caption"
 PULLQUOTE = "pullquote"
 FOOTNOTE = "footnote"
-BLOCK_KINDS = (TITLE, BODY, CAPTION, PULLQUOTE, FOOTNOTE)
 
 # Where an English segment came from.
 ORIGIN_MACHINE = "machine"  # translated by the model in this run

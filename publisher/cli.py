@@ -334,7 +334,7 @@ def translate(file, model, glossary, output, beam, threads, compute_type, batch_
         publisher translate seoul.json -o seoul.en.json
     """
     from .article import InputError, document, to_dict
-    from .pipeline import open_translator, translate_only
+    from .pipeline import open_translator, read_and_translate
 
     decoding = _decoding(beam, threads, compute_type, batch_tokens)
     if Path(file).suffix.lower() == ".json":
@@ -343,7 +343,7 @@ def translate(file, model, glossary, output, beam, threads, compute_type, batch_
         [done] = translator.translate_articles([article])
     else:
         # An article file: the same per-article step as 'brief' (its corrections applied).
-        translated, failed, translator = translate_only([file], model, glossary, decoding)
+        translated, failed, translator = read_and_translate([file], model, glossary, decoding)
         if failed:
             raise InputError(f"{failed[0][0]}: {failed[0][1]}")
         [done] = translated
@@ -537,17 +537,17 @@ def check(articles, model, glossary, strict, beam, threads, compute_type, batch_
         publisher check articles/
         publisher check --strict articles/seoul.ko.txt
     """
-    from .checks import explain_flag
-    from .pipeline import translate_only
+    from .checks import describe_flag
+    from .pipeline import read_and_translate
 
-    translated, failed, _ = translate_only(articles, model, glossary, _decoding(beam, threads, compute_type, batch_tokens))
+    translated, failed, _ = read_and_translate(articles, model, glossary, _decoding(beam, threads, compute_type, batch_tokens))
     flagged = 0
     for article in translated:
         for _, seg in article.iter_segments():
             if not seg.flags:
                 continue
             flagged += 1
-            reasons = "; ".join(explain_flag(f) for f in seg.flags)
+            reasons = "; ".join(describe_flag(f) for f in seg.flags)
             click.echo(f"{article.slug} {seg.id}: {reasons}")
             click.echo(f"    ko: {seg.text}")
             click.echo(f"    en: {seg.en}")
@@ -589,12 +589,12 @@ def edits_export(article, model, glossary, output):
     """
     from .article import InputError
     from .corrections import export_file
-    from .pipeline import corrections_path, translate_only
+    from .pipeline import corrections_path, read_and_translate
 
     target = output or corrections_path(article)
     if target.exists():
         raise InputError(f"{target} already exists and is never overwritten; edit it, or export elsewhere with -o PATH")
-    translated, failed, _ = translate_only([article], model, glossary)
+    translated, failed, _ = read_and_translate([article], model, glossary)
     if failed:
         raise InputError(f"{failed[0][0]}: {failed[0][1]}")
     export_file(translated[0], target)

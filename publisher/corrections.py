@@ -38,12 +38,13 @@ import dataclasses
 import hashlib
 import io
 import os
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .article import ORIGIN_EDITED, Article, InputError
+from .fsutil import file_sha256
+from .text import normalize_text
 
 COLUMNS = ("id", "korean", "machine_english", "corrected_english")
 DELIMITERS = ",;\t|"
@@ -82,11 +83,6 @@ class CorrectionsFile:
     corrections: tuple[Correction, ...]
     delimiter: str = ","
     warnings: tuple[str, ...] = ()
-
-
-def normalise(text: str) -> str:
-    """The form in which Korean sources are compared: NFC, whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 # --------------------------------------------------------------------------- cells
@@ -211,7 +207,7 @@ def read_file(path: Path) -> CorrectionsFile:
         if not row.korean:
             raise InputError(f"{path}:{line}: a correction needs the Korean sentence it corrects")
         c = Correction(id=row.id, korean=row.korean, english=row.corrected_english, line=line)
-        key = normalise(c.korean)
+        key = normalize_text(c.korean)
         earlier = seen.get(key)
         if earlier is not None:
             if earlier.english != c.english:
@@ -245,14 +241,14 @@ def apply_corrections(article: Article, corrections: Sequence[Correction]) -> tu
         return article, 0, []
     by_text: dict[str, Correction] = {}
     for c in corrections:
-        by_text.setdefault(normalise(c.korean), c)
+        by_text.setdefault(normalize_text(c.korean), c)
     used: set[int] = set()
     applied = 0
     blocks = []
     for block in article.blocks:
         segs = []
         for seg in block.segments:
-            c = by_text.get(normalise(seg.text))
+            c = by_text.get(normalize_text(seg.text))
             if c is not None:
                 used.add(c.line)
                 applied += 1
@@ -334,7 +330,7 @@ def write_rows(path: Path, rows: Iterable[Row], delimiter: str | None = None) ->
 def file_stamp(path: Path) -> str | None:
     """The sha256 of a file's bytes (None: no such file)."""
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        return file_sha256(path)
     except FileNotFoundError:
         return None
     except OSError:
@@ -489,7 +485,7 @@ def corrected_by_korean(header: list[str], rows: list[list[str]]) -> dict[str, t
         cells = row + [""] * (len(header) - len(row))
         korean, english = cells[idx["korean"]].strip(), cells[idx["corrected_english"]].strip()
         if korean and english:
-            out[normalise(korean)] = (cells[idx["id"]].strip(), english)
+            out[normalize_text(korean)] = (cells[idx["id"]].strip(), english)
     return out
 
 
@@ -536,11 +532,11 @@ def edit_correction(
     if current != base_version:
         raise CorrectionConflict(path, current, _differences(loaded, corrected_by_korean(header, rows)))
     idx = {h.strip().lower(): i for i, h in enumerate(header)}
-    key = normalise(korean)
+    key = normalize_text(korean)
     kept, found = [], False
     for row in rows:
         cells = row + [""] * (len(header) - len(row))
-        if normalise(cells[idx["korean"]]) != key:
+        if normalize_text(cells[idx["korean"]]) != key:
             kept.append(row)
             continue
         if english is None or found:

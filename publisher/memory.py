@@ -19,16 +19,18 @@ moved or rewritten because of an error.
 from __future__ import annotations
 
 import logging
-import re
 import sqlite3
 import time
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .article import ORIGIN_EDITED, ORIGIN_MEMORY, OutputError
 from .fsutil import cache_dir
+from .text import normalize_text
+
+# The name translate.py imports today; it goes once translate.py imports text.normalize_text.
+normalize_source = normalize_text
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +38,6 @@ FILENAME = "tm.sqlite"
 SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 3000
 
-_WS = re.compile(r"\s+")
-_ODD_WS = re.compile(r"[^\S ]| {2}|^ | $")  # anything normalize_source would change in the spacing
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -66,13 +66,6 @@ CREATE TABLE IF NOT EXISTS correction_files (
     stamp TEXT NOT NULL
 ) WITHOUT ROWID;
 """
-
-
-def normalize_source(text: str) -> str:
-    """The memory's view of a source segment: NFC, whitespace collapsed, stripped."""
-    if unicodedata.is_normalized("NFC", text) and not _ODD_WS.search(text):
-        return text  # the common case, without building new strings
-    return _WS.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
 @dataclass(frozen=True)
@@ -224,7 +217,7 @@ class TranslationMemory:
         return hits
 
     def get(self, model_key: str, source: str, glossary_key: str = "") -> MemoryHit | None:
-        return self.get_many(model_key, [(source, glossary_key)]).get((normalize_source(source), glossary_key))
+        return self.get_many(model_key, [(source, glossary_key)]).get((normalize_text(source), glossary_key))
 
     def corrections(self) -> list[dict]:
         """All stored corrections (file, source, en, machine_en, article, segment_id, created)."""
@@ -257,9 +250,9 @@ class TranslationMemory:
     def editor_corrections(self, sources: Iterable[str], *, normalised: bool = False) -> dict[str, str]:
         """``{normalised source: editor's English}`` for the sources that have a correction.
 
-        ``normalised``: the sources are already in :func:`normalize_source` form.
+        ``normalised``: the sources are already in :func:`publisher.text.normalize_text` form.
         """
-        srcs = set(sources) if normalised else {normalize_source(s) for s in sources}
+        srcs = set(sources) if normalised else {normalize_text(s) for s in sources}
         conn = self._connect()
         if conn is None or not srcs:
             return {}
@@ -302,7 +295,7 @@ class TranslationMemory:
                 gkey = ""
             else:
                 src, gkey, en = row  # type: ignore[misc]
-            data.append((model_key, gkey, normalize_source(src), en, now))
+            data.append((model_key, gkey, normalize_text(src), en, now))
         return self._write_rows(
             "INSERT OR REPLACE INTO translations(model_key, glossary_key, source, en, created) VALUES (?, ?, ?, ?, ?)",
             data,
@@ -331,7 +324,7 @@ class TranslationMemory:
         for row in rows:
             src, en, *rest = row
             rest = list(rest) + [None] * (3 - len(rest))
-            data.append((rest[1] or "", normalize_source(src), en, rest[0], rest[1], rest[2], now))
+            data.append((rest[1] or "", normalize_text(src), en, rest[0], rest[1], rest[2], now))
         return self._write_rows(
             "INSERT OR REPLACE INTO corrections(file, source, en, machine_en, article, segment_id, created) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -362,7 +355,7 @@ class TranslationMemory:
         rows = {}
         for f, (article, _, items) in replace.items():
             for src, en, seg_id in items:
-                rows[(f, normalize_source(src))] = (f, normalize_source(src), en, article, seg_id, now)
+                rows[(f, normalize_text(src))] = (f, normalize_text(src), en, article, seg_id, now)
         try:
             conn.execute("CREATE TEMP TABLE IF NOT EXISTS sync_files (file TEXT PRIMARY KEY, article TEXT, stamp TEXT)")
             conn.execute(
@@ -417,7 +410,7 @@ class TranslationMemory:
             return False
         try:
             with _transaction(conn):
-                cur = conn.execute("DELETE FROM corrections WHERE source = ?", (normalize_source(source),))
+                cur = conn.execute("DELETE FROM corrections WHERE source = ?", (normalize_text(source),))
         except sqlite3.Error as exc:
             self._report("write", exc)
             return False
@@ -515,9 +508,9 @@ def _check_header(path: Path) -> None:
 
 def _as_key(item: str | tuple[str, str]) -> tuple[str, str]:
     if isinstance(item, str):
-        return normalize_source(item), ""
+        return normalize_text(item), ""
     src, gkey = item
-    return normalize_source(src), gkey
+    return normalize_text(src), gkey
 
 
 def _chunks(seq: list, n: int):

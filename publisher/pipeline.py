@@ -210,11 +210,11 @@ def _existing_brief(out_dir: Path, slug: str) -> _Existing | None:
     if not isinstance(inputs, str) or "+" not in inputs:
         return None
     base, carried = inputs.split("+", 1)
-    from .memory import normalize_source
+    from .text import normalize_text
 
     try:
         sources = frozenset(
-            normalize_source(seg["text"]) for block in data["article"]["blocks"] for seg in block["segments"] if seg.get("text", "").strip()
+            normalize_text(seg["text"]) for block in data["article"]["blocks"] for seg in block["segments"] if seg.get("text", "").strip()
         )
     except (KeyError, TypeError, AttributeError):
         return None
@@ -228,9 +228,9 @@ def memory_corrections(memory, sources: Iterable[str]) -> dict[str, str]:
 
 def _sources(article: Article) -> frozenset[str]:
     """The article's segments in the memory's normalised form."""
-    from .memory import normalize_source
+    from .text import normalize_text
 
-    return frozenset(normalize_source(seg.text) for _, seg in article.iter_segments() if seg.text and seg.text.strip())
+    return frozenset(normalize_text(seg.text) for _, seg in article.iter_segments() if seg.text and seg.text.strip())
 
 
 # --------------------------------------------------------------------------- stages
@@ -613,7 +613,7 @@ def open_run(paths: Iterable[Path], model_spec: str | None, glossary: Path | Non
     return files, translator
 
 
-def translate_only(
+def read_and_translate(
     paths: Iterable[Path], model_spec: str | None, glossary: Path | None, decoding=None
 ) -> tuple[list[Article], list[tuple[str, str]], object]:
     """Read, segment, apply corrections and translate (for ``check``, ``edits export`` and ``translate``).

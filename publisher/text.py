@@ -74,11 +74,18 @@ LINK_RE = re.compile(f"(?P<email>{EMAIL_RE.pattern})|(?P<url>{URL_RE.pattern})",
 PLACEHOLDER_RE = re.compile(r"(?:URL|EMAIL)\d+")
 
 _WS = re.compile(r"\s+")
+_ODD_WS = re.compile(r"[^\S ]| {2}|^ | $")  # anything normalize_text would change in the spacing
 
 
 def normalize_text(text: str) -> str:
-    """NFC, runs of whitespace collapsed to one space, stripped (memory keys, glossary terms)."""
-    return _WS.sub(" ", unicodedata.normalize("NFC", text or "")).strip()
+    """NFC, runs of whitespace collapsed to one space, stripped.
+
+    The one form in which Korean sources are compared: memory keys, corrections, glossary terms.
+    """
+    text = text or ""
+    if unicodedata.is_normalized("NFC", text) and not _ODD_WS.search(text):
+        return text  # the common case, without building new strings
+    return _WS.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
 # ------------------------------------------------------------------ graphemes

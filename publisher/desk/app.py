@@ -34,6 +34,7 @@ from starlette.staticfiles import StaticFiles
 from .. import corrections as corr
 from .. import pipeline
 from ..article import InputError, OutputError, PublisherError
+from ..text import normalize_text
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +238,7 @@ def _rows(review: pipeline.Review, loaded: dict) -> list[Row]:
     for block, seg in review.article.iter_segments():
         terms = review.terms(seg.text)
         markers = [f"[{n}]" for n in seg.refs]  # the segmenter's footnote references
-        saved = loaded.get(corr.normalise(seg.text))
+        saved = loaded.get(normalize_text(seg.text))
         english = saved[1] if saved else (seg.en or "")
         keep = list(dict.fromkeys(markers + [t.en for t in terms]))
         rows.append(
