@@ -8,7 +8,9 @@ that each stage can also be run alone from the command line on intermediate file
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 SCHEMA_VERSION = 1
@@ -242,3 +244,33 @@ def undocument(doc: Any, kind: str) -> dict:
     if doc.get("publisher") not in (kind, None) and not (kind == "article" and doc.get("publisher") == "brief"):
         raise InputError(f"expected a {kind} file, got a {doc.get('publisher')} file")
     return doc["data"]
+
+
+# ---------------------------------------------------------------- files
+
+BRIEF_JSON = "brief.json"  # the published brief's data, beside its pages
+
+
+def read_json_file(path: Path) -> Any:
+    """The JSON value in ``path``, or InputError in one line."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    except ValueError as exc:
+        raise InputError(f"{path}: not valid JSON ({exc})") from None
+
+
+def load_document(path: Path, kind: str) -> dict:
+    """The data of an intermediate or published JSON file of ``kind`` (article, brief, ...)."""
+    return undocument(read_json_file(path), kind)
+
+
+def read_brief(path: Path) -> Brief:
+    """A published ``brief.json`` (or a brief intermediate file) as a :class:`Brief`."""
+    return brief_from_dict(load_document(path, "brief"))
+
+
+def brief_json(brief: Brief) -> str:
+    """The text of a brief's ``brief.json`` (what :func:`read_brief` reads back)."""
+    return json.dumps(document("brief", brief), ensure_ascii=False, indent=1) + "\n"

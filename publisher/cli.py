@@ -65,33 +65,16 @@ def _write_json(value, output: Path | None) -> None:
         click.echo(f"wrote {output}", err=True)
 
 
-def _read_json(path: Path):
-    from .article import InputError
-
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
-    except ValueError as exc:
-        raise InputError(f"{path}: not valid JSON ({exc})") from None
-
-
-def _load_doc(path: Path, kind: str) -> dict:
-    from .article import undocument
-
-    return undocument(_read_json(path), kind)
-
-
 def _article_from(path: Path):
     """(article, model info or None) from an intermediate JSON file, or from an article file.
 
     A translated article's JSON carries the identity of the model that translated it, so
     that a brief built stage by stage keeps its provenance (and the test-model notice).
     """
-    from .article import article_from_dict, brief_from_dict, model_info_from_dict, undocument
+    from .article import article_from_dict, brief_from_dict, model_info_from_dict, read_json_file, undocument
 
     if Path(path).suffix.lower() == ".json":
-        doc = _read_json(path)
+        doc = read_json_file(path)
         data = undocument(doc, "article")
         if "article" in data and "summary" in data:
             brief = brief_from_dict(data)
@@ -402,9 +385,9 @@ def render(file, out_dir, layout):
     Example:
         publisher render seoul.brief.json -o out
     """
-    from .article import brief_from_dict
+    from .article import read_brief
 
-    brief = brief_from_dict(_load_doc(file, "brief"))
+    brief = read_brief(file)
     from .render import write_brief
     from .site import build_site
 

@@ -16,7 +16,6 @@ their sentences in other articles' files) are not rebuilt.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from . import __version__
 from .article import (
+    BRIEF_JSON,
     ORIGIN_EDITED,
     TEST_MODEL_NOTICE,
     Article,
@@ -32,6 +32,7 @@ from .article import (
     InputError,
     OutputError,
     PublisherError,
+    load_document,
 )
 from .fsutil import file_sha256
 from .read import ARTICLE_SUFFIXES  # the readers' file extensions
@@ -200,12 +201,11 @@ def _existing_brief(out_dir: Path, slug: str) -> _Existing | None:
     """What the brief now in ``out_dir/slug`` was built from (None: rebuild it)."""
     d = out_dir / slug
     try:
-        doc = json.loads((d / "brief.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = load_document(d / BRIEF_JSON, "brief")
+    except InputError:
         return None
     if not ((d / "brief.pdf").is_file() and (d / "brief.html").is_file()):
         return None
-    data = doc.get("data") if isinstance(doc, dict) else None
     inputs = data.get("inputs") if isinstance(data, dict) else None
     if not isinstance(inputs, str) or "+" not in inputs:
         return None
@@ -411,7 +411,7 @@ def unpublish_removed(out_dir: Path, keep: set[str], report: BuildReport) -> Non
         report.failed.append((str(out_dir), f"cannot list: {exc.strerror or exc}"))
         return
     for d in folders:
-        if d.name.startswith(".") or d.name in keep or d.name in RESERVED_SLUGS or not (d / "brief.json").exists():
+        if d.name.startswith(".") or d.name in keep or d.name in RESERVED_SLUGS or not (d / BRIEF_JSON).exists():
             continue
         try:
             remove_dir(d)
@@ -732,7 +732,7 @@ def review_article(path: Path, settings: BuildSettings, translator) -> Review:
         corrected=corrected,
         corrections=len(prepared.corrections),
         stale=result.stale,
-        built=(Path(settings.out_dir) / slug / "brief.json").is_file(),
+        built=(Path(settings.out_dir) / slug / BRIEF_JSON).is_file(),
         up_to_date=up_to_date,
         glossary=translator.glossary,
     )

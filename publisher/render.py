@@ -16,7 +16,6 @@ anywhere or opened from disk, and a page never asks another host for anything.
 from __future__ import annotations
 
 import atexit
-import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .article import (
+    BRIEF_JSON,
     BODY,
     CAPTION,
     FOOTNOTE,
@@ -37,10 +37,11 @@ from .article import (
     Brief,
     OutputError,
     Segment,
-    document,
+    brief_json,
 )
 from .fsutil import atomic_write_bytes, atomic_write_text, safe_slug, tree_sha256
 from .text import EMAIL_FULL_RE, HANGUL_CLASS, MARKER_RE, graphemes, no_bidi
+from .urls import safe_link
 from .wellformed import write_checked
 
 log = logging.getLogger(__name__)
@@ -301,19 +302,6 @@ def _generated_text(value: str | None) -> str | None:
     return (dt.strftime("%Y-%m-%d %H:%M") + (" " + tz if tz else "")).strip()
 
 
-def _safe_url(url: str | None) -> str | None:
-    if not url:
-        return None
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c in url for c in "\"'<> \t\n\r"):
-        return None
-    return url
-
-
 def is_test_model(brief: Brief) -> bool:
     if brief.model is not None and brief.model.test_fixture:
         return True
@@ -385,7 +373,7 @@ def build_view(brief: Brief) -> View:
         role_en=ROLES_EN.get((art.byline.role or "").replace(" ", "")),
         email=email,
         outlet=art.outlet,
-        source_url=_safe_url(art.url),
+        source_url=safe_link(art.url),
         source_text=art.url,
         summary=summary,
         summary_note=brief.summary_note,
@@ -591,10 +579,10 @@ def _render_files(brief: Brief, layout: str) -> list[tuple[str, bytes | str]]:
     html = render_html(brief)
     editor = render_html(brief, editor=True)
     pdf = render_pdf(brief, layout)
-    data = json.dumps(document("brief", brief), ensure_ascii=False, indent=1) + "\n"
+    data = brief_json(brief)
     # brief.json last: it carries the inputs hash that lets the next build skip this
     # brief, so it must never describe files that were not written.
-    return [("brief.pdf", pdf), ("editor.html", editor), ("brief.html", html), ("brief.json", data)]
+    return [("brief.pdf", pdf), ("editor.html", editor), ("brief.html", html), (BRIEF_JSON, data)]
 
 
 def _write_files(files: list[tuple[str, bytes | str]], target: Path, what: str) -> Path:

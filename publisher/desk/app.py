@@ -33,7 +33,7 @@ from starlette.staticfiles import StaticFiles
 
 from .. import corrections as corr
 from .. import pipeline
-from ..article import InputError, OutputError, PublisherError
+from ..article import BRIEF_JSON, InputError, OutputError, PublisherError
 from ..text import normalize_text
 
 log = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ class Desk:
                 return None
 
         glossary = self.settings.glossary or pipeline.default_glossary([path])
-        brief = self.out_dir / slug / "brief.json" if slug else None
+        brief = self.out_dir / slug / BRIEF_JSON if slug else None
         return (st(path), st(pipeline.corrections_path(path)), st(glossary), st(brief))
 
     def scan(self) -> list[Entry]:
