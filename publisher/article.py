@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .text import MARKER_RE
+
 SCHEMA_VERSION = 1
 
 # Block kinds, in the vocabulary the templates and the summariser use.
@@ -169,11 +171,35 @@ class Brief:
     inputs: str | None = None  # hash of everything the brief was built from (incremental builds)
 
     @property
+    def title_ko(self) -> str:
+        """The Korean title as readers see it (footnote markers removed); the slug when there is none."""
+        art = self.article
+        block = next((b for b in art.blocks if b.kind == TITLE), None)
+        if block is not None and block.segments:
+            text = " ".join(s.text for s in block.segments)
+        else:
+            text = art.title or (block.text if block else "") or art.slug
+        return MARKER_RE.sub("", text).strip() or art.slug
+
+    @property
     def title_en(self) -> str | None:
+        """The English title (footnote markers removed), or None when the title has no English."""
         for b in self.article.blocks:
             if b.kind == TITLE:
                 parts = [s.en for s in b.segments if s.en]
-                return " ".join(parts) if parts else None
+                return MARKER_RE.sub("", " ".join(parts)).strip() or None
+        return None
+
+    @property
+    def lead_en(self) -> str | None:
+        """The English sentence that introduces the brief in lists: the first summary sentence
+        with English, else the first body sentence with English (markers removed, spaces collapsed)."""
+        by_id = {s.id: s for _, s in self.article.iter_segments()}
+        summary = [by_id[i] for i in self.summary if i in by_id]
+        body = [s for b, s in self.article.iter_segments() if b.kind == BODY]
+        for seg in summary + body:
+            if seg.en:
+                return " ".join(MARKER_RE.sub("", seg.en).split()) or None
         return None
 
 

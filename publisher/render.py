@@ -308,33 +308,14 @@ def is_test_model(brief: Brief) -> bool:
     return any(n == TEST_MODEL_NOTICE or n.lower().startswith("test model") for n in brief.notices)
 
 
-def build_view(brief: Brief) -> View:
-    """The template view of ``brief``."""
-    art = brief.article
-    known = {b.number for b in art.blocks if b.kind == FOOTNOTE and b.number is not None}
-    seen: dict[str, set[int]] = {"ko": set(), "en": set()}
+def _text_views(art, known: set[int], seen: dict[str, set[int]]) -> tuple[list[BlockView], list[tuple[SegView, str]]]:
+    """The article's text blocks (not its notes), and the flagged segments of the title and text."""
     plain: dict[str, set[int]] = {"ko": set(), "en": set()}
-
-    title_block = next((b for b in art.blocks if b.kind == TITLE), None)
-    if title_block is not None and title_block.segments:
-        title_ko = " ".join(s.text for s in title_block.segments)
-    else:
-        title_ko = art.title or (title_block.text if title_block else "") or art.slug
-    title_ko = _REF.sub("", title_ko).strip() or art.slug
-    title_en = brief.title_en
-    title_en = _REF.sub("", title_en).strip() if title_en else None
-
-    by_id = {s.id: s for _, s in art.iter_segments()}
-    summary = [_seg_view(by_id[i], known, plain, link=False) for i in brief.summary if i in by_id]
-
     blocks: list[BlockView] = []
-    notes: list[NoteView] = []
     flagged: list[tuple[SegView, str]] = []
     for b in art.blocks:
         if b.kind == TITLE:
-            for s in b.segments:
-                if s.flags:
-                    flagged.append((_seg_view(s, known, plain, link=False), "title"))
+            flagged.extend((_seg_view(s, known, plain, link=False), "title") for s in b.segments if s.flags)
             continue
         if b.kind == FOOTNOTE:
             continue  # endnotes are built after the text so back links know their targets
@@ -346,25 +327,46 @@ def build_view(brief: Brief) -> View:
         kind = b.kind if b.kind in (BODY, CAPTION, PULLQUOTE) else BODY
         blocks.append(BlockView(id=b.id, kind=kind, segments=segs, credit=credit))
         flagged.extend((s, b.kind) for s in segs if s.flags)
+    return blocks, flagged
+
+
+def _note_views(art, known: set[int], seen: dict[str, set[int]]) -> tuple[list[NoteView], list[tuple[SegView, str]]]:
+    """The endnotes in number order (a duplicate number is listed, not linked), and their flagged segments."""
+    plain: dict[str, set[int]] = {"ko": set(), "en": set()}
+    notes: list[NoteView] = []
+    flagged: list[tuple[SegView, str]] = []
     for b in sorted((b for b in art.blocks if b.kind == FOOTNOTE), key=lambda b: b.number or 0):
         segs = [_seg_view(s, known, plain, link=False) for s in b.segments]
         if not segs and b.text:
             segs = [SegView(id=f"{b.id}.0", ko=_with_refs(b.text, "ko", known, set(), link=False), en=None)]
         n = b.number if b.number is not None else 0
-        if any(note.number == n for note in notes):  # a duplicate number: listed, not linked
+        if any(note.number == n for note in notes):
             notes.append(NoteView(number=n, segments=segs, anchor=f"fn-{n}-{len(notes) + 1}"))
         else:
             notes.append(NoteView(number=n, segments=segs, ref_ko=n in seen["ko"], ref_en=n in seen["en"]))
         flagged.extend((s, "note") for s in segs if s.flags)
+    return notes, flagged
 
+
+def build_view(brief: Brief) -> View:
+    """The template view of ``brief``."""
+    art = brief.article
+    known = {b.number for b in art.blocks if b.kind == FOOTNOTE and b.number is not None}
+    seen: dict[str, set[int]] = {"ko": set(), "en": set()}
+    by_id = {s.id: s for _, s in art.iter_segments()}
+    plain: dict[str, set[int]] = {"ko": set(), "en": set()}
+    summary = [_seg_view(by_id[i], known, plain, link=False) for i in brief.summary if i in by_id]
+    blocks, flagged = _text_views(art, known, seen)
+    notes, flagged_notes = _note_views(art, known, seen)
+    flagged += flagged_notes
     date_iso, date_en, date_ko = _date_texts(art.date)
     model = brief.model
     email = art.byline.email if art.byline.email and _EMAIL.match(art.byline.email) else None
     test_model = is_test_model(brief)
     return View(
         slug=art.slug,
-        title_ko=title_ko,
-        title_en=title_en,
+        title_ko=brief.title_ko,
+        title_en=brief.title_en,
         date_iso=date_iso,
         date_en=date_en,
         date_ko=date_ko,
@@ -442,9 +444,12 @@ def _render(template: str, **context: Any) -> str:
         raise OutputError(f"template {template} failed: {exc}; reinstall publisher (its templates are incomplete)") from None
 
 
-def render_html(brief: Brief, editor: bool = False) -> str:
-    """The reader's page (or, with ``editor=True``, the editor's page with quality flags)."""
-    view = build_view(brief)
+def render_html(brief: Brief, editor: bool = False, *, view: View | None = None) -> str:
+    """The reader's page (or, with ``editor=True``, the editor's page with quality flags).
+
+    ``view``: the brief's view when the caller already built it (both pages share one).
+    """
+    view = view or build_view(brief)
     return _render(
         "brief.html.j2",
         v=view,
@@ -576,8 +581,9 @@ def write_brief_files(brief: Brief, target: Path, layout: str = "columns") -> Pa
 
 
 def _render_files(brief: Brief, layout: str) -> list[tuple[str, bytes | str]]:
-    html = render_html(brief)
-    editor = render_html(brief, editor=True)
+    view = build_view(brief)  # the PDF builds its own: it glues Korean words in its copy
+    html = render_html(brief, view=view)
+    editor = render_html(brief, editor=True, view=view)
     pdf = render_pdf(brief, layout)
     data = brief_json(brief)
     # brief.json last: it carries the inputs hash that lets the next build skip this
