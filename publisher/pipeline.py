@@ -474,6 +474,21 @@ def open_translator(model_spec: str | None, glossary_path: Path | None, decoding
     return Translator(model, settings=decoding, memory=memory, glossary=glossary)
 
 
+@dataclass
+class _Run:
+    """What every step of one build needs."""
+
+    settings: BuildSettings
+    translator: object  # translate.Translator
+    report: BuildReport
+    progress: Progress
+    templates: str  # digest of the templates, stylesheets and fonts
+
+    @property
+    def out_dir(self) -> Path:
+        return Path(self.settings.out_dir)
+
+
 def build(
     paths: Iterable[Path],
     settings: BuildSettings = BuildSettings(),
@@ -491,116 +506,115 @@ def build(
     one brief, a slug clash) are collected in the report, never raised, so that the report
     can always name every failed article.
     """
-    from .corrections import carried_digest, file_stamp, summarise_stale
+    from .corrections import file_stamp
     from .fsutil import clean_staging
-    from .site import site_url
+    from .read import slug_for_path
+    from .site import build_site, site_url
 
-    report = BuildReport()
     site_url()  # a bad PUBLISHER_SITE_URL is reported before any work, not after it
     files = expand_articles(paths)
     if not files:
         raise InputError("no articles found (expected .txt, .md or .html files)")
-    glossary_path = settings.glossary or default_glossary(files)
-
     # The model is loaded before anything else: without one there is nothing to do.
-    translator = open_translator(settings.model, glossary_path, settings.decoding)
-    memory = translator.memory
-    model_info = translator.model.info
-    report.model = f"{model_info.name} {model_info.version}"
-    report.test_model = model_info.test_fixture
-    glossary_version = translator.glossary.version if translator.glossary is not None else "-"
-    templates = _templates_digest()
-    out_dir = Path(settings.out_dir)
-    from .read import slug_for_path
-
+    translator = open_translator(settings.model, settings.glossary or default_glossary(files), settings.decoding)
+    run = _Run(settings, translator, BuildReport(), progress, _templates_digest())
+    info = translator.model.info
+    run.report.model, run.report.test_model = f"{info.name} {info.version}", info.test_fixture
     everything = list(files)
     if inbox is not None:  # the rest of the inbox, each file once however it was named
         seen = {p.resolve() for p in files}
         everything += [p for p in expand_articles(inbox) if p.resolve() not in seen]
-    inbox_slugs = {slug_for_path(p) for p in everything}
-    slugs, clashes = assign_slugs(everything, out_dir, only=files)
-    report.failed.extend(clashes)
-
-    lock = _lock(out_dir, settings.lock_timeout)
+    slugs, clashes = assign_slugs(everything, run.out_dir, only=files)
+    run.report.failed.extend(clashes)
+    lock = _lock(run.out_dir, settings.lock_timeout)
     try:
-        clean_stale_temporaries(out_dir)
-        clean_staging(out_dir)
+        clean_stale_temporaries(run.out_dir)
+        clean_staging(run.out_dir)
         stamps = {corrections_path(p): file_stamp(corrections_path(p)) for p in files}
         sync_corrections(translator, files, {Path(k).resolve(): v for k, v in stamps.items()})
-
-        # Other files' corrections of the published briefs' sentences: one query for all.
-        existing = {} if settings.force else {slug: _existing_brief(out_dir, slug) for slug in slugs.values()}
-        carried = memory_corrections(memory, {src for e in existing.values() if e is not None for src in e.sources})
-
-        todo: list[tuple[PreparedArticle, str, str]] = []
-        for i, (path, slug) in enumerate(slugs.items()):
-            progress("read", i, len(slugs))
-            try:
-                check_inside_inbox(path)
-                base = inputs_digest(
-                    path,
-                    model_key=model_info.key,
-                    glossary_version=glossary_version,
-                    templates=templates,
-                    settings=settings,
-                    corrections_stamp=stamps[corrections_path(path)] or "-",
-                )
-                before = existing.get(slug)
-                if before is not None and before.base == base and before.carried == carried_digest(memory, before.sources, carried):
-                    report.skipped.append(slug)
-                    continue
-                todo.append((prepare_article(path), slug, base))
-            except PublisherError as exc:
-                report.failed.append((str(path), str(exc)))
-        progress("read", len(slugs), len(slugs))
-
+        todo = _to_rebuild(run, slugs, stamps)
         if todo:
-            progress("translate", 0, 1)
-            results = translate_prepared(translator, [p for p, _, _ in todo])
-            progress("translate", 1, 1)
-            report.translation = dict(translator.stats)
-            carried = memory_corrections(memory, {src for r in results if r.ok for src in _sources(r.article)})
-            assets_error = None
-            try:
-                from .render import copy_assets
-
-                copy_assets(out_dir)
-            except PublisherError as exc:
-                assets_error = str(exc)
-
-            for i, ((prepared, slug, base), result) in enumerate(zip(todo, results)):
-                progress("render", i, len(todo))
-                report.warnings.extend(result.warnings)
-                if not result.ok:
-                    report.failed.append((str(prepared.path), result.error))
-                    continue
-                stale = summarise_stale(corrections_path(prepared.path), result.stale)
-                if stale:
-                    report.stale_corrections.append(stale)
-                if assets_error is not None:
-                    report.failed.append((str(prepared.path), assets_error))
-                    continue
-                try:
-                    inputs = f"{base}+{carried_digest(memory, _sources(result.article), carried)}"
-                    brief = make_brief(result.article, model_info=model_info, inputs=inputs, count=settings.summary_count)
-                    write_brief_folder(brief, out_dir, slug, settings.layout)
-                    report.built.append(slug)
-                except PublisherError as exc:
-                    report.failed.append((str(prepared.path), str(exc)))
-            progress("render", len(todo), len(todo))
-
+            _build_briefs(run, todo)
         if not settings.keep_removed:
-            unpublish_removed(out_dir, inbox_slugs, report)
-
-        from .site import build_site
-
+            unpublish_removed(run.out_dir, {slug_for_path(p) for p in everything}, run.report)
         try:
-            build_site(out_dir)
+            build_site(run.out_dir)
         except PublisherError as exc:
-            report.site_error = str(exc)
+            run.report.site_error = str(exc)
     finally:
         lock.release()
-    return report
+    return run.report
+
+
+def _to_rebuild(run: _Run, slugs: dict[Path, str], stamps: dict) -> list[tuple[PreparedArticle, str, str]]:
+    """``(prepared article, slug, inputs digest)`` of each brief to build; unchanged ones are reported skipped."""
+    from .corrections import carried_digest
+
+    translator, settings, report = run.translator, run.settings, run.report
+    memory = translator.memory
+    glossary_version = translator.glossary.version if translator.glossary is not None else "-"
+    # Other files' corrections of the published briefs' sentences: one query for all.
+    existing = {} if settings.force else {slug: _existing_brief(run.out_dir, slug) for slug in slugs.values()}
+    carried = memory_corrections(memory, {src for e in existing.values() if e is not None for src in e.sources})
+    todo: list[tuple[PreparedArticle, str, str]] = []
+    for i, (path, slug) in enumerate(slugs.items()):
+        run.progress("read", i, len(slugs))
+        try:
+            check_inside_inbox(path)
+            base = inputs_digest(
+                path,
+                model_key=translator.model.info.key,
+                glossary_version=glossary_version,
+                templates=run.templates,
+                settings=settings,
+                corrections_stamp=stamps[corrections_path(path)] or "-",
+            )
+            before = existing.get(slug)
+            if before is not None and before.base == base and before.carried == carried_digest(memory, before.sources, carried):
+                report.skipped.append(slug)
+                continue
+            todo.append((prepare_article(path), slug, base))
+        except PublisherError as exc:
+            report.failed.append((str(path), str(exc)))
+    run.progress("read", len(slugs), len(slugs))
+    return todo
+
+
+def _build_briefs(run: _Run, todo: list[tuple[PreparedArticle, str, str]]) -> None:
+    """Translate every article of ``todo`` in one batch, then summarise and write each brief."""
+    from .corrections import carried_digest, summarise_stale
+    from .render import copy_assets
+
+    translator, report = run.translator, run.report
+    run.progress("translate", 0, 1)
+    results = translate_prepared(translator, [p for p, _, _ in todo])
+    run.progress("translate", 1, 1)
+    report.translation = dict(translator.stats)
+    carried = memory_corrections(translator.memory, {src for r in results if r.ok for src in _sources(r.article)})
+    assets_error = None
+    try:
+        copy_assets(run.out_dir)
+    except PublisherError as exc:
+        assets_error = str(exc)
+    for i, ((prepared, slug, base), result) in enumerate(zip(todo, results)):
+        run.progress("render", i, len(todo))
+        report.warnings.extend(result.warnings)
+        if not result.ok:
+            report.failed.append((str(prepared.path), result.error))
+            continue
+        stale = summarise_stale(corrections_path(prepared.path), result.stale)
+        if stale:
+            report.stale_corrections.append(stale)
+        try:
+            if assets_error is not None:
+                raise OutputError(assets_error)
+            inputs = f"{base}+{carried_digest(translator.memory, _sources(result.article), carried)}"
+            brief = make_brief(result.article, model_info=translator.model.info, inputs=inputs, count=run.settings.summary_count)
+            write_brief_folder(brief, run.out_dir, slug, run.settings.layout)
+            report.built.append(slug)
+        except PublisherError as exc:
+            report.failed.append((str(prepared.path), str(exc)))
+    run.progress("render", len(todo), len(todo))
 
 
 def open_run(paths: Iterable[Path], model_spec: str | None, glossary: Path | None, decoding=None):
