@@ -420,7 +420,8 @@ def unpublish_removed(out_dir: Path, keep: set[str], report: BuildReport) -> Non
             report.failed.append((str(d), str(exc)))
 
 
-def _lock(out_dir: Path, timeout: float):
+def lock_out_dir(out_dir: Path, timeout: float):
+    """Hold ``out_dir/.publisher.lock`` (every writer of out/ takes it); release the returned lock."""
     from filelock import FileLock, Timeout
 
     try:
@@ -526,7 +527,7 @@ def build(
         everything += [p for p in expand_articles(inbox) if p.resolve() not in seen]
     slugs, clashes = assign_slugs(everything, run.out_dir, only=files)
     run.report.failed.extend(clashes)
-    lock = _lock(run.out_dir, settings.lock_timeout)
+    lock = lock_out_dir(run.out_dir, settings.lock_timeout)
     try:
         clean_stale_temporaries(run.out_dir)
         clean_staging(run.out_dir)
@@ -750,3 +751,114 @@ def review_article(path: Path, settings: BuildSettings, translator) -> Review:
         up_to_date=up_to_date,
         glossary=translator.glossary,
     )
+
+
+# ------------------------------------------------------ one stage at a time (the CLI's stage commands)
+
+
+def load_stage_input(path: Path) -> tuple[Article, object]:
+    """``(article, model info or None)`` from an intermediate JSON file, or from an article file.
+
+    A translated article's JSON carries the identity of the model that translated it, so
+    that a brief built stage by stage keeps its provenance (and the test-model notice).
+    """
+    from .article import article_from_dict, brief_from_dict, model_info_from_dict, read_json_file, undocument
+
+    if Path(path).suffix.lower() == ".json":
+        doc = read_json_file(path)
+        data = undocument(doc, "article")
+        if "article" in data and "summary" in data:
+            brief = brief_from_dict(data)
+            return brief.article, brief.model
+        return article_from_dict(data), model_info_from_dict(doc.get("model"))
+    return prepare_named(Path(path)), None
+
+
+def prepare_named(path: Path) -> Article:
+    """:func:`prepare`, with the file named in an error."""
+    try:
+        return prepare(path)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
+
+
+def translate_file(path: Path, model_spec: str | None, glossary: Path | None, decoding=None) -> tuple[Article, object]:
+    """``(translated article, model info)`` for an article file (its corrections applied, as in a
+    build) or for the JSON of ``publisher segment --json``."""
+    if Path(path).suffix.lower() == ".json":
+        article, _ = load_stage_input(path)
+        translator = open_translator(model_spec, glossary, decoding)
+        [done] = translator.translate_articles([article])
+        return done, translator.model.info
+    translated, failed, translator = read_and_translate([path], model_spec, glossary, decoding)
+    if failed:
+        raise InputError(f"{failed[0][0]}: {failed[0][1]}")
+    return translated[0], translator.model.info
+
+
+def summarize_file(path: Path, count: int | None = None) -> Brief:
+    """The brief (summary chosen) of a translated article's JSON."""
+    article, model_info = load_stage_input(path)
+    if model_info is None or any(seg.en is None for _, seg in article.iter_segments()):
+        raise InputError(f"{path}: not a translated article; run 'publisher translate' on it first")
+    return make_brief(article, model_info=model_info, inputs=None, count=count)
+
+
+def _text_of(path: Path) -> str:
+    from .read import decode_file
+
+    try:
+        return decode_file(path)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
+
+
+def split_text_file(path: Path) -> list[str]:
+    """The sentences of a file of running text (no article structure)."""
+    from .segment import split_sentences
+
+    return split_sentences(_text_of(path))
+
+
+def summarize_lines_file(path: Path, count: int | None = None) -> list[int]:
+    """The 0-based indices of the summary sentences of a file holding one sentence per line."""
+    from .summarize import rank_sentences, summary_length
+
+    lines = [line.strip() for line in _text_of(path).splitlines() if line.strip()]
+    if not lines:
+        raise InputError(f"{path}: no sentences")
+    return rank_sentences(lines, summary_length(len(lines), count))
+
+
+def render_brief_file(path: Path, out_dir: Path, layout: str = "columns", lock_timeout: float = 600.0) -> Path:
+    """Publish the brief JSON at ``path`` into ``out_dir`` as a build does: under the out/
+    lock, its folder swapped in whole, the assets copied and the index and feed rebuilt."""
+    from .article import read_brief
+    from .fsutil import safe_slug
+    from .render import copy_assets
+    from .site import build_site
+
+    brief = read_brief(path)
+    out_dir = Path(out_dir)
+    lock = lock_out_dir(out_dir, lock_timeout)
+    try:
+        copy_assets(out_dir)
+        folder = write_brief_folder(brief, out_dir, safe_slug(brief.article.slug), layout)
+        build_site(out_dir)
+    finally:
+        lock.release()
+    return folder
+
+
+def export_corrections(article: Path, model_spec: str | None, glossary: Path | None, output: Path | None = None) -> Path:
+    """Write a fresh corrections file for ``article`` (default: beside it); never over an existing file."""
+    from .corrections import export_file
+
+    target = Path(output) if output is not None else corrections_path(Path(article))
+    if target.exists() or target.is_symlink():
+        raise InputError(f"{target} already exists and is never overwritten; edit it, or export elsewhere with -o PATH")
+    translated, failed, _ = read_and_translate([article], model_spec, glossary)
+    if failed:
+        raise InputError(f"{failed[0][0]}: {failed[0][1]}")
+    return export_file(translated[0], target)
+
