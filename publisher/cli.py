@@ -65,35 +65,6 @@ def _write_json(value, output: Path | None) -> None:
         click.echo(f"wrote {output}", err=True)
 
 
-def _article_from(path: Path):
-    """(article, model info or None) from an intermediate JSON file, or from an article file.
-
-    A translated article's JSON carries the identity of the model that translated it, so
-    that a brief built stage by stage keeps its provenance (and the test-model notice).
-    """
-    from .article import article_from_dict, brief_from_dict, model_info_from_dict, read_json_file, undocument
-
-    if Path(path).suffix.lower() == ".json":
-        doc = read_json_file(path)
-        data = undocument(doc, "article")
-        if "article" in data and "summary" in data:
-            brief = brief_from_dict(data)
-            return brief.article, brief.model
-        return article_from_dict(data), model_info_from_dict(doc.get("model"))
-    return _prepare(Path(path)), None
-
-
-def _prepare(path: Path):
-    """Read and segment one article; an error names the file."""
-    from .article import InputError
-    from .pipeline import prepare
-
-    try:
-        return prepare(path)
-    except InputError as exc:
-        raise InputError(f"{path}: {exc}") from None
-
-
 model_option = click.option(
     "--model",
     "model",
@@ -267,7 +238,7 @@ class _StageProgress:
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the whole structure (blocks, segments, ids, footnote refs) as JSON.")
-@click.option("--plain", is_flag=True, help="Treat FILE as running text without article structure; one sentence per line.")
+@click.option("--plain", is_flag=True, help="Same as 'publisher split-sentences FILE' (kept for old scripts).")
 @handle_errors
 def segment(file, as_json, plain):
     """Split an article into segments and print one per line.
@@ -276,29 +247,45 @@ def segment(file, as_json, plain):
     Example:
         publisher segment articles/seoul.ko.txt
         publisher segment --json articles/seoul.ko.txt > seoul.json
-        publisher segment --plain running-text.txt
     """
     from .article import InputError, document
+    from .pipeline import prepare_named
 
     if plain:
-        from .read import decode_file
-        from .segment import split_sentences
-
         if as_json:
             raise InputError("--plain and --json cannot be combined")
-        try:
-            text = decode_file(file)
-        except InputError as exc:
-            raise InputError(f"{file}: {exc}") from None
-        for sentence in split_sentences(text):
-            click.echo(sentence)
+        _echo_lines(_split(file))
         return
-    article = _prepare(file)
+    article = prepare_named(file)
     if as_json:
         _print_json(document("article", article))
         return
     for block, seg in article.iter_segments():
         click.echo(f"{seg.id}\t{block.kind}\t{seg.text}")
+
+
+def _split(file: Path) -> list[str]:
+    from .pipeline import split_text_file
+
+    return split_text_file(file)
+
+
+def _echo_lines(values) -> None:
+    for value in values:
+        click.echo(value)
+
+
+@cli.command("split-sentences")
+@click.argument("file", type=click.Path(path_type=Path))
+@handle_errors
+def split_sentences_command(file):
+    """Split running text (no article structure) into sentences, one per line.
+
+    \b
+    Example:
+        publisher split-sentences running-text.txt
+    """
+    _echo_lines(_split(file))
 
 
 @cli.command()
@@ -316,26 +303,16 @@ def translate(file, model, glossary, output, beam, threads, compute_type, batch_
         publisher segment --json articles/seoul.ko.txt > seoul.json
         publisher translate seoul.json -o seoul.en.json
     """
-    from .article import InputError, document, to_dict
-    from .pipeline import open_translator, read_and_translate
+    from .article import document, to_dict
+    from .pipeline import translate_file
 
-    decoding = _decoding(beam, threads, compute_type, batch_tokens)
-    if Path(file).suffix.lower() == ".json":
-        article, _ = _article_from(file)
-        translator = open_translator(model, glossary, decoding)
-        [done] = translator.translate_articles([article])
-    else:
-        # An article file: the same per-article step as 'brief' (its corrections applied).
-        translated, failed, translator = read_and_translate([file], model, glossary, decoding)
-        if failed:
-            raise InputError(f"{failed[0][0]}: {failed[0][1]}")
-        [done] = translated
-    _write_json({**document("article", done), "model": to_dict(translator.model.info)}, output)
+    done, model_info = translate_file(file, model, glossary, _decoding(beam, threads, compute_type, batch_tokens))
+    _write_json({**document("article", done), "model": to_dict(model_info)}, output)
 
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--sentences", is_flag=True, help="FILE holds one sentence per line; print the chosen 0-based indices.")
+@click.option("--sentences", is_flag=True, help="Same as 'publisher summarize-lines FILE' (kept for old scripts).")
 @click.option("--count", type=click.IntRange(1, 100), default=None, help="How many sentences to pick (default: 20% of the sentences, 3 to 5).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the brief JSON here instead of stdout.")
 @handle_errors
@@ -345,32 +322,30 @@ def summarize(file, sentences, count, output):
     \b
     Example:
         publisher summarize seoul.en.json -o seoul.brief.json
-        publisher summarize --sentences --count 3 sentences.txt
     """
-    from .article import InputError, document
+    from .article import document
+    from .pipeline import summarize_file, summarize_lines_file
 
     if sentences:
-        from .read import decode_file
-        from .summarize import rank_sentences, summary_length
-
-        try:
-            text = decode_file(file)
-        except InputError as exc:
-            raise InputError(f"{file}: {exc}") from None
-        lines = [line.strip() for line in text.splitlines()]
-        lines = [line for line in lines if line]
-        if not lines:
-            raise InputError(f"{file}: no sentences")
-        for i in rank_sentences(lines, summary_length(len(lines), count)):
-            click.echo(i)
+        _echo_lines(summarize_lines_file(file, count))
         return
-    from .pipeline import make_brief
+    _write_json(document("brief", summarize_file(file, count)), output)
 
-    article, model_info = _article_from(file)
-    if model_info is None or any(seg.en is None for _, seg in article.iter_segments()):
-        raise InputError(f"{file}: not a translated article; run 'publisher translate' on it first")
-    brief = make_brief(article, model_info=model_info, inputs=None, count=count)
-    _write_json(document("brief", brief), output)
+
+@cli.command("summarize-lines")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--count", type=click.IntRange(1, 100), default=None, help="How many sentences to pick (default: 20% of the sentences, 3 to 5).")
+@handle_errors
+def summarize_lines(file, count):
+    """FILE holds one sentence per line: print the 0-based indices of the summary sentences.
+
+    \b
+    Example:
+        publisher summarize-lines --count 3 sentences.txt
+    """
+    from .pipeline import summarize_lines_file
+
+    _echo_lines(summarize_lines_file(file, count))
 
 
 @cli.command()
@@ -385,14 +360,9 @@ def render(file, out_dir, layout):
     Example:
         publisher render seoul.brief.json -o out
     """
-    from .article import read_brief
+    from .pipeline import render_brief_file
 
-    brief = read_brief(file)
-    from .render import write_brief
-    from .site import build_site
-
-    path = write_brief(brief, out_dir, layout=layout)
-    build_site(out_dir)
+    path = render_brief_file(file, out_dir, layout)
     click.echo(f"wrote {path}")
 
 
@@ -570,18 +540,9 @@ def edits_export(article, model, glossary, output):
     Example:
         publisher edits export articles/seoul.ko.txt
     """
-    from .article import InputError
-    from .corrections import export_file
-    from .pipeline import corrections_path, read_and_translate
+    from .pipeline import export_corrections
 
-    target = output or corrections_path(article)
-    if target.exists():
-        raise InputError(f"{target} already exists and is never overwritten; edit it, or export elsewhere with -o PATH")
-    translated, failed, _ = read_and_translate([article], model, glossary)
-    if failed:
-        raise InputError(f"{failed[0][0]}: {failed[0][1]}")
-    export_file(translated[0], target)
-    click.echo(f"wrote {target}")
+    click.echo(f"wrote {export_corrections(article, model, glossary, output)}")
 
 
 @cli.command()

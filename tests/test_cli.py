@@ -163,3 +163,35 @@ def test_the_stages_run_one_by_one_through_json_files(tmp_path):
     assert "Test model, not a translation" in html
     assert (out / "busan-port-ai" / "brief.pdf").read_bytes().startswith(b"%PDF-")
     assert "busan-port-ai/brief.pdf" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_split_sentences_is_its_own_command_and_segment_plain_its_alias(tmp_path):
+    path = tmp_path / "running.txt"
+    path.write_text("서울시는 오늘 새 버스 노선을 발표했다. 노선은 다음 달부터 운행된다.\n시민들은 환영했다.\n", encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["split-sentences", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["서울시는 오늘 새 버스 노선을 발표했다.", "노선은 다음 달부터 운행된다.", "시민들은 환영했다."]
+    alias = runner.invoke(cli, ["segment", "--plain", str(path)])
+    assert alias.exit_code == 0 and alias.output == result.output
+    missing = runner.invoke(cli, ["split-sentences", str(tmp_path / "nope.txt")])
+    _assert_one_line_error(missing, 2)
+
+
+def test_render_waits_for_the_out_lock_like_a_build(tmp_path):
+    """`publisher render` writes out/ under the same lock as `publisher brief`."""
+    from render_samples import sample_brief
+
+    from publisher.article import OutputError, brief_json
+    from publisher.pipeline import lock_out_dir, render_brief_file
+
+    path = tmp_path / "b.brief.json"
+    path.write_text(brief_json(sample_brief()), encoding="utf-8")
+    out = tmp_path / "out"
+    held = lock_out_dir(out, 1)
+    try:
+        with pytest.raises(OutputError, match="another build holds"):
+            render_brief_file(path, out, lock_timeout=0.2)
+        assert not any(p.name.endswith(".html") for p in out.rglob("*"))
+    finally:
+        held.release()

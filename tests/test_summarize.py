@@ -246,7 +246,10 @@ def test_cli_sentences_mode_prints_the_chosen_indices(tmp_path):
     sentences = list(BODY_1 + BODY_2)
     path = tmp_path / "sentences.txt"
     path.write_text("\n".join(sentences) + "\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["summarize", "--sentences", "--count", "3", str(path)])
+    result = CliRunner().invoke(cli, ["summarize-lines", "--count", "3", str(path)])
     assert result.exit_code == 0, result.output
     printed = [int(line) for line in result.output.split()]
     assert printed == rank_sentences(sentences, 3)
+    # the old flag is an alias of the command
+    alias = CliRunner().invoke(cli, ["summarize", "--sentences", "--count", "3", str(path)])
+    assert alias.exit_code == 0 and alias.output == result.output
