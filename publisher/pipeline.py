@@ -36,6 +36,7 @@ from .article import (
 )
 from .fsutil import file_sha256
 from .read import ARTICLE_SUFFIXES  # the readers' file extensions
+from .translate import TranslateSettings
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +51,14 @@ class BuildSettings:
     glossary: Path | None = None
     layout: str = "columns"
     summary_count: int | None = None
-    decoding: object = None  # translate.TranslateSettings; None: the defaults
+    decoding: TranslateSettings = field(default_factory=TranslateSettings)  # None is taken as the defaults
     force: bool = False  # rebuild even when nothing changed
     lock_timeout: float = 600.0
     keep_removed: bool = False  # keep briefs whose article is not in this run's inbox
+
+    def __post_init__(self) -> None:
+        if self.decoding is None:  # the one place where "no decoding settings" becomes the defaults
+            object.__setattr__(self, "decoding", TranslateSettings())
 
 
 @dataclass
@@ -155,12 +160,6 @@ def _templates_digest() -> str:
     return templates_digest()
 
 
-def _decoding_key(decoding) -> str:
-    from .translate import TranslateSettings
-
-    return (decoding or TranslateSettings()).output_key
-
-
 def inputs_digest(
     article_path: Path,
     *,
@@ -183,7 +182,7 @@ def inputs_digest(
         templates,
         settings.layout,
         str(settings.summary_count),
-        _decoding_key(settings.decoding),
+        settings.decoding.output_key,
     ):
         h.update(part.encode())
         h.update(b"\0")
