@@ -17,7 +17,7 @@ from .text import MARKER_RE
 
 SCHEMA_VERSION = 1
 
-# Block kinds, in the vocabulary the templates and the summariser use.
+# Block kinds, in the vocabulary the templates and the summarizer use.
 TITLE = "title"
 BODY = "body"
 CAPTION = "caption"

@@ -88,7 +88,7 @@ class CorrectionsFile:
 # --------------------------------------------------------------------------- cells
 
 
-def neutralise(cell: str) -> str:
+def neutralize(cell: str) -> str:
     """A cell a spreadsheet shows as text, never runs as a formula (reversed by :func:`restore`)."""
     if cell and (cell[0] in FORMULA_TRIGGERS or cell[0] == _ESCAPE):
         return _ESCAPE + cell
@@ -96,7 +96,7 @@ def neutralise(cell: str) -> str:
 
 
 def restore(cell: str) -> str:
-    """The text a neutralised cell stood for: ``restore(neutralise(x)) == x`` for every x."""
+    """The text a neutralized cell stood for: ``restore(neutralize(x)) == x`` for every x."""
     if len(cell) > 1 and cell[0] == _ESCAPE and (cell[1] in FORMULA_TRIGGERS or cell[1] == _ESCAPE):
         return cell[1:]
     return cell
@@ -268,7 +268,7 @@ def editor_segment(seg, english: str):
     return dataclasses.replace(seg, en=english, origin=ORIGIN_EDITED, flags=())
 
 
-def summarise_stale(path: Path | str, stale: Sequence[str], shown: int = STALE_SHOWN) -> str | None:
+def summarize_stale(path: Path | str, stale: Sequence[str], shown: int = STALE_SHOWN) -> str | None:
     """One line for many stale rows: the count and the first few."""
     if not stale:
         return None
@@ -286,12 +286,12 @@ def export_rows(article: Article) -> list[Row]:
 
 
 def rows_csv(rows: Iterable[Row], delimiter: str = ",") -> str:
-    """The text of a corrections file (BOM, CRLF, every cell neutralised)."""
+    """The text of a corrections file (BOM, CRLF, every cell neutralized)."""
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n", delimiter=delimiter)
     writer.writerow(COLUMNS)
     for r in rows:
-        writer.writerow([neutralise(v) for v in (r.id, r.korean, r.machine_english, r.corrected_english)])
+        writer.writerow([neutralize(v) for v in (r.id, r.korean, r.machine_english, r.corrected_english)])
     return "\ufeff" + buf.getvalue()
 
 
@@ -398,13 +398,13 @@ def carried_digest(memory, sources: Iterable[str], found: dict[str, str] | None 
     Part of what a brief is built from: when a correction in another article's file is
     added, changed or withdrawn, the briefs whose sentences it touches are rebuilt.
     ``found``: the memory's answer (``memory.editor_corrections``) for at least these
-    sources, fetched once for many articles; the sources are then taken as normalised.
+    sources, fetched once for many articles; the sources are then taken as normalized.
     """
     from .memory import normalize_source
 
     if found is None:
         sources = {normalize_source(s) for s in sources}
-        found = memory.editor_corrections(sources, normalised=True) if memory is not None else {}
+        found = memory.editor_corrections(sources, normalized=True) if memory is not None else {}
     keys = sorted(found.keys() & set(sources))
     if not keys:
         return "-"
@@ -463,7 +463,7 @@ def read_rows(path: Path) -> tuple[list[str], list[list[str]], str]:
 def save_rows(path: Path, header: list[str], rows: list[list[str]]) -> str:
     """Write a corrections file atomically in the ``edits export`` format; returns its new version.
 
-    Every cell is neutralised (a formula-leading cell gets its apostrophe), so a file the
+    Every cell is neutralized (a formula-leading cell gets its apostrophe), so a file the
     desk saved is as safe to open in a spreadsheet as an exported one.
     """
     from .fsutil import atomic_write_bytes
@@ -471,14 +471,14 @@ def save_rows(path: Path, header: list[str], rows: list[list[str]]) -> str:
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows([neutralise(c) for c in row] for row in rows)
+    writer.writerows([neutralize(c) for c in row] for row in rows)
     data = ("\ufeff" + buf.getvalue()).encode("utf-8")
     atomic_write_bytes(Path(path), data)
     return hashlib.sha256(data).hexdigest()
 
 
 def corrected_by_korean(header: list[str], rows: list[list[str]]) -> dict[str, tuple[str, str]]:
-    """``{normalised Korean: (id, corrected English)}`` for the rows that carry a correction."""
+    """``{normalized Korean: (id, corrected English)}`` for the rows that carry a correction."""
     idx = {h.strip().lower(): i for i, h in enumerate(header)}
     out = {}
     for row in rows:
@@ -523,7 +523,7 @@ def edit_correction(
     ``loaded`` the corrections it showed (``corrected_by_korean``). When the file changed
     since, nothing is written and ``CorrectionConflict`` names the rows that differ. The
     row is found by its Korean text (as the build matches it); other rows and columns stay
-    as they are. Returns the file's new version. The caller serialises calls per file.
+    as they are. Returns the file's new version. The caller serializes calls per file.
     """
     path = Path(path)
     if path.is_symlink():

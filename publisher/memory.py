@@ -1,7 +1,7 @@
 """Translation memory: an SQLite store of finished English segments.
 
-Machine translations are keyed by (model key ``name@version#sha256``, normalised
-source, glossary key). An editor's correction is keyed by (corrections file, normalised
+Machine translations are keyed by (model key ``name@version#sha256``, normalized
+source, glossary key). An editor's correction is keyed by (corrections file, normalized
 source) and wins for *every* model and glossary, so the same sentence in another article
 gets the editor's wording; when several files correct one sentence, the file whose path
 sorts first wins. The corrections are a copy derived from the files
@@ -183,7 +183,7 @@ class TranslationMemory:
         """Look up many segments at once.
 
         ``sources`` are source strings (glossary key "") or ``(source, glossary_key)``
-        pairs. Returns ``{(normalised source, glossary_key): MemoryHit}`` for the hits; a
+        pairs. Returns ``{(normalized source, glossary_key): MemoryHit}`` for the hits; a
         correction (origin "edited") wins over a machine translation.
         """
         wanted = {_as_key(s) for s in sources}
@@ -247,12 +247,12 @@ class TranslationMemory:
             found.update((src, en) for src, en, _ in conn.execute(q, chunk))
         return found
 
-    def editor_corrections(self, sources: Iterable[str], *, normalised: bool = False) -> dict[str, str]:
-        """``{normalised source: editor's English}`` for the sources that have a correction.
+    def editor_corrections(self, sources: Iterable[str], *, normalized: bool = False) -> dict[str, str]:
+        """``{normalized source: editor's English}`` for the sources that have a correction.
 
-        ``normalised``: the sources are already in :func:`publisher.text.normalize_text` form.
+        ``normalized``: the sources are already in :func:`publisher.text.normalize_text` form.
         """
-        srcs = set(sources) if normalised else {normalize_text(s) for s in sources}
+        srcs = set(sources) if normalized else {normalize_text(s) for s in sources}
         conn = self._connect()
         if conn is None or not srcs:
             return {}

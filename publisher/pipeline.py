@@ -193,7 +193,7 @@ def inputs_digest(
 class _Existing:
     base: str
     carried: str
-    sources: frozenset[str]  # normalised
+    sources: frozenset[str]  # normalized
 
 
 def _existing_brief(out_dir: Path, slug: str) -> _Existing | None:
@@ -221,12 +221,12 @@ def _existing_brief(out_dir: Path, slug: str) -> _Existing | None:
 
 
 def memory_corrections(memory, sources: Iterable[str]) -> dict[str, str]:
-    """The memory's editor corrections for many (normalised) sources at once."""
-    return memory.editor_corrections(sources, normalised=True) if memory is not None else {}
+    """The memory's editor corrections for many (normalized) sources at once."""
+    return memory.editor_corrections(sources, normalized=True) if memory is not None else {}
 
 
 def _sources(article: Article) -> frozenset[str]:
-    """The article's segments in the memory's normalised form."""
+    """The article's segments in the memory's normalized form."""
     from .text import normalize_text
 
     return frozenset(normalize_text(seg.text) for _, seg in article.iter_segments() if seg.text and seg.text.strip())
@@ -269,9 +269,9 @@ class ArticleResult:
 
     @property
     def stale_summary(self) -> str | None:
-        from .corrections import summarise_stale
+        from .corrections import summarize_stale
 
-        return summarise_stale(corrections_path(self.path), self.stale)
+        return summarize_stale(corrections_path(self.path), self.stale)
 
 
 def prepare_article(path: Path) -> PreparedArticle:
@@ -581,8 +581,8 @@ def _to_rebuild(run: _Run, slugs: dict[Path, str], stamps: dict) -> list[tuple[P
 
 
 def _build_briefs(run: _Run, todo: list[tuple[PreparedArticle, str, str]]) -> None:
-    """Translate every article of ``todo`` in one batch, then summarise and write each brief."""
-    from .corrections import carried_digest, summarise_stale
+    """Translate every article of ``todo`` in one batch, then summarize and write each brief."""
+    from .corrections import carried_digest, summarize_stale
     from .render import copy_assets
 
     translator, report = run.translator, run.report
@@ -602,7 +602,7 @@ def _build_briefs(run: _Run, todo: list[tuple[PreparedArticle, str, str]]) -> No
         if not result.ok:
             report.failed.append((str(prepared.path), result.error))
             continue
-        stale = summarise_stale(corrections_path(prepared.path), result.stale)
+        stale = summarize_stale(corrections_path(prepared.path), result.stale)
         if stale:
             report.stale_corrections.append(stale)
         try:

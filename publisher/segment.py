@@ -48,7 +48,7 @@ class SegmentationBug(RuntimeError):
 def kiwi():
     """The one Kiwi instance of this process (loading the model takes about a second).
 
-    The summariser shares it: a second analyser would cost another ~400 MB and second.
+    The summarizer shares it: a second analyser would cost another ~400 MB and second.
     """
     from kiwipiepy import Kiwi
 

@@ -1,4 +1,4 @@
-"""Text facts every stage shares: script ranges, the normaliser, the sanitiser, patterns.
+"""Text facts every stage shares: script ranges, the normalizer, the sanitizer, patterns.
 
 One home for what used to be defined three to five times, differently:
 
@@ -140,7 +140,7 @@ def no_bidi(text: str | None) -> str | None:
     return None if text is None else strip_bidi_controls(text)[0]
 
 
-# ------------------------------------------------------------------ the sanitiser
+# ------------------------------------------------------------------ the sanitizer
 
 # Replaced by line structure: a Word manual line break (VT), a form feed, NEL and the
 # Unicode line and paragraph separators.
@@ -209,7 +209,7 @@ def removable_count(text: str) -> int:
 
 
 def sanitize(text: str, where: str = "") -> Sanitized:
-    """The one text-sanitising step, applied after decoding (and after entity decoding).
+    """The one text-sanitizing step, applied after decoding (and after entity decoding).
 
     * ``\\r\\n`` and ``\\r`` become ``\\n``; U+000B (Word's manual line break), U+0085 and
       U+2028 become a line break; U+000C and U+2029 a paragraph break (a blank line);
@@ -244,7 +244,7 @@ def sanitize(text: str, where: str = "") -> Sanitized:
         notes.append(f"removed {zw + zj} zero-width character(s){suffix}")
     nfc = unicodedata.normalize("NFC", text)
     if nfc != text:
-        notes.append(f"normalised decomposed (NFD) characters to NFC{suffix}")
+        notes.append(f"normalized decomposed (NFD) characters to NFC{suffix}")
     return Sanitized(nfc, tuple(notes), n_removed, n_breaks, zw + zj)
 
 

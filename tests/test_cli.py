@@ -136,7 +136,7 @@ def test_the_stages_run_one_by_one_through_json_files(tmp_path):
     assert ids and len(ids) == len(set(ids))
     assert all(s["en"] is None for b in doc["data"]["blocks"] for s in b["segments"])
 
-    # an untranslated article cannot be summarised into a brief
+    # an untranslated article cannot be summarized into a brief
     early = runner.invoke(cli, ["summarize", str(segments)])
     assert early.exit_code == 2 and "run 'publisher translate'" in early.stderr
 

@@ -1,4 +1,4 @@
-"""Tests of the extractive summariser (real kiwipiepy, real evaluation data when present)."""
+"""Tests of the extractive summarizer (real kiwipiepy, real evaluation data when present)."""
 
 from __future__ import annotations
 
@@ -216,7 +216,7 @@ def test_near_duplicates_are_not_both_chosen():
 def _dev_articles() -> list[dict]:
     files = sorted(DEV.glob("*.json"))
     if not files:
-        pytest.skip(f"summarisation dev set not available at {DEV} (only team machines and CI have ../shared)")
+        pytest.skip(f"summarization dev set not available at {DEV} (only team machines and CI have ../shared)")
     return [json.loads(f.read_text(encoding="utf-8")) for f in files]
 
 

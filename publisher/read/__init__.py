@@ -4,7 +4,7 @@
 ``.html``/``.htm`` (the article text of a CMS export). The modules:
 
 * ``decode`` - bytes -> text: UTF-8 with or without BOM, UTF-16/32 with BOM, or
-  CP949/EUC-KR; then one sanitising step (``text.sanitize``), for HTML again after its
+  CP949/EUC-KR; then one sanitizing step (``text.sanitize``), for HTML again after its
   character references are decoded: line ends become ``\\n``, U+000B (Word's manual line
   break), U+000C, U+2028 and U+2029 line or paragraph breaks, C0/C1 controls,
   noncharacters and lone surrogates are removed, as are zero-width characters outside

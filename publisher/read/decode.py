@@ -5,7 +5,7 @@ accepted. Bytes that are not UTF-8 are decoded as CP949 and kept only when the r
 as Korean or Latin prose. A closed set of two encodings needs no statistical detector:
 charset-normalizer 3 (measured on this module's test inputs) found no encoding at all for
 a 7.9 KB news article saved as CP949 and named cp1250 for Latin-1 text that must be
-refused, so it is not a dependency. Then one sanitising step, :func:`publisher.text.sanitize`.
+refused, so it is not a dependency. Then one sanitizing step, :func:`publisher.text.sanitize`.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def _plausible_korean(text: str) -> bool:
 
 
 def decode_bytes(data: bytes) -> tuple[str, tuple[str, ...]]:
-    """Decode article bytes; returns the normalised text and notes about what was done.
+    """Decode article bytes; returns the normalized text and notes about what was done.
 
     Raises InputError for empty, binary or undecodable input.
     """
@@ -124,7 +124,7 @@ def read_bytes(path: Path) -> bytes:
 
 
 def decode_file(path: Path) -> str:
-    """The decoded, sanitised text of a file (for plain-text segmentation)."""
+    """The decoded, sanitized text of a file (for plain-text segmentation)."""
     path = Path(path)
     text, _ = decode_bytes(read_bytes(path))
     return text

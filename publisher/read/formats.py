@@ -35,7 +35,7 @@ class Reader:
 
 
 def _front_matter(text: str) -> tuple[dict, str, list[str]]:
-    """Front matter, sanitised like the text (YAML decodes escapes such as ``"\\x01"``)."""
+    """Front matter, sanitized like the text (YAML decodes escapes such as ``"\\x01"``)."""
     front, rest = split_front_matter(text)
     meta, notes = {}, []
     for key, value in front.items():

@@ -92,10 +92,10 @@ class HtmlReader(Reader):
 
 
 class _EntityCleaner:
-    """The sanitiser applied to text after the HTML parser decoded its character references.
+    """The sanitizer applied to text after the HTML parser decoded its character references.
 
     ``&#1;``, ``&#xFFFE;`` or ``&#xD800;`` only become characters here, so the raw-text
-    sanitising in ``decode_bytes`` cannot see them; counts are summed into one note.
+    sanitizing in ``decode_bytes`` cannot see them; counts are summed into one note.
     """
 
     def __init__(self) -> None:
