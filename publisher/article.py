@@ -57,6 +57,12 @@ class OutputError(PublisherError):
     exit_code = 4
 
 
+class BuildFailed(PublisherError):
+    """Some articles of a build failed (each was reported on its own line); the rest were built."""
+
+    exit_code = 1
+
+
 @dataclass(frozen=True)
 class Segment:
     """One sentence (or a title, caption, quote or footnote sentence).

@@ -17,14 +17,14 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .article import PublisherError
+from .article import BuildFailed, PublisherError
 
 EXIT_INTERNAL = 70
 
 
 def _fail(message: str, code: int) -> None:
     click.echo(f"Error: {message}", err=True)
-    sys.exit(code)
+    raise click.exceptions.Exit(code)
 
 
 def handle_errors(fn):
@@ -112,7 +112,34 @@ glossary_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class PublisherGroup(click.Group):
+    """The one error boundary of the command line.
+
+    A :class:`PublisherError` becomes ``Error: <first line>`` on stderr and its class's
+    ``exit_code``; Ctrl-C exits 130; an OSError names its file; anything unforeseen is one
+    line too (the traceback with ``PUBLISHER_DEBUG=1``), exit 70. The library never
+    mentions click, and no command catches errors itself.
+    """
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except PublisherError as exc:
+            _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, exc.exit_code)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except OSError as exc:
+            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+            _fail(f"{where}{exc.strerror or exc}", 1)
+        except Exception as exc:  # an unforeseen bug: one line, the traceback only on request
+            if os.environ.get("PUBLISHER_DEBUG"):
+                raise
+            _fail(f"internal error ({type(exc).__name__}: {exc}); rerun with PUBLISHER_DEBUG=1 for details", EXIT_INTERNAL)
+
+
+@click.group(cls=PublisherGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="publisher")
 @click.option("-v", "--verbose", is_flag=True, help="Show diagnostic logging on stderr.")
 def cli(verbose: bool) -> None:
@@ -200,9 +227,9 @@ def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed
     if report.failed:
         for path, msg in report.failed:
             click.echo(f"Error: {path}: {msg}", err=True)
-        _fail(f"{len(report.failed)} article(s) failed: {', '.join(p for p, _ in report.failed)}", 1)
+        raise BuildFailed(f"{len(report.failed)} article(s) failed: {', '.join(p for p, _ in report.failed)}")
     if report.site_error:
-        _fail(report.site_error, 1)
+        raise BuildFailed(report.site_error)
 
 
 class _StageProgress:
@@ -239,7 +266,6 @@ class _StageProgress:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the whole structure (blocks, segments, ids, footnote refs) as JSON.")
 @click.option("--plain", is_flag=True, help="Same as 'publisher split-sentences FILE' (kept for old scripts).")
-@handle_errors
 def segment(file, as_json, plain):
     """Split an article into segments and print one per line.
 
@@ -277,7 +303,6 @@ def _echo_lines(values) -> None:
 
 @cli.command("split-sentences")
 @click.argument("file", type=click.Path(path_type=Path))
-@handle_errors
 def split_sentences_command(file):
     """Split running text (no article structure) into sentences, one per line.
 
@@ -294,7 +319,6 @@ def split_sentences_command(file):
 @glossary_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the JSON here instead of stdout.")
 @decoding_options
-@handle_errors
 def translate(file, model, glossary, output, beam, threads, compute_type, batch_tokens):
     """Translate an article (or the JSON from 'publisher segment --json') and print it as JSON.
 
@@ -315,7 +339,6 @@ def translate(file, model, glossary, output, beam, threads, compute_type, batch_
 @click.option("--sentences", is_flag=True, help="Same as 'publisher summarize-lines FILE' (kept for old scripts).")
 @click.option("--count", type=click.IntRange(1, 100), default=None, help="How many sentences to pick (default: 20% of the sentences, 3 to 5).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the brief JSON here instead of stdout.")
-@handle_errors
 def summarize(file, sentences, count, output):
     """Pick the summary sentences of an article (translated JSON from 'publisher translate').
 
@@ -335,7 +358,6 @@ def summarize(file, sentences, count, output):
 @cli.command("summarize-lines")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--count", type=click.IntRange(1, 100), default=None, help="How many sentences to pick (default: 20% of the sentences, 3 to 5).")
-@handle_errors
 def summarize_lines(file, count):
     """FILE holds one sentence per line: print the 0-based indices of the summary sentences.
 
@@ -352,7 +374,6 @@ def summarize_lines(file, count):
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True)
 @click.option("--layout", type=click.Choice(["columns", "interleaved"]), default="columns", show_default=True)
-@handle_errors
 def render(file, out_dir, layout):
     """Render a brief JSON (from 'publisher summarize') to HTML and PDF in OUT/<slug>/.
 
@@ -413,7 +434,7 @@ def models_status():
     click.echo(f"packages directory: {m.packages_dir()}")
     if not found:
         click.echo("no ko->en model installed; run 'make models' or 'publisher models install --file PATH'")
-        sys.exit(1)
+        raise click.exceptions.Exit(1)
     for info in found:
         click.echo(f"{info.name} {info.version}  sha256 {info.sha256[:12] if info.sha256 else '?'}  {info.path}")
 
@@ -433,7 +454,6 @@ def cache():
 
 
 @cache.command("stats")
-@handle_errors
 def cache_stats():
     """Print what the translation memory holds.
 
@@ -455,7 +475,6 @@ def cache_stats():
 
 @cache.command("clear")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@handle_errors
 def cache_clear(yes):
     """Delete the machine translations in the translation memory (editor corrections are kept).
 
@@ -481,7 +500,6 @@ def cache_clear(yes):
 @glossary_option
 @click.option("--strict", is_flag=True, help="Exit non-zero when any segment is flagged (gate publication on it).")
 @decoding_options
-@handle_errors
 def check(articles, model, glossary, strict, beam, threads, compute_type, batch_tokens):
     """Print the segments whose translation is flagged, with the reasons.
 
@@ -508,9 +526,9 @@ def check(articles, model, glossary, strict, beam, threads, compute_type, batch_
     for path, msg in failed:
         click.echo(f"Error: {path}: {msg}", err=True)
     if failed:
-        sys.exit(1)
+        raise click.exceptions.Exit(1)
     if strict and flagged:
-        sys.exit(1)
+        raise click.exceptions.Exit(1)
 
 
 @cli.group()
@@ -528,7 +546,6 @@ def edits():
 @model_option
 @glossary_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Where to write (default: beside the article). Never overwrites.")
-@handle_errors
 def edits_export(article, model, glossary, output):
     """Write a corrections CSV (id, korean, machine_english, corrected_english) for ARTICLE.
 
@@ -548,7 +565,6 @@ def edits_export(article, model, glossary, output):
 @cli.command()
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
-@handle_errors
 def serve(out_dir, port):
     """Preview OUT on http://127.0.0.1:PORT/ (local only).
 
@@ -572,7 +588,6 @@ def serve(out_dir, port):
 @model_option
 @glossary_option
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
-@handle_errors
 def desk(articles, out_dir, model, glossary, port):
     """Review and correct translations in the browser, and republish (local only).
 
