@@ -36,6 +36,7 @@ from .article import (
 )
 from .fsutil import file_sha256
 from .read import ARTICLE_SUFFIXES  # the readers' file extensions
+from .render import templates_digest
 from .translate import TranslateSettings
 
 log = logging.getLogger(__name__)
@@ -152,12 +153,6 @@ def _file_digest(path: Path | None) -> str:
     if path is None or not Path(path).exists():
         return "-"
     return file_sha256(path)
-
-
-def _templates_digest() -> str:
-    from .render import templates_digest
-
-    return templates_digest()
 
 
 def inputs_digest(
@@ -517,7 +512,7 @@ def build(
         raise InputError("no articles found (expected .txt, .md or .html files)")
     # The model is loaded before anything else: without one there is nothing to do.
     translator = open_translator(settings.model, settings.glossary or default_glossary(files), settings.decoding)
-    run = _Run(settings, translator, BuildReport(), progress, _templates_digest())
+    run = _Run(settings, translator, BuildReport(), progress, templates_digest())
     info = translator.model.info
     run.report.model, run.report.test_model = f"{info.name} {info.version}", info.test_fixture
     everything = list(files)
@@ -732,7 +727,7 @@ def review_article(path: Path, settings: BuildSettings, translator) -> Review:
     corrected = {s.id: s.en for _, s in result.article.iter_segments() if s.origin == ORIGIN_EDITED}
     glossary_version = translator.glossary.version if translator.glossary is not None else "-"
     digest = inputs_digest(
-        prepared.path, model_key=translator.model.info.key, glossary_version=glossary_version, templates=_templates_digest(), settings=settings
+        prepared.path, model_key=translator.model.info.key, glossary_version=glossary_version, templates=templates_digest(), settings=settings
     )
     slug = prepared.article.slug
     existing = _existing_brief(Path(settings.out_dir), slug)
