@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -35,8 +36,11 @@ def installed(tmp_path_factory):
     base = tmp_path_factory.mktemp("wheel")
     assert REPO not in base.parents, "the venv must live outside the repository"
     wheels = base / "dist"
+    # Built from a copy: setuptools writes build/ and *.egg-info/ into the folder it builds.
+    source = base / "source"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(".git", ".venv*", "out", "build", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis", "bench-tmp"))
     pip = [sys.executable, "-m", "pip"]
-    _run([*pip, "wheel", str(REPO), "--no-deps", "--quiet", "-w", str(wheels)], timeout=600)
+    _run([*pip, "wheel", str(source), "--no-deps", "--quiet", "-w", str(wheels)], timeout=600)
     (wheel,) = wheels.glob("publisher-*.whl")
     venv = base / "venv"
     # The base interpreter, not this venv's: the new environment must not see this one's packages.
