@@ -15,7 +15,7 @@ ARGOS    := argostranslate==1.11.0
 # Debian packages the tests drive for real (PDF inspection, a headless browser).
 TEST_DEBS := poppler-utils chromium chromium-driver
 
-.PHONY: help brief test models fixture bench golden serve desk clean distclean venv test-deps
+.PHONY: help brief test models fixture bench golden serve desk clean distclean venv test-deps parity
 
 help:
 	@echo "make brief [MODEL=file.argosmodel] [BRIEF_FLAGS=...]  build bilingual briefs for $(ARTICLES)/ into $(OUT)/"
@@ -23,7 +23,8 @@ help:
 	@echo "make models [MODEL=file.argosmodel]  install the ko->en model (download, or from a file)"
 	@echo "make bench                           run the benchmarks"
 	@echo "make golden                          regenerate the golden HTML files"
-	@echo "make fixture                         rebuild the tiny test-fixture model (needs torch; test use only)"
+	@echo "make fixture                         rebuild the tiny test-fixture models (needs torch; test use only)"
+	@echo "make parity                          compare our English with Argos Translate's own, sentence by sentence"
 	@echo "make serve                           preview $(OUT)/ on http://127.0.0.1:8000/"
 	@echo "make desk [MODEL=file.argosmodel]    the editor's desk on http://127.0.0.1:8765/ (review, correct, republish)"
 	@echo "make clean | distclean               remove $(OUT)/ | also the virtual environments"
@@ -40,7 +41,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(VENV)/bin/pip install --quiet -e '.[test,desk]'
+	$(VENV)/bin/pip install --quiet -e '.[test,desk,ray]'
 	$(VENV)/bin/pip install --quiet --no-deps $(ARGOS)
 	touch $@
 
@@ -87,8 +88,21 @@ golden: $(VENV)/.installed-test
 # Needs torch, which lives in its own environment and never in the runtime one.
 fixture:
 	test -x .venv-fixture/bin/python || $(PYTHON) -m venv .venv-fixture
-	.venv-fixture/bin/pip install --quiet torch==2.14.1 sentencepiece ctranslate2 numpy
+	.venv-fixture/bin/pip install --quiet torch==2.14.1 sentencepiece ctranslate2 numpy transformers protobuf
 	.venv-fixture/bin/python tests/fixture/build_model.py
+	.venv-fixture/bin/python tests/fixture/build_hf_models.py
+
+# Parity with Argos Translate itself: a side environment (beside the fixture builder's) with
+# the full argostranslate and its dependencies (stanza, spaCy, torch from the local wheel).
+# It never touches .venv. Prints the agreement; exits 1 on an unexplained difference.
+.venv-parity/.installed:
+	test -x .venv-parity/bin/python || $(PYTHON) -m venv .venv-parity
+	.venv-parity/bin/pip install --quiet torch==2.14.1
+	.venv-parity/bin/pip install --quiet $(ARGOS)
+	touch $@
+
+parity: $(VENV)/.installed-test .venv-parity/.installed
+	$(PY) tests/parity/run_parity.py --side-python .venv-parity/bin/python $(if $(strip $(MODEL)),--model "$(MODEL)",)
 
 serve: $(VENV)/.installed
 	$(PUB) serve -o $(OUT)
@@ -106,4 +120,4 @@ clean:
 	rm -rf $(OUT) .pytest_cache .hypothesis
 
 distclean: clean
-	rm -rf $(VENV) .venv-fixture *.egg-info
+	rm -rf $(VENV) .venv-fixture .venv-parity *.egg-info

@@ -153,10 +153,12 @@ class ModelInfo:
     to_code: str = "en"
     test_fixture: bool = False
     path: str | None = None
+    kind: str = "argos"  # model_kinds: argos, marian, m2m100 or nllb
 
     @property
     def key(self) -> str:
-        return f"{self.name}@{self.version}#{self.sha256}"
+        """Names the model, its kind and its checksum (the translation memory keys by it)."""
+        return f"{self.kind}:{self.name}@{self.version}#{self.sha256}"
 
 
 TEST_MODEL_NOTICE = "Test model, not a translation: the English text was produced by a tiny test fixture model."

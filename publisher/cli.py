@@ -70,12 +70,20 @@ model_option = click.option(
     "model",
     metavar="PATH",
     default=None,
-    help="Use this .argosmodel file (e.g. the test fixture) instead of the installed ko->en model.",
+    help="Use this model instead of the installed one: a .argosmodel file (e.g. the test fixture), "
+    "an Argos package folder, or a CTranslate2 folder converted from OPUS-MT, M2M-100 or NLLB.",
 )
 def decoding_options(fn):
     """--beam, --threads, --compute-type and --batch-tokens: the translator's settings."""
     options = [
-        click.option("--beam", type=click.IntRange(1, 16), default=None, help="Beam size (default 1: greedy, fastest on a CPU)."),
+        click.option("--beam", type=click.IntRange(1, 16), default=None, help="Beam size (default 4, as Argos Translate decodes)."),
+        click.option(
+            "--fast",
+            is_flag=True,
+            expose_value=False,
+            callback=_remember_fast,
+            help="Greedy decoding (beam 1): 2-3x faster, slightly worse English; for quick previews.",
+        ),
         click.option("--threads", type=click.IntRange(1, 64), default=None, help="CPU threads for translation (default: up to 4)."),
         click.option(
             "--compute-type",
@@ -90,8 +98,19 @@ def decoding_options(fn):
     return fn
 
 
+def _remember_fast(ctx, _param, value):
+    if value:
+        ctx.meta["publisher.fast"] = True
+    return value
+
+
 def _decoding(beam, threads, compute_type, batch_tokens):
-    """TranslateSettings from the options, or None for the defaults."""
+    """TranslateSettings from the options, or None for the defaults (Argos's beam 4)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.meta.get("publisher.fast"):
+        if beam not in (None, 1):
+            raise click.UsageError("--fast is greedy decoding (beam 1); leave out --beam")
+        beam = 1
     changes = {
         k: v
         for k, v in (("beam_size", beam), ("intra_threads", threads), ("compute_type", compute_type), ("max_batch_tokens", batch_tokens))
@@ -170,8 +189,17 @@ def cli(verbose: bool) -> None:
     help="Keep briefs in OUT whose article is not among ARTICLES (several inboxes publishing into one OUT).",
 )
 @decoding_options
+@click.option(
+    "--ray",
+    "ray_address",
+    metavar="ADDRESS",
+    default=None,
+    help="Run on a Ray cluster: 'local' (start one on this machine), 'auto', or ray://HOST:PORT. Needs publisher[ray].",
+)
+@click.option("--actors", type=click.IntRange(1, 4096), default=1, show_default=True, help="With --ray: translation actors (each loads the model once; --threads is per actor, default 2).")
+@click.option("--in-flight", "in_flight", type=click.IntRange(1, 100_000), default=None, help="With --ray: articles between reading and writing at once (default 24 per actor).")
 @handle_errors
-def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed, beam, threads, compute_type, batch_tokens):
+def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed, beam, threads, compute_type, batch_tokens, ray_address, actors, in_flight):
     """Build bilingual briefs (HTML, PDF, JSON) for ARTICLES and refresh the index and feed.
 
     ARTICLES are files (.txt, .md, .html) or directories of them: the inbox. OUT then holds
@@ -184,6 +212,7 @@ def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed
         publisher brief articles/ -o out
         publisher brief articles/seoul.ko.txt --model tests/fixture/ko_en_test.argosmodel
         publisher brief desk-b/ -o out --keep-removed
+        publisher brief archive/ -o out --ray auto --actors 8 --threads 4
     """
     from .pipeline import BuildSettings, build
 
@@ -197,11 +226,26 @@ def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed
         force=force,
         keep_removed=keep_removed,
     )
-    bar = _StageProgress()
-    try:
-        report = build(articles, settings, progress=bar)
-    finally:
-        bar.close()
+    if ray_address is None and (actors != 1 or in_flight is not None):
+        from .article import InputError
+
+        raise InputError("--actors and --in-flight only apply with --ray ADDRESS")
+    if ray_address is not None:
+        from .ray_runner import RayOptions
+        from .ray_runner import build as ray_build
+
+        options = RayOptions(address=ray_address.strip(), actors=actors, threads=threads or 2, max_in_flight=in_flight)
+        bar = _RateProgress()
+        try:
+            report = ray_build(articles, settings, options, progress=bar)
+        finally:
+            bar.close()
+    else:
+        bar = _StageProgress()
+        try:
+            report = build(articles, settings, progress=bar)
+        finally:
+            bar.close()
     if report.test_model:
         click.echo("Warning: built with the TEST FIXTURE model: the English is not a translation.", err=True)
     for slug in report.built:
@@ -216,6 +260,14 @@ def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed
         )
     for slug in report.removed:
         click.echo(f"removed {out_dir / slug}/ (its article is no longer in the inbox)")
+    if ray_address is not None and t:
+        minutes = t.get("wall_seconds", 0) / 60
+        done = len(report.built) + len(report.skipped) + len(report.failed)
+        click.echo(
+            f"ray: {done} articles in {t.get('wall_seconds', 0):.0f} s ({done / minutes if minutes else 0:.1f} articles/min); "
+            f"peak memory: driver {t.get('driver_peak_mb', 0)} MB, translation actor {t.get('actor_peak_mb', 0)} MB, "
+            f"task worker {t.get('task_worker_peak_mb', 0)} MB"
+        )
     for msg in report.stale_corrections:
         click.echo(f"Warning: stale correction {msg}", err=True)
     for msg in report.warnings:
@@ -230,6 +282,54 @@ def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed
         raise BuildFailed(f"{len(report.failed)} article(s) failed: {', '.join(p for p, _ in report.failed)}")
     if report.site_error:
         raise BuildFailed(report.site_error)
+
+
+class _RateProgress:
+    """One bar for a streaming (--ray) build: articles done, articles per minute, time left.
+
+    Without a terminal, a line every minute on stderr (for a back-fill run under nohup).
+    """
+
+    def __init__(self, every: float = 60.0):
+        import time
+
+        self.clock = time.monotonic
+        self.start = self.clock()
+        self.last_line = self.start
+        self.every = every
+        self.bar = None
+        self.done = 0
+
+    def rate(self) -> float:
+        minutes = (self.clock() - self.start) / 60
+        return self.done / minutes if minutes > 0 else 0.0
+
+    def eta(self, total: int) -> str:
+        rate = self.rate()
+        if not rate:
+            return "--:--"
+        left = (total - self.done) / rate * 60
+        return f"{int(left // 3600):d}:{int(left % 3600 // 60):02d}:{int(left % 60):02d}"
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        step, self.done = done - self.done, done
+        if sys.stderr.isatty():
+            if self.bar is None:
+                self.bar = click.progressbar(
+                    length=max(total, 1), label="articles", file=sys.stderr, show_pos=True, show_eta=False,
+                    item_show_func=lambda _: f"{self.rate():.1f} articles/min, {self.eta(total)} left" if self.done else None,
+                )
+                self.bar.__enter__()
+            if step > 0:
+                self.bar.update(step, current_item=done)
+        elif self.clock() - self.last_line >= self.every or (done == total and done):
+            self.last_line = self.clock()
+            click.echo(f"{done}/{total} articles, {self.rate():.1f} articles/min, {self.eta(total)} left", err=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 class _StageProgress:
@@ -403,20 +503,28 @@ def models():
 
 
 @models.command("install")
-@click.option("--file", "file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Install from a local .argosmodel (air-gapped machines).")
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Install from a local .argosmodel (air-gapped machines) or a CTranslate2 folder converted from OPUS-MT, M2M-100 or NLLB.",
+)
 @handle_errors
 def models_install(file):
-    """Download (or take from --file) the ko->en package, check its sha256 and install it.
+    """Download (or take from --file) the ko->en model, check it and install it.
 
     \b
     Example:
         publisher models install
         publisher models install --file /media/usb/translate-ko_en-1_1.argosmodel
+        publisher models install --file ./opus-mt-ko-en-ct2
     """
     from . import models as m
+    from .model_kinds import KIND_LABELS
 
     info = m.install_from_file(file) if file is not None else m.install_from_index()
-    click.echo(f"installed {info.name} {info.version} (sha256 {info.sha256[:12]}) in {info.path}")
+    click.echo(f"installed {info.name} {info.version} ({KIND_LABELS.get(info.kind, info.kind)}, sha256 {info.sha256[:12]}) in {info.path}")
 
 
 @models.command("status")
@@ -430,13 +538,42 @@ def models_status():
     """
     from . import models as m
 
+    from .model_kinds import KIND_LABELS
+
     found = m.status()
     click.echo(f"packages directory: {m.packages_dir()}")
+    click.echo(f"models directory (OPUS-MT, M2M-100, NLLB): {m.models_dir()}")
     if not found:
         click.echo("no ko->en model installed; run 'make models' or 'publisher models install --file PATH'")
         raise click.exceptions.Exit(1)
     for info in found:
-        click.echo(f"{info.name} {info.version}  sha256 {info.sha256[:12] if info.sha256 else '?'}  {info.path}")
+        kind = KIND_LABELS.get(info.kind, info.kind)
+        click.echo(f"{info.name} {info.version}  {kind}  sha256 {info.sha256[:12] if info.sha256 else '?'}  {info.path}")
+
+
+@models.command("compare")
+@click.argument("model_a", metavar="MODEL_A")
+@click.argument("model_b", metavar="MODEL_B")
+@click.argument("article", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The HTML page to write (default: compare-<article>.html here).")
+@glossary_option
+@decoding_options
+@handle_errors
+def models_compare(model_a, model_b, article, output, glossary, beam, threads, compute_type, batch_tokens):
+    """Translate ARTICLE with two models and write an HTML page comparing them segment by segment.
+
+    MODEL_A and MODEL_B are model paths (.argosmodel, an Argos package folder, a CTranslate2
+    OPUS-MT/M2M-100/NLLB folder) or the word 'installed' for the installed model.
+
+    \b
+    Example:
+        publisher models compare installed ./opus-mt-ko-en-ct2 articles/seoul.ko.txt -o compare.html
+    """
+    from .compare import compare_models, write_comparison
+
+    comparison = compare_models(model_a, model_b, article, decoding=_decoding(beam, threads, compute_type, batch_tokens), glossary=glossary)
+    path = write_comparison(comparison, output or Path(f"compare-{Path(article).stem}.html"))
+    click.echo(f"wrote {path}: {comparison.differences} of {len(comparison.rows)} segments differ")
 
 
 # ----------------------------------------------------------------------------- cache

@@ -198,13 +198,20 @@ class TranslationMemory:
             corrections: dict[str, str] = {}
             corrections = self._editor_corrections(conn, srcs)
             machine: dict[tuple[str, str], str] = {}
-            for chunk in _chunks(srcs, 500):
-                q = (
-                    "SELECT source, glossary_key, en FROM translations WHERE model_key = ? "
-                    f"AND source IN ({','.join('?' * len(chunk))})"
-                )
-                for src, gkey, en in conn.execute(q, [model_key, *chunk]):
-                    machine[(src, gkey)] = en
+            # One query per glossary key, so that SQLite finds each row by the whole primary
+            # key (model, glossary key, source). Without the glossary key it scans every row
+            # of the model: 300 lookups/s at a million segments instead of thousands.
+            by_gkey: dict[str, list[str]] = {}
+            for src, gkey in wanted:
+                by_gkey.setdefault(gkey, []).append(src)
+            for gkey, group in sorted(by_gkey.items()):
+                for chunk in _chunks(sorted(group), 500):
+                    q = (
+                        "SELECT source, en FROM translations WHERE model_key = ? AND glossary_key = ? "
+                        f"AND source IN ({','.join('?' * len(chunk))})"
+                    )
+                    for src, en in conn.execute(q, [model_key, gkey, *chunk]):
+                        machine[(src, gkey)] = en
         except sqlite3.Error as exc:
             self._report("read", exc)
             return {}

@@ -1,4 +1,10 @@
-"""Finding, installing and verifying the Argos Translate ko->en package.
+"""Finding, installing and verifying ko->en models: Argos packages and CTranslate2 folders.
+
+Besides Argos packages, publisher takes CTranslate2 model folders converted from OPUS-MT
+(Marian), M2M-100 or NLLB models (see :mod:`publisher.model_kinds` for how the kind is
+told from the files). Those are installed, checked the same way, into :func:`models_dir`
+(never into Argos's packages directory, whose every sub-folder argostranslate reads as an
+Argos package).
 
 An Argos package (``.argosmodel``) is a zip archive with one top folder holding
 ``metadata.json``, ``model/`` (a CTranslate2 model) and ``sentencepiece.model``. This
@@ -36,6 +42,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from .article import ModelError, ModelInfo
+from .model_kinds import ARGOS, ModelLayout, detect, read_info
 
 log = logging.getLogger(__name__)
 
@@ -89,14 +96,17 @@ PINNED_PACKAGES: tuple[PinnedPackage, ...] = (
 class LoadedModel:
     """A ko->en package ready for translation.
 
-    ``model_dir`` is the CTranslate2 model folder, ``sp_model`` the SentencePiece model,
-    ``package_dir`` the package's top folder (installed or extracted into the cache).
+    ``model_dir`` is the CTranslate2 model folder, ``sp_model`` the (source) SentencePiece
+    model, ``package_dir`` the package's top folder (installed or extracted into the cache).
+    ``layout`` says how sentences are framed for this kind of model (None: an Argos
+    package, pieces in and pieces out).
     """
 
     info: ModelInfo
     model_dir: Path
     sp_model: Path
     package_dir: Path
+    layout: ModelLayout | None = None
 
 
 # ------------------------------------------------------------------------ locations
@@ -113,6 +123,19 @@ def packages_dir() -> Path:
         base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
         return base / "argos-translate" / "packages"
     return Path(settings.package_data_dir)
+
+
+def models_dir() -> Path:
+    """Where CTranslate2 model folders (Marian, M2M-100, NLLB) are installed.
+
+    ``$PUBLISHER_MODELS_DIR``, else ``$XDG_DATA_HOME/publisher/models`` (default
+    ``~/.local/share/publisher/models``).
+    """
+    env = os.environ.get("PUBLISHER_MODELS_DIR")
+    if env:
+        return Path(env).expanduser()
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "publisher" / "models"
 
 
 def cache_root() -> Path:
@@ -179,15 +202,17 @@ def _check_pair(metadata: dict, where: str) -> None:
         )
 
 
-def _info(metadata: dict, sha256: str, path: Path | None) -> ModelInfo:
+def _info(metadata: dict, sha256: str, path: Path | None, kind: str = ARGOS) -> ModelInfo:
+    default_name = DEFAULT_NAME if kind == ARGOS else (path.name if path is not None else kind)
     return ModelInfo(
-        name=str(metadata.get("package_name") or DEFAULT_NAME),
-        version=str(metadata.get("package_version") or "0"),
+        name=str(metadata.get("package_name") or metadata.get("name") or default_name),
+        version=str(metadata.get("package_version") or metadata.get("version") or "0"),
         sha256=sha256,
         from_code=FROM_CODE,
         to_code=TO_CODE,
         test_fixture=_is_fixture(metadata),
         path=str(path) if path is not None else None,
+        kind=kind,
     )
 
 
@@ -421,8 +446,9 @@ def _loaded(package_dir: Path, metadata: dict, sha256: str) -> LoadedModel:
 
 
 def status() -> list[ModelInfo]:
-    """Installed, complete ko->en packages, highest version first (``path`` set)."""
-    return _scan()[0]
+    """Installed, complete ko->en models (``path`` set): Argos packages, highest version
+    first, then installed CTranslate2 folders by name."""
+    return _scan()[0] + _scan_ct2()[0]
 
 
 def _scan() -> tuple[list[ModelInfo], list[str]]:
@@ -459,16 +485,26 @@ def load_model(spec: str | Path | None = None) -> LoadedModel:
     if spec is None or (isinstance(spec, str) and not spec.strip()):
         installed, problems = _scan()
         if not installed:
+            others, other_problems = _scan_ct2()
+            if others:  # no Argos package, but a Marian/M2M-100/NLLB model is installed
+                folder = Path(others[0].path or "")
+                return _loaded_ct2(folder, detect(folder), others[0].sha256)
+            problems += other_problems
             raise ModelError(problems[0] if problems else NOT_INSTALLED)
         package_dir = Path(installed[0].path or "")
         metadata = _check_package_dir(package_dir)
         return _loaded(package_dir, metadata, installed[0].sha256)
     path = Path(spec).expanduser()
     if path.is_dir():
+        layout = detect(path)
+        if layout.kind != ARGOS:
+            return _loaded_ct2(path, layout, _dir_sha256(path))
         metadata = _check_package_dir(path)
         return _loaded(path, metadata, _dir_sha256(path))
     if not path.exists():
-        raise ModelError(f"model file not found: {path}; pass a .argosmodel file or an extracted package folder")
+        raise ModelError(
+            f"model file not found: {path}; pass a .argosmodel file, an extracted package folder or a CTranslate2 model folder"
+        )
     archive = _inspect_archive(path)
     _check_pin(archive, path.name)
     package_dir = _cached_extraction(archive)
@@ -520,6 +556,8 @@ def install_from_file(path: str | Path, *, expected: PinnedPackage | None = None
     ``source_name`` is the file name to report and match pins by.
     """
     path = Path(path).expanduser()
+    if path.is_dir():
+        return install_folder(path)
     name = source_name or path.name
     archive = _inspect_archive(path, display=name)
     if _is_fixture(archive.metadata):
@@ -554,6 +592,89 @@ def install_from_file(path: str | Path, *, expected: PinnedPackage | None = None
                 shutil.rmtree(staging, ignore_errors=True)
     log.info("installed %s into %s", name, final)
     return _info(metadata, archive.sha256, final)
+
+
+# ------------------------------------------------------------------------ CTranslate2 folders
+
+
+def _loaded_ct2(folder: Path, layout: ModelLayout, sha256: str) -> LoadedModel:
+    info = _info(read_info(folder), sha256, folder, kind=layout.kind)
+    return LoadedModel(info=info, model_dir=layout.model_dir, sp_model=layout.source_spm, package_dir=folder, layout=layout)
+
+
+def _scan_ct2() -> tuple[list[ModelInfo], list[str]]:
+    """Installed CTranslate2 ko->en folders (by name) and what is wrong with broken ones."""
+    root = models_dir()
+    if not root.is_dir():
+        return [], []
+    found: list[ModelInfo] = []
+    problems: list[str] = []
+    for child in sorted(root.iterdir()):
+        if child.name.startswith(".") or not child.is_dir():
+            continue
+        try:
+            layout = detect(child)
+            if layout.kind == ARGOS:
+                continue
+            found.append(_loaded_ct2(child, layout, _dir_sha256(child)).info)
+        except ModelError as exc:
+            log.warning("ignoring %s: %s", child, exc)
+            problems.append(str(exc))
+    return found, problems
+
+
+def verify_loadable(model_dir: Path) -> None:
+    """Load the CTranslate2 model once (catches a damaged model.bin before it is installed)."""
+    import ctranslate2
+
+    try:
+        ctranslate2.Translator(str(model_dir), device="cpu", intra_threads=1)
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise ModelError(f"{model_dir} does not load as a CTranslate2 model ({exc}); convert it again") from None
+
+
+def install_folder(folder: str | Path) -> ModelInfo:
+    """Check a CTranslate2 model folder (Marian, M2M-100, NLLB) and copy it into :func:`models_dir`.
+
+    An Argos package folder is refused here (install its .argosmodel instead), as is a
+    test fixture. The copy is made in a staging folder and renamed into place, so an
+    interrupted install leaves the installed models as they were.
+    """
+    folder = Path(folder).expanduser()
+    layout = detect(folder)
+    if layout.kind == ARGOS:
+        raise ModelError(f"{folder} is an extracted Argos package; install its .argosmodel file instead")
+    meta = read_info(folder)
+    if _is_fixture(meta):
+        raise ModelError(f"{folder.name} is a test fixture, not a translator: fixtures are used with --model PATH and never installed")
+    verify_loadable(layout.model_dir)
+    sha256 = _tree_sha256(folder)
+    root = models_dir()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        lock = _install_lock(root)
+    except OSError as exc:
+        raise ModelError(f"cannot write to the models directory {root}: {exc.strerror or exc}; set PUBLISHER_MODELS_DIR to a writable folder") from None
+    final = root / folder.resolve().name
+    with lock:
+        staging = None
+        try:
+            _recover_leftovers(root)
+            staging = Path(tempfile.mkdtemp(prefix=".publisher-install-", dir=root))
+            new_dir = staging / final.name
+            shutil.copytree(folder, new_dir, symlinks=False, ignore=shutil.ignore_patterns(SIDECAR))
+            sidecar = {"sha256": sha256, "kind": layout.kind, "source": str(folder), "installed": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            (new_dir / SIDECAR).write_text(json.dumps(sidecar, indent=2) + "\n", encoding="utf-8")
+            if _tree_sha256(new_dir) != sha256:
+                raise ModelError(f"{folder} changed while it was being copied; install it again")
+            _swap_into_place(new_dir, final)
+        except (OSError, shutil.Error) as exc:
+            raise ModelError(f"cannot install into {root}: {exc}") from None
+        finally:
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
+    log.info("installed %s (%s) into %s", folder, layout.kind, final)
+    return _loaded_ct2(final, detect(final), sha256).info
 
 
 def _install_lock(root: Path):

@@ -191,7 +191,7 @@ class _Existing:
     sources: frozenset[str]  # normalized
 
 
-def _existing_brief(out_dir: Path, slug: str) -> _Existing | None:
+def existing_brief(out_dir: Path, slug: str) -> _Existing | None:
     """What the brief now in ``out_dir/slug`` was built from (None: rebuild it)."""
     d = out_dir / slug
     try:
@@ -220,7 +220,7 @@ def memory_corrections(memory, sources: Iterable[str]) -> dict[str, str]:
     return memory.editor_corrections(sources, normalized=True) if memory is not None else {}
 
 
-def _sources(article: Article) -> frozenset[str]:
+def article_sources(article: Article) -> frozenset[str]:
     """The article's segments in the memory's normalized form."""
     from .text import normalize_text
 
@@ -549,7 +549,7 @@ def _to_rebuild(run: _Run, slugs: dict[Path, str], stamps: dict) -> list[tuple[P
     memory = translator.memory
     glossary_version = translator.glossary.version if translator.glossary is not None else "-"
     # Other files' corrections of the published briefs' sentences: one query for all.
-    existing = {} if settings.force else {slug: _existing_brief(run.out_dir, slug) for slug in slugs.values()}
+    existing = {} if settings.force else {slug: existing_brief(run.out_dir, slug) for slug in slugs.values()}
     carried = memory_corrections(memory, {src for e in existing.values() if e is not None for src in e.sources})
     todo: list[tuple[PreparedArticle, str, str]] = []
     for i, (path, slug) in enumerate(slugs.items()):
@@ -585,7 +585,7 @@ def _build_briefs(run: _Run, todo: list[tuple[PreparedArticle, str, str]]) -> No
     results = translate_prepared(translator, [p for p, _, _ in todo])
     run.progress("translate", 1, 1)
     report.translation = dict(translator.stats)
-    carried = memory_corrections(translator.memory, {src for r in results if r.ok for src in _sources(r.article)})
+    carried = memory_corrections(translator.memory, {src for r in results if r.ok for src in article_sources(r.article)})
     assets_error = None
     try:
         copy_assets(run.out_dir)
@@ -603,7 +603,7 @@ def _build_briefs(run: _Run, todo: list[tuple[PreparedArticle, str, str]]) -> No
         try:
             if assets_error is not None:
                 raise OutputError(assets_error)
-            inputs = f"{base}+{carried_digest(translator.memory, _sources(result.article), carried)}"
+            inputs = f"{base}+{carried_digest(translator.memory, article_sources(result.article), carried)}"
             brief = make_brief(result.article, model_info=translator.model.info, inputs=inputs, count=run.settings.summary_count)
             write_brief_folder(brief, run.out_dir, slug, run.settings.layout)
             report.built.append(slug)
@@ -730,7 +730,7 @@ def review_article(path: Path, settings: BuildSettings, translator) -> Review:
         prepared.path, model_key=translator.model.info.key, glossary_version=glossary_version, templates=templates_digest(), settings=settings
     )
     slug = prepared.article.slug
-    existing = _existing_brief(Path(settings.out_dir), slug)
+    existing = existing_brief(Path(settings.out_dir), slug)
     memory = getattr(translator.memory, "editors", translator.memory)
     up_to_date = (
         existing is not None and existing.base == digest and existing.carried == carried_digest(memory, existing.sources)
@@ -855,4 +855,3 @@ def export_corrections(article: Path, model_spec: str | None, glossary: Path | N
     if failed:
         raise InputError(f"{failed[0][0]}: {failed[0][1]}")
     return export_file(translated[0], target)
-

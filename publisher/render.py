@@ -166,6 +166,7 @@ class View:
     model_name: str | None
     model_version: str | None
     model_sha: str | None
+    model_kind: str | None
     publisher_version: str | None
     generated_iso: str | None
     generated_text: str | None
@@ -302,6 +303,12 @@ def _generated_text(value: str | None) -> str | None:
     return (dt.strftime("%Y-%m-%d %H:%M") + (" " + tz if tz else "")).strip()
 
 
+def _kind_label(kind: str) -> str:
+    from .model_kinds import KIND_LABELS
+
+    return KIND_LABELS.get(kind, kind)
+
+
 def is_test_model(brief: Brief) -> bool:
     if brief.model is not None and brief.model.test_fixture:
         return True
@@ -387,6 +394,7 @@ def build_view(brief: Brief) -> View:
         model_name=model.name if model else None,
         model_version=model.version if model else None,
         model_sha=(model.sha256 or "")[:12] if model else None,
+        model_kind=_kind_label(model.kind) if model else None,
         publisher_version=brief.publisher_version,
         generated_iso=brief.generated,
         generated_text=_generated_text(brief.generated),

@@ -1,11 +1,18 @@
-"""Translate segments offline: argos package tokenizer + one CTranslate2 translator.
+"""Translate segments offline: the model's SentencePiece tokenizer + one CTranslate2 translator.
 
 All segments of a run (every article, every block kind) are collected, de-duplicated and
-looked up in the translation memory; only the misses go to the model, in *one*
-``translate_batch`` call (CTranslate2 sorts them by length and cuts them into batches of
-``max_batch_tokens`` tokens). Decoding is bounded per segment to
-``length_ratio * source tokens + length_extra`` tokens, so a model caught in a loop stops
-early instead of writing hundreds of tokens.
+looked up in the translation memory; only the misses go to the model, batched together
+(CTranslate2 sorts them by length and cuts them into batches of ``max_batch_tokens``
+tokens). Decoding is Argos Translate's own by default (beam 4, length penalty 0.2,
+unknowns replaced; ``TranslateSettings.fast()`` is greedy) and bounded per segment to
+about ``length_ratio * source tokens + length_extra`` tokens, so a model caught in a loop
+stops early instead of writing hundreds of tokens: greedy in one call, beam search in one
+call per length bucket. Batching and bucketing change no word of the output: the tests
+compare it with one Argos-style call per sentence (tests/test_translate.py, ``make parity``).
+
+The model may be an Argos package or a CTranslate2 folder converted from OPUS-MT (Marian),
+M2M-100 or NLLB (``model.layout``, see :mod:`publisher.model_kinds`): the kind decides
+the source framing tokens, the target prefix and the target tokenizer.
 
 Footnote markers ``[n]``, URLs and emails never reach the model: URLs and emails are
 replaced by placeholders (``URL1``, ``EMAIL1``) that are swapped back afterwards (or
@@ -40,17 +47,47 @@ def _default_threads() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
+# Argos Translate 1.11's own decoding (argostranslate/translate.py, apply_packaged_translation,
+# with its default settings ARGOS_BEAM_SIZE=4, ARGOS_BATCH_SIZE=32 and num_hypotheses=1 as
+# used by translate()). Its call is replicated exactly by :func:`argos_call_kwargs`.
+ARGOS_BEAM_SIZE = 4
+ARGOS_LENGTH_PENALTY = 0.2
+ARGOS_BATCH_SIZE = 32  # tokens (batch_type="tokens")
+
+
+def argos_call_kwargs(target_prefix: list[list[str]] | None = None) -> dict:
+    """The keyword arguments of Argos's own translate_batch call (no length bound: CTranslate2's
+    default max_decoding_length of 256 applies)."""
+    return dict(
+        target_prefix=target_prefix,
+        replace_unknowns=True,
+        max_batch_size=ARGOS_BATCH_SIZE,
+        batch_type="tokens",
+        beam_size=ARGOS_BEAM_SIZE,
+        num_hypotheses=1,
+        length_penalty=ARGOS_LENGTH_PENALTY,
+        return_scores=True,
+    )
+
+
 @dataclass(frozen=True)
 class TranslateSettings:
-    """Decoding settings. Defaults are tuned for a 2-core CPU (see tests/bench/bench_translate.py).
+    """Decoding settings. The defaults decode as Argos Translate does (beam 4, length
+    penalty 0.2, unknown tokens replaced by their source token); :meth:`fast` is greedy.
 
-    ``beam_size`` 1 (greedy) is the default: it is the fastest, and it is the only mode in
-    which CTranslate2 lets each segment stop at its own length bound inside one batched
-    call (a per-token callback). With ``beam_size`` > 1 the bound of the longest segment
-    applies to the whole call.
+    Every segment gets its own output-length bound (``bound``), so a model caught in a
+    loop stops early. With greedy decoding CTranslate2 enforces it per segment inside one
+    call (a per-token callback); beam search has only a per-call ``max_decoding_length``,
+    so segments are grouped by their bound and each group is one ``translate_batch`` call.
+    Bounds are rounded up to a few steps (``bucket_growth``) so that an article needs a
+    handful of calls rather than one per sentence length (tests/bench/bench_translate.py).
+
+    This is the construction API the rest of the project (and the Ray runner) uses:
+    keyword arguments only, all optional; ``TranslateSettings()`` is Argos's decoding,
+    ``TranslateSettings.fast()`` greedy.
     """
 
-    beam_size: int = 1
+    beam_size: int = ARGOS_BEAM_SIZE
     device: str = "cpu"
     compute_type: str = "int8"  # falls back to "default" when the CPU lacks int8 support
     inter_threads: int = 1
@@ -58,11 +95,17 @@ class TranslateSettings:
     max_batch_tokens: int = 4096  # CTranslate2 batch_type="tokens"; 4096 beat 512-2048 in the bench
     length_ratio: float = 2.0  # max output tokens = length_ratio * input tokens + length_extra
     length_extra: int = 10
-    max_decoding_length: int = 256  # hard cap
+    max_decoding_length: int = 256  # hard cap (CTranslate2's default, which Argos uses)
+    bucket_growth: float = 1.5  # bounds are rounded up to 16, 24, 36, 54, ... (1.0: exact bounds)
     repetition_penalty: float = 1.0
     no_repeat_ngram_size: int = 0
-    length_penalty: float = 1.0
+    length_penalty: float = ARGOS_LENGTH_PENALTY
     replace_unknowns: bool = True
+
+    @classmethod
+    def fast(cls, **changes) -> "TranslateSettings":
+        """Greedy decoding: about 2-3x faster than beam 4, for quick previews."""
+        return cls(**{"beam_size": 1, **changes})
 
     def __post_init__(self) -> None:
         problems = []
@@ -74,21 +117,37 @@ class TranslateSettings:
             problems.append("max_batch_tokens must be at least 1")
         if self.length_ratio < 0 or self.length_extra < 1 or self.max_decoding_length < 1:
             problems.append("the length bound must allow at least one token")
+        if self.bucket_growth < 1.0:
+            problems.append("bucket_growth must be at least 1.0")
         if problems:
             raise InputError("bad translation settings: " + "; ".join(problems))
+
+    @property
+    def decoding_name(self) -> str:
+        """A short human name: "beam 4 (Argos)" or "greedy (--fast)"."""
+        if self.beam_size == 1:
+            return "greedy (--fast)"
+        argos = self.beam_size == ARGOS_BEAM_SIZE and self.length_penalty == ARGOS_LENGTH_PENALTY and self.replace_unknowns
+        return f"beam {self.beam_size}" + (" (Argos)" if argos else "")
 
     @property
     def output_key(self) -> str:
         """The settings that change what the model writes (threads and batching do not)."""
         return (
             f"beam={self.beam_size};ct={self.compute_type};len={self.length_ratio}*n+{self.length_extra}"
-            f"<={self.max_decoding_length};rep={self.repetition_penalty};nrng={self.no_repeat_ngram_size};"
-            f"lp={self.length_penalty};unk={int(self.replace_unknowns)}"
+            f"<={self.max_decoding_length}/{self.bucket_growth};rep={self.repetition_penalty};"
+            f"nrng={self.no_repeat_ngram_size};lp={self.length_penalty};unk={int(self.replace_unknowns)}"
         )
 
     def bound(self, n_tokens: int) -> int:
         """Output-token bound for an input of ``n_tokens`` tokens."""
-        return max(1, min(self.max_decoding_length, math.ceil(self.length_ratio * n_tokens + self.length_extra)))
+        raw = max(1, min(self.max_decoding_length, math.ceil(self.length_ratio * n_tokens + self.length_extra)))
+        if self.bucket_growth <= 1.0:
+            return raw
+        edge = 16.0
+        while edge < raw:
+            edge *= self.bucket_growth
+        return min(self.max_decoding_length, max(raw, math.ceil(edge)))
 
 
 # ------------------------------------------------------------------ protection
@@ -205,10 +264,13 @@ class Translator:
         self.glossary = glossary
         self._ct2 = None
         self._sp = None
+        self._sp_target = None
         self._corrections: dict[str, str] = {}
         self.compute_type: str | None = None
         self.stats: dict = {
-            "model_calls": 0,
+            "model_calls": 0,  # batched runs over all misses (one per translate_articles)
+            "decode_calls": 0,  # translate_batch calls they made (one per length bucket under beam search)
+            "output_tokens": 0,
             "segments_total": 0,
             "unique_sources": 0,
             "translated": 0,
@@ -225,30 +287,33 @@ class Translator:
 
     @property
     def model_key(self) -> str:
-        """What the memory keys machine translations by: the model and the decoding settings.
-
-        Translations made with other settings (say, beam 4 instead of greedy) are not reused.
-        """
-        if self.settings.output_key == TranslateSettings().output_key:
-            return self.model.info.key  # the default settings keep the plain model key
+        """What the memory keys machine translations by: the model (kind, name, checksum) and
+        the decoding settings. Translations made otherwise (say, greedy) are not reused."""
         return f"{self.model.info.key}|{self.settings.output_key}"
+
+    @property
+    def layout(self):
+        """How sentences are framed for this model (None: an Argos package)."""
+        return getattr(self.model, "layout", None)
 
     @property
     def memory_error(self) -> str | None:
         return getattr(self.memory, "error", None) if self.memory is not None else None
 
     def _sentencepiece(self):
+        """The source-side SentencePiece model."""
         if self._sp is None:
-            import sentencepiece as spm
-
-            try:
-                self._sp = spm.SentencePieceProcessor(model_file=str(self.model.sp_model))
-            except (OSError, RuntimeError) as exc:
-                raise ModelError(
-                    f"cannot load the tokenizer {self.model.sp_model}: {exc}; reinstall the model with "
-                    "'publisher models install --file PATH'"
-                ) from None
+            self._sp = _load_spm(self.model.sp_model)
         return self._sp
+
+    def _target_sentencepiece(self):
+        """The target-side SentencePiece model (a Marian model has its own; others share one)."""
+        layout = self.layout
+        if layout is None or layout.target_spm == layout.source_spm:
+            return self._sentencepiece()
+        if self._sp_target is None:
+            self._sp_target = _load_spm(layout.target_spm)
+        return self._sp_target
 
     def _translator(self):
         if self._ct2 is None:
@@ -407,36 +472,92 @@ class Translator:
             self._note_memory()
 
     def translate_texts(self, texts: list[str]) -> list[str]:
-        """Raw model translation of already prepared texts, in ONE translate_batch call."""
+        """Raw model translation of already prepared texts, batched over all of them.
+
+        Greedy: one translate_batch call, each segment stopped at its own bound. Beam
+        search: one call per length bucket (see :class:`TranslateSettings`)."""
         if not texts:
             return []
-        sp = self._sentencepiece()
         translator = self._translator()
-        tokens = sp.encode(list(texts), out_type=str)
-        kwargs = self.decode_kwargs(tokens)
+        tokens = self.encode(texts)
+        prefix = self.target_prefix()
         start = time.perf_counter()
-        results = translator.translate_batch(tokens, **kwargs)
+        hyps: list[list[str] | None] = [None] * len(tokens)
+        for indices, kwargs in plan_calls(self.settings, tokens, prefix):
+            batch = [tokens[i] for i in indices]
+            if prefix:
+                kwargs["target_prefix"] = [list(prefix)] * len(batch)
+            for i, result in zip(indices, translator.translate_batch(batch, **kwargs)):
+                hyps[i] = result.hypotheses[0]
+                self.stats["output_tokens"] += len(result.hypotheses[0])
+            self.stats["decode_calls"] += 1
         self.stats["model_seconds"] += time.perf_counter() - start
         self.stats["model_calls"] += 1
         self.stats["translated"] += len(texts)
-        return [self._decode(r.hypotheses[0]) for r in results]
+        return [self.decode(h or []) for h in hyps]
+
+    def encode(self, texts: Sequence[str]) -> list[list[str]]:
+        """Source tokens as the model expects them (pieces framed by the kind's special tokens)."""
+        pieces = self._sentencepiece().encode(list(texts), out_type=str)
+        layout = self.layout
+        if layout is None or not (layout.source_prefix or layout.source_suffix):
+            return pieces
+        return [[*layout.source_prefix, *p, *layout.source_suffix] for p in pieces]
+
+    def target_prefix(self) -> tuple[str, ...]:
+        layout = self.layout
+        return tuple(layout.target_prefix) if layout is not None else ()
 
     def decode_kwargs(self, tokens: list[list[str]]) -> dict:
-        """The keyword arguments of the translate_batch call for ``tokens`` (also used by the bench)."""
+        """The keyword arguments of one translate_batch call for ``tokens`` (used by the bench)."""
         return decode_kwargs(self.settings, tokens)
 
-    def _decode(self, pieces: list[str]) -> str:
-        text = self._sentencepiece().decode_pieces(list(pieces))
+    def decode(self, pieces: Sequence[str]) -> str:
+        """English text of output tokens (a target prefix such as ``__en__`` removed)."""
+        prefix = self.target_prefix()
+        pieces = list(pieces)
+        if prefix and pieces[: len(prefix)] == list(prefix):
+            pieces = pieces[len(prefix) :]
+        text = self._target_sentencepiece().decode_pieces(pieces)
         return _WS.sub(" ", text.replace("\u2581", " ")).strip()
 
+    _decode = decode  # the earlier private name
 
-def decode_kwargs(settings: TranslateSettings, tokens: list[list[str]]) -> dict:
-    """translate_batch arguments: batching, beam, and the per-segment length bound."""
-    bounds = [settings.bound(len(t)) for t in tokens]
+
+def _load_spm(path):
+    import sentencepiece as spm
+
+    try:
+        return spm.SentencePieceProcessor(model_file=str(path))
+    except (OSError, RuntimeError) as exc:
+        raise ModelError(
+            f"cannot load the tokenizer {path}: {exc}; reinstall the model with "
+            "'publisher models install --file PATH'"
+        ) from None
+
+
+def _framing(tokens: list[str]) -> int:
+    """How many of ``tokens`` are special framing tokens (language codes, </s>), not text."""
+    return sum(1 for t in tokens if t == "</s>" or (t.startswith("__") and t.endswith("__")) or re.fullmatch(r"[a-z]{3}_[A-Z][a-z]{3}", t))
+
+
+def segment_bounds(settings: TranslateSettings, tokens: list[list[str]], prefix_len: int = 0) -> list[int]:
+    """Each segment's output-token bound (its text pieces decide it; a target prefix is added)."""
+    return [settings.bound(len(t) - _framing(t)) + prefix_len for t in tokens]
+
+
+def decode_kwargs(settings: TranslateSettings, tokens: list[list[str]], prefix_len: int = 0) -> dict:
+    """translate_batch arguments for one call over ``tokens``: batching, decoding, length bound.
+
+    Greedy: each segment stops at its own bound (a per-token callback; ``batch_id`` is the
+    index in ``tokens``). Beam search: ``max_decoding_length`` is the largest bound of the call.
+    """
+    bounds = segment_bounds(settings, tokens, prefix_len)
     kwargs = dict(
         max_batch_size=settings.max_batch_tokens,
         batch_type="tokens",
         beam_size=settings.beam_size,
+        num_hypotheses=1,
         max_decoding_length=max(bounds) if bounds else settings.max_decoding_length,
         repetition_penalty=settings.repetition_penalty,
         no_repeat_ngram_size=settings.no_repeat_ngram_size,
@@ -444,9 +565,24 @@ def decode_kwargs(settings: TranslateSettings, tokens: list[list[str]]) -> dict:
         replace_unknowns=settings.replace_unknowns,
     )
     if settings.beam_size == 1:
-        # Greedy decoding: stop each segment at its own bound (batch_id is the input index).
         def stop_at_bound(step) -> bool:
             return step.step + 1 >= bounds[step.batch_id]
 
         kwargs["callback"] = stop_at_bound
     return kwargs
+
+
+def plan_calls(settings: TranslateSettings, tokens: list[list[str]], prefix: Sequence[str] = ()) -> list[tuple[list[int], dict]]:
+    """The translate_batch calls for ``tokens``: (indices into tokens, keyword arguments).
+
+    Greedy: one call. Beam search: one call per distinct bound, shortest first, so that no
+    segment decodes past its own bound.
+    """
+    if not tokens:
+        return []
+    if settings.beam_size == 1:
+        return [(list(range(len(tokens))), decode_kwargs(settings, tokens, len(prefix)))]
+    groups: dict[int, list[int]] = {}
+    for i, b in enumerate(segment_bounds(settings, tokens, len(prefix))):
+        groups.setdefault(b, []).append(i)
+    return [(idx, decode_kwargs(settings, [tokens[i] for i in idx], len(prefix))) for _, idx in sorted(groups.items())]

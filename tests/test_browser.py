@@ -35,7 +35,9 @@ def site(tmp_path_factory) -> str:
     out = tmp_path_factory.mktemp("out")
     write_brief(sample_brief(), out)
     write_brief(hostile_brief(), out)
-    build_site(out)
+    with pytest.MonkeyPatch.context() as mp:  # the site's card index goes to a test cache, never the user's
+        mp.setenv("PUBLISHER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        build_site(out)
     port = free_port()
     threading.Thread(target=serve, args=(out, port), daemon=True).start()
     base = f"http://127.0.0.1:{port}/"

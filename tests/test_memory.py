@@ -389,3 +389,22 @@ def test_the_memory_never_returns_a_correction_whose_row_is_gone(tmp_path_factor
         for src, en in mem.editor_corrections(SENTENCES).items():
             assert en == min((f, t_en) for f, t_src, t_en in truth if t_src == src)[1]
     assert file_stamp(inbox / "none.csv") is None
+
+
+def test_lookups_find_rows_by_primary_key_not_by_scanning_the_table(tmp_path):
+    """At archive scale (millions of segments) a scan per lookup is fatal: check the query plan."""
+    mem = TranslationMemory(tmp_path / FILENAME)
+    mem.put_many("m@1#aa", [("첫 문장입니다.", "", "One."), ("둘째 문장입니다.", "g1", "Two.")])
+    statements = []
+    conn = mem._connect()
+    conn.set_trace_callback(statements.append)
+    hits = mem.get_many("m@1#aa", [("첫 문장입니다.", ""), ("둘째 문장입니다.", "g1"), ("없는 문장입니다.", "")])
+    conn.set_trace_callback(None)
+    assert {k: h.en for k, h in hits.items()} == {("첫 문장입니다.", ""): "One.", ("둘째 문장입니다.", "g1"): "Two."}
+    lookups = [s for s in statements if "FROM translations" in s]
+    assert lookups
+    for sql in lookups:
+        plan = " ".join(str(row[-1]) for row in conn.execute("EXPLAIN QUERY PLAN " + sql))
+        # the whole key, not just its model prefix (which reads every row of that model)
+        assert "PRIMARY KEY (model_key=? AND glossary_key=? AND source=?)" in plan, plan
+    mem.close()

@@ -378,11 +378,14 @@ def test_decoding_settings_are_part_of_what_a_brief_is_built_from(inbox, tmp_pat
     # other threads: the same output, so nothing is rebuilt or retranslated
     same = build([article], BuildSettings(out_dir=out, model=str(FIXTURE_MODEL), decoding=TranslateSettings(intra_threads=1)))
     assert same.skipped == first.built
-    # beam search writes different English: rebuilt, and not served from greedy's memory
-    beam = build([article], BuildSettings(out_dir=out, model=str(FIXTURE_MODEL), decoding=TranslateSettings(beam_size=2)))
-    assert beam.built == first.built
-    assert beam.translation["translated"] == first.translation["translated"]
-    assert beam.translation["from_memory"] == 0
+    # greedy decoding (--fast) writes different English: rebuilt, and not served from the
+    # default (beam 4) memory; and back to the default, a greedy brief is rebuilt too
+    fast = build([article], BuildSettings(out_dir=out, model=str(FIXTURE_MODEL), decoding=TranslateSettings.fast()))
+    assert fast.built == first.built
+    assert fast.translation["translated"] == first.translation["translated"]
+    assert fast.translation["from_memory"] == 0
+    again = build([article], BuildSettings(out_dir=out, model=str(FIXTURE_MODEL)))
+    assert again.built == first.built and again.translation["translated"] == 0  # beam 4's English is remembered
 
 
 def test_brief_accepts_decoding_options(inbox, tmp_path):
@@ -393,6 +396,16 @@ def test_brief_accepts_decoding_options(inbox, tmp_path):
     )
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "out" / "busan-port-ai" / "brief.pdf").exists()
+
+
+def test_brief_fast_is_greedy_and_refuses_a_contradicting_beam(inbox, tmp_path):
+    out = tmp_path / "out"
+    article = str(inbox / "busan-port-ai.md")
+    result = CliRunner().invoke(cli, ["brief", article, "-o", str(out), "--model", str(FIXTURE_MODEL), "--fast"])
+    assert result.exit_code == 0, result.stderr
+    assert (out / "busan-port-ai" / "brief.pdf").exists()
+    clash = CliRunner().invoke(cli, ["brief", article, "-o", str(out), "--model", str(FIXTURE_MODEL), "--fast", "--beam", "4"])
+    assert clash.exit_code != 0 and "--fast is greedy decoding" in clash.output
 
 
 def test_with_an_installed_model_a_plain_build_touches_no_network(inbox, tmp_path, no_network):

@@ -180,3 +180,114 @@ def test_a_bad_site_address_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("PUBLISHER_SITE_URL", "javascript:alert(1)")
     with pytest.raises(OutputError, match="PUBLISHER_SITE_URL"):
         build_site(tmp_path)
+
+
+# ------------------------------------------------------------------ scaling (issue 16)
+
+
+def _synthetic(out, n, *, start=0, month_of=lambda i: f"2025-{1 + i % 12:02d}"):
+    """n minimal but genuine brief.json folders (the render path's own document format)."""
+    from publisher.article import document
+
+    base = sample_brief()
+    for i in range(start, start + n):
+        day = 1 + i % 28
+        art = replace(base.article, slug=f"b{i:05d}", date=f"{month_of(i)}-{day:02d}")
+        brief = replace(base, article=art, generated=f"{month_of(i)}-{day:02d}T0{i % 10}:00:00+00:00")
+        folder = out / art.slug
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "brief.json").write_text(json.dumps(document("brief", brief), ensure_ascii=False), encoding="utf-8")
+
+
+def _page_items(path):
+    doc = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    return [a["href"].split("/")[0] for a in doc.select("li.brief-item a.read")], doc
+
+
+def test_index_is_paginated_newest_first_and_pages_link_each_other(tmp_path):
+    _synthetic(tmp_path, 23)
+    report = build_site(tmp_path, page_size=10)
+    expected = [e.folder for e in load_entries(tmp_path)]
+    names = ["index.html", "index-2.html", "index-3.html"]
+    seen = []
+    for i, name in enumerate(names):
+        items, doc = _page_items(tmp_path / name)
+        assert len(items) == (10 if i < 2 else 3)
+        seen += items
+        nav = {a["rel"][0]: a["href"] for a in doc.select("nav.pager a")}
+        assert nav.get("prev") == (names[i - 1] if i else None)
+        assert nav.get("next") == (names[i + 1] if i < 2 else None)
+    assert seen == expected  # one global newest-first order, cut into pages
+    assert not (tmp_path / "index-4.html").exists()
+    assert report.briefs == 23 and report.parsed == 23
+
+
+def test_month_archive_pages_hold_each_month_and_the_archive_lists_them(tmp_path):
+    _synthetic(tmp_path, 30, month_of=lambda i: "2025-03" if i < 25 else "2024-12")
+    build_site(tmp_path, page_size=10)
+    archive = BeautifulSoup((tmp_path / "archive.html").read_text(encoding="utf-8"), "html.parser")
+    assert [a["href"] for a in archive.select("ul.months a")] == ["archive-2025-03.html", "archive-2024-12.html"]
+    march = []
+    for name in ("archive-2025-03.html", "archive-2025-03-2.html", "archive-2025-03-3.html"):
+        items, _ = _page_items(tmp_path / name)
+        march += items
+    everything = load_entries(tmp_path)
+    assert march == [e.folder for e in everything if e.date.startswith("2025-03")]
+    assert len(march) == 25 and not (tmp_path / "archive-2025-03-4.html").exists()
+    # 2024-12-28, -27, -26, then 2024-12-02 and -01
+    assert _page_items(tmp_path / "archive-2024-12.html")[0] == ["b00027", "b00026", "b00025", "b00029", "b00028"]
+
+
+def test_feed_holds_the_latest_n_entries(tmp_path, monkeypatch):
+    _synthetic(tmp_path, 12)
+    build_site(tmp_path, feed_entries=5)
+    ids = [e.find(f"{A}id").text for e in ET.parse(tmp_path / "feed.xml").getroot().findall(f"{A}entry")]
+    assert ids == [f"urn:publisher:brief:{e.folder}" for e in load_entries(tmp_path)[:5]]
+    monkeypatch.setenv("PUBLISHER_FEED_ENTRIES", "3")
+    build_site(tmp_path)
+    assert len(ET.parse(tmp_path / "feed.xml").getroot().findall(f"{A}entry")) == 3
+    monkeypatch.setenv("PUBLISHER_FEED_ENTRIES", "lots")
+    with pytest.raises(OutputError, match="PUBLISHER_FEED_ENTRIES"):
+        build_site(tmp_path)
+
+
+def test_only_changed_pages_are_rewritten_and_only_changed_briefs_are_read(tmp_path):
+    _synthetic(tmp_path, 40, month_of=lambda i: "2025-01" if i < 20 else "2025-02")
+    first = build_site(tmp_path, page_size=10)
+    assert first.parsed == 40 and "feed.xml" in first.pages_written
+    again = build_site(tmp_path, page_size=10)
+    assert again.parsed == 0 and again.pages_written == [] and again.pages_unchanged == len(first.pages_written)
+    # A back-filled brief in January: January's pages and the later index pages change,
+    # February's month pages do not, and only the new brief.json is read.
+    _synthetic(tmp_path, 1, start=40, month_of=lambda i: "2025-01")
+    third = build_site(tmp_path, page_size=10)
+    assert third.parsed == 1
+    assert "archive-2025-01.html" in third.pages_written or "archive-2025-01-2.html" in third.pages_written
+    assert not any(n.startswith("archive-2025-02") for n in third.pages_written)
+    assert "index-5.html" in third.pages_written  # 41 briefs: a fifth index page
+    # Pages whose briefs did not move are left alone: the newest February briefs stay on index.html.
+    assert "index.html" not in third.pages_written and "index-2.html" not in third.pages_written
+    # Removing briefs removes the pages that no longer exist.
+    import shutil
+
+    for i in range(20, 41):
+        shutil.rmtree(tmp_path / f"b{i:05d}")
+    fourth = build_site(tmp_path, page_size=10)
+    assert {"archive-2025-02.html", "archive-2025-02-2.html", "index-3.html", "index-4.html", "index-5.html"} <= set(fourth.pages_removed)
+    assert not (tmp_path / "archive-2025-02.html").exists() and not (tmp_path / "index-3.html").exists()
+    assert [e.folder for e in load_entries(tmp_path)] == _page_items(tmp_path / "index.html")[0] + _page_items(tmp_path / "index-2.html")[0]
+
+
+def test_a_damaged_card_index_is_rebuilt_from_the_briefs(tmp_path, caplog):
+    _synthetic(tmp_path, 3)
+    build_site(tmp_path)
+    from publisher.site import card_index_path
+
+    index = card_index_path(tmp_path)
+    assert index.is_file() and not list(tmp_path.glob(".*"))  # derived data lives in the cache, not in out/
+    index.write_bytes(b"garbage, not sqlite" * 100)
+    for suffix in ("-wal", "-shm"):
+        index.with_name(index.name + suffix).unlink(missing_ok=True)
+    report = build_site(tmp_path)
+    assert report.briefs == 3 and report.parsed == 3
+    assert len(_page_items(tmp_path / "index.html")[0]) == 3

@@ -114,6 +114,11 @@ def segments(a: Article) -> list[Segment]:
     return [s for _, s in a.iter_segments()]
 
 
+def sent(calls) -> list[list[str]]:
+    """Every source sent to the model, over all translate_batch calls."""
+    return [t for batch in calls for t in batch]
+
+
 def model_english(model, texts: list[str]) -> list[str]:
     """What the fixture itself writes for these texts on this machine, with no memory,
     glossary or markers: the reference for exact comparisons. (Never a stored string: the
@@ -131,7 +136,13 @@ def test_corpus_sentences_come_back_in_one_batched_call(model, calls):
     pairs = PAIRS[:80]
     t = Translator(model)
     [out] = t.translate_articles([body_article("a", [ko for ko, _ in pairs])])
-    assert len(calls) == 1 and len(calls[0]) == len({ko for ko, _ in pairs})
+    # one batched run; under beam search one translate_batch call per length bucket, each
+    # segment in exactly one of them
+    assert t.stats["model_calls"] == 1 and len(calls) == t.stats["decode_calls"]
+    assert 1 <= len(calls) <= len({TranslateSettings().bound(n) for n in range(1, 1000)})
+    assert len(sent(calls)) == len({ko for ko, _ in pairs})
+    for batch in calls:
+        assert len({TranslateSettings().bound(len(tokens)) for tokens in batch}) == 1
     got = [s.en for s in segments(out)]
     exact = sum(g == en for g, (_, en) in zip(got, pairs))
     assert exact >= 0.8 * len(pairs), list(zip(got, pairs))[:5]
@@ -156,7 +167,7 @@ def test_every_block_kind_is_translated_in_the_same_call(model, calls):
     )
     t = Translator(model)
     [out] = t.translate_articles([a])
-    assert len(calls) == 1 and len(calls[0]) == 10
+    assert t.stats["model_calls"] == 1 and len(sent(calls)) == 10
     assert [b.kind for b in out.blocks] == [TITLE, PULLQUOTE, FOOTNOTE, CAPTION, BODY, BODY]
     assert [s.id for s in segments(out)] == [s.id for s in segments(a)]
     for seg in segments(out):
@@ -170,7 +181,7 @@ def test_many_articles_share_one_call_and_duplicates_are_translated_once(model, 
     a2 = body_article("two", [PAIRS[2][0], same, same])
     t = Translator(model)
     out = t.translate_articles([a1, a2])
-    assert len(calls) == 1 and len(calls[0]) == 3
+    assert t.stats["model_calls"] == 1 and len(sent(calls)) == 3
     ens = [s.en for a in out for s in segments(a) if s.text == same]
     assert len(ens) == 3 and len(set(ens)) == 1
     assert t.stats["segments_total"] == 5 and t.stats["translated"] == 3
@@ -198,7 +209,7 @@ def test_translation_works_with_sockets_blocked(model, calls, memory, monkeypatc
     ko = [k for k, _ in PAIRS[10:15]]
     t = Translator(model, memory=memory, glossary=parse_glossary("오픈AI,OpenAI\n"))
     [out] = t.translate_articles([body_article("offline", ko)])
-    assert len(calls) == 1
+    assert t.stats["model_calls"] == 1 and len(sent(calls)) == 5
     for s in segments(out):  # trained sentences come out in English and are remembered
         assert s.en and not _HANGUL.search(s.en)
         assert memory.get(t.model_key, s.text).en == s.en
@@ -212,12 +223,13 @@ def test_rerun_of_an_unchanged_article_makes_zero_model_calls(model, calls, tmp_
     a = article("rerun", [("t", TITLE, ko[:1]), ("p1", BODY, ko[1:15]), ("fn1", FOOTNOTE, ko[15:])])
     first = Translator(model, memory=TranslationMemory(tmp_path / "tm.sqlite"))
     [out1] = first.translate_articles([a])
-    assert len(calls) == 1
+    assert first.stats["model_calls"] == 1
+    n_calls = len(calls)
 
     # a new process would build a new translator and memory object from the same file
     second = Translator(model, memory=TranslationMemory(tmp_path / "tm.sqlite"))
     [out2] = second.translate_articles([a])
-    assert len(calls) == 1, "the re-run called the model"
+    assert len(calls) == n_calls, "the re-run called the model"
     assert second.stats["model_calls"] == 0 and second._ct2 is None
     assert second.stats["from_memory"] == 20 and second.stats["translated"] == 0
     assert [s.en for s in segments(out2)] == [s.en for s in segments(out1)]
@@ -228,10 +240,11 @@ def test_rerun_of_an_unchanged_article_makes_zero_model_calls(model, calls, tmp_
 def test_a_changed_sentence_is_the_only_one_translated(model, calls, memory):
     ko = [k for k, _ in PAIRS[40:50]]
     Translator(model, memory=memory).translate_articles([body_article("x", ko)])
+    n_calls = len(calls)
     changed = ko[:3] + [PAIRS[50][0]] + ko[4:]
     t = Translator(model, memory=memory)
     [out] = t.translate_articles([body_article("x", changed)])
-    assert len(calls) == 2 and len(calls[1]) == 1
+    assert len(calls) == n_calls + 1 and len(calls[-1]) == 1
     assert t.stats["translated"] == 1 and t.stats["from_memory"] == 9
     assert segments(out)[3].origin == ORIGIN_MACHINE
 
@@ -245,7 +258,7 @@ def test_memory_is_keyed_by_model(model, calls, memory):
         pytest.fail("LoadedModel is expected to be a dataclass")
     t = Translator(other, memory=memory)
     t.translate_articles([body_article("m", ko)])
-    assert t.stats["model_calls"] == 1 and len(calls) == 2
+    assert t.stats["model_calls"] == 1 and len(sent(calls)) == 2
 
 
 def test_editor_corrections_apply_in_any_article_and_survive_in_the_memory(model, calls, memory):
@@ -323,8 +336,8 @@ def test_markers_urls_and_emails_are_kept_out_of_the_model_and_restored(model, c
     ]
     t = Translator(model)
     [out] = t.translate_articles([body_article("p", texts)])
-    sent = " ".join(_decoded_inputs(model, calls[0]))
-    assert "[" not in sent and "http" not in sent and "@" not in sent and "example" not in sent
+    inputs = " ".join(_decoded_inputs(model, sent(calls)))
+    assert "[" not in inputs and "http" not in inputs and "@" not in inputs and "example" not in inputs
     en = [s.en for s in segments(out)]
     raw_base, raw_api = model_english(model, [base, api])
     # each marker comes back exactly once, and the model's own words are untouched
@@ -357,9 +370,9 @@ def test_glossary_terms_are_replaced_before_translation_and_checked_after(model,
     miss = "한국은행은 기준금리를 동결했다."
     t = Translator(model, glossary=glossary)
     [out] = t.translate_articles([body_article("g", [hit, miss])])
-    sent = _decoded_inputs(model, calls[0])
-    assert any("OpenAI는" in s for s in sent) and any("policy rate" in s for s in sent)
-    assert not any("오픈AI" in s or "기준금리" in s for s in sent)
+    inputs = _decoded_inputs(model, sent(calls))
+    assert any("OpenAI는" in s for s in inputs) and any("policy rate" in s for s in inputs)
+    assert not any("오픈AI" in s or "기준금리" in s for s in inputs)
     s_hit, s_miss = segments(out)
     # the glossary turned the Korean into the corpus sentence: the model saw exactly that
     assert s_hit.en == model_english(model, ["OpenAI는 서울에 새 사무소를 열었다."])[0]
@@ -385,8 +398,9 @@ def test_flags_are_attached_to_segments(model):
 # ---------------------------------------------------------------- settings
 
 
-def test_output_length_is_bounded_per_segment(model, calls):
-    settings = TranslateSettings(length_ratio=0.0, length_extra=3)
+@pytest.mark.parametrize("beam", [1, 4])
+def test_output_length_is_bounded_per_segment(model, calls, beam):
+    settings = TranslateSettings(beam_size=beam, length_ratio=0.0, length_extra=3, bucket_growth=1.0)
     t = Translator(model, settings=settings)
     [out] = t.translate_articles([body_article("b", [k for k, _ in PAIRS[:6]])])
     import sentencepiece as spm
@@ -396,11 +410,43 @@ def test_output_length_is_bounded_per_segment(model, calls):
         assert 0 < len(sp.encode(s.en, out_type=str)) <= 4  # 3 decoded pieces, re-encoded
 
 
-def test_beam_search_uses_the_same_single_call(model, calls):
-    t = Translator(model, settings=TranslateSettings(beam_size=4))
-    [out] = t.translate_articles([body_article("beam", [k for k, _ in PAIRS[:20]])])
-    assert len(calls) == 1
-    assert sum(s.en == KO_TO_EN[s.text] for s in segments(out)) >= 16
+def test_beam_search_bounds_each_segment_by_its_own_length(model, calls):
+    # Two very different lengths: under beam search the short one must not inherit the long
+    # one's max_decoding_length, so they go to separate calls with their own bounds.
+    short = min((k for k, _ in PAIRS), key=len)
+    long = max((k for k, _ in PAIRS), key=len)
+    seen: list[int] = []
+    import ctranslate2
+
+    recorder = ctranslate2.Translator  # the counting wrapper of the ``calls`` fixture
+
+    class Bounds(recorder):
+        def translate_batch(self, source, *args, **kwargs):
+            seen.append(kwargs["max_decoding_length"])
+            return super().translate_batch(source, *args, **kwargs)
+
+    t = Translator(model, settings=TranslateSettings(bucket_growth=1.0))
+    ctranslate2.Translator = Bounds
+    try:
+        t.translate_articles([body_article("beam", [short, long])])
+    finally:
+        ctranslate2.Translator = recorder
+    assert len(calls) == 2 and all(len(c) == 1 for c in calls)
+    bounds = [TranslateSettings(bucket_growth=1.0).bound(len(c[0])) for c in calls]
+    assert bounds[0] < bounds[1] and seen == bounds  # shortest first, each with its own bound
+
+
+def test_fast_is_greedy_in_a_single_call_and_keyed_apart(model, calls, memory):
+    ko = [k for k, _ in PAIRS[:20]]
+    fast = Translator(model, settings=TranslateSettings.fast(), memory=memory)
+    [out] = fast.translate_articles([body_article("fast", ko)])
+    assert len(calls) == 1 and fast.stats["decode_calls"] == 1
+    assert all(s.en and s.origin == ORIGIN_MACHINE for s in segments(out))
+    # the default (beam 4) does not reuse what greedy decoding wrote
+    beam = Translator(model, memory=memory)
+    assert beam.model_key != fast.model_key
+    beam.translate_articles([body_article("fast", ko)])
+    assert beam.stats["from_memory"] == 0 and beam.stats["translated"] == 20
 
 
 def test_unsupported_compute_type_falls_back(model):
@@ -412,15 +458,26 @@ def test_unsupported_compute_type_falls_back(model):
     assert t.compute_type in ("default", "bfloat16")
 
 
-def test_default_settings_suit_a_small_cpu():
+def test_default_settings_decode_as_argos_does_and_suit_a_small_cpu():
+    from publisher.translate import argos_call_kwargs
+
     s = TranslateSettings()
+    argos = argos_call_kwargs()
+    assert (s.beam_size, s.length_penalty, s.replace_unknowns) == (argos["beam_size"], argos["length_penalty"], True)
+    assert (s.beam_size, s.length_penalty) == (4, 0.2)
+    assert TranslateSettings.fast().beam_size == 1
+    assert s.decoding_name == "beam 4 (Argos)" and TranslateSettings.fast().decoding_name == "greedy (--fast)"
     assert s.compute_type == "int8" and s.inter_threads == 1
     assert 1 <= s.intra_threads <= 4
-    assert s.bound(10) == 30 and s.bound(1000) == s.max_decoding_length
+    exact = TranslateSettings(bucket_growth=1.0)
+    assert exact.bound(10) == 30 and exact.bound(1000) == exact.max_decoding_length
+    # bucketed bounds: never below the exact one, a handful of distinct values
+    assert all(s.bound(n) >= exact.bound(n) for n in range(1, 300))
+    assert len({s.bound(n) for n in range(1, 300)}) <= 10 and s.bound(1000) == s.max_decoding_length
 
 
 @pytest.mark.parametrize(
-    "bad", [dict(beam_size=0), dict(max_batch_tokens=0), dict(length_extra=0), dict(inter_threads=0)]
+    "bad", [dict(beam_size=0), dict(max_batch_tokens=0), dict(length_extra=0), dict(inter_threads=0), dict(bucket_growth=0.5)]
 )
 def test_bad_settings_are_an_input_error(bad):
     from publisher.article import InputError

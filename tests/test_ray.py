@@ -1,0 +1,205 @@
+"""`publisher brief --ray`: the same build on a real Ray runtime (no mocks of Ray).
+
+One small Ray instance (2 CPUs) serves the whole module and is shut down at its end; the
+multi-node test lives in test_ray_cluster.py. English is never asserted: Ray outputs are
+compared with a local build's on the same machine, and the fixture model's own output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import ray
+from click.testing import CliRunner
+from conftest import FIXTURE_MODEL, REPO
+
+from publisher.article import ModelError
+from publisher.cli import cli
+from publisher.pipeline import BuildSettings, build
+from publisher.ray_runner import RayOptions, TranslationPool, package_blob, unpack_package
+from publisher.ray_runner import build as ray_build
+from publisher.site import ATOM_NS
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
+SAMPLES = sorted(p for p in (REPO / "articles").iterdir() if p.suffix in (".txt", ".md"))
+
+
+@pytest.fixture(scope="module")
+def ray_local(tmp_path_factory):
+    """A 2-CPU Ray on this machine; its workers get their own cache folder (never the user's)."""
+    state = tmp_path_factory.mktemp("ray-workers")
+    saved = os.environ.get("PUBLISHER_CACHE_DIR")
+    os.environ["PUBLISHER_CACHE_DIR"] = str(state / "cache")
+    try:
+        ray.init(address="local", num_cpus=2, include_dashboard=False, configure_logging=False, log_to_driver=False)
+    finally:
+        if saved is None:
+            os.environ.pop("PUBLISHER_CACHE_DIR", None)
+        else:
+            os.environ["PUBLISHER_CACHE_DIR"] = saved
+    yield ray
+    ray.shutdown()
+
+
+def variant(text: str, i: int) -> str:
+    """A sample article with every number in its body shifted by i (mostly new sentences), and
+    its date moved by i days: the index orders briefs of the same date by generation time, a
+    timestamp, so distinct dates make the index comparable byte for byte."""
+    head = ""
+    if text.startswith("---"):
+        end = text.index("\n---", 3) + 4
+        head, text = text[:end], text[end:]
+        head = re.sub(r"(?m)^(date: \d{4}-\d{2}-)(\d{2})$", lambda m: f"{m[1]}{int(m[2]) + i:02d}", head)
+    return head + re.sub(r"\d+", lambda m: str(int(m.group()) + i), text)
+
+
+def make_inbox(root: Path, generated: int = 2) -> Path:
+    """The sample articles, their glossary, and ``generated`` number-shifted copies of each."""
+    inbox = root / "inbox"
+    inbox.mkdir()
+    for src in SAMPLES:
+        shutil.copy(src, inbox / src.name)
+        stem = src.name.split(".")[0]
+        for i in range(1, generated + 1):
+            (inbox / f"{stem}-v{i}{''.join(src.suffixes)}").write_text(variant(src.read_text(encoding="utf-8"), i), encoding="utf-8")
+    shutil.copy(REPO / "articles" / "glossary.csv", inbox / "glossary.csv")
+    return inbox
+
+
+def settings(out: Path, **kw) -> BuildSettings:
+    return BuildSettings(out_dir=out, model=str(FIXTURE_MODEL), **kw)
+
+
+def brief_docs(out: Path) -> dict[str, dict]:
+    docs = {}
+    for p in sorted(out.glob("*/brief.json")):
+        doc = json.loads(p.read_text(encoding="utf-8"))
+        doc["data"].pop("generated")  # a timestamp: the only field that may differ
+        docs[p.parent.name] = doc
+    return docs
+
+
+def feed_without_times(out: Path) -> bytes:
+    """The feed less its timestamps: <updated>, and the PDFs' byte lengths (a PDF prints its
+    generation time, whose digits change its size by a few bytes)."""
+    root = ET.parse(out / "feed.xml").getroot()
+    for link in root.iter(f"{{{ATOM_NS}}}link"):
+        if link.get("rel") == "enclosure":
+            assert abs(int(link.attrib.pop("length")) - (out / link.get("href")).stat().st_size) == 0
+    for parent in root.iter():
+        for child in list(parent):
+            if child.tag == f"{{{ATOM_NS}}}updated":
+                parent.remove(child)
+    return ET.tostring(root)
+
+
+def memory_file() -> Path:
+    return Path(os.environ["PUBLISHER_CACHE_DIR"]) / "tm.sqlite"
+
+
+def test_ray_build_gives_the_same_briefs_index_and_feed_as_a_local_build(ray_local, tmp_path):
+    inbox = make_inbox(tmp_path, generated=2)
+    local = build([inbox], settings(tmp_path / "local"))
+    assert local.failed == [] and len(local.built) == 3 * len(SAMPLES)
+    memory_file().unlink()  # the Ray build must translate everything itself, not reuse the local run's memory
+    report = ray_build([inbox], settings(tmp_path / "ray"), RayOptions(actors=2, threads=1, batch_articles=2))
+    assert report.failed == []
+    assert sorted(report.built) == sorted(local.built)
+    assert report.translation["translated"] > 0
+    local_docs, ray_docs = brief_docs(tmp_path / "local"), brief_docs(tmp_path / "ray")
+    assert ray_docs.keys() == local_docs.keys()
+    for slug in local_docs:
+        assert ray_docs[slug] == local_docs[slug], slug
+    assert (tmp_path / "ray" / "index.html").read_bytes() == (tmp_path / "local" / "index.html").read_bytes()
+    assert feed_without_times(tmp_path / "ray") == feed_without_times(tmp_path / "local")
+    for slug in local_docs:  # every file of every brief is there, and the PDFs are real
+        assert (tmp_path / "ray" / slug / "brief.pdf").read_bytes().startswith(b"%PDF")
+        assert (tmp_path / "ray" / slug / "brief.html").is_file() and (tmp_path / "ray" / slug / "editor.html").is_file()
+    assert not list((tmp_path / "ray").rglob(".*.tmp"))
+
+
+def test_a_rerun_skips_finished_briefs_and_a_forced_one_translates_nothing(ray_local, tmp_path):
+    inbox = make_inbox(tmp_path, generated=0)
+    first = ray_build([inbox], settings(tmp_path / "out"), RayOptions(actors=1, threads=1))
+    assert first.translation["translated"] > 0 and len(first.built) == len(SAMPLES)
+    again = ray_build([inbox], settings(tmp_path / "out"), RayOptions(actors=1, threads=1))
+    assert again.built == [] and sorted(again.skipped) == sorted(first.built)
+    forced = ray_build([inbox], settings(tmp_path / "out", force=True), RayOptions(actors=2, threads=1))
+    assert sorted(forced.built) == sorted(first.built)
+    assert forced.translation.get("translated", 0) == 0 and forced.translation.get("model_calls", 0) == 0
+    assert forced.translation["from_memory"] == first.translation["translated_segments"]
+
+
+def test_one_bad_article_is_reported_like_a_local_build_and_the_others_are_published(ray_local, tmp_path):
+    inbox = make_inbox(tmp_path, generated=0)
+    (inbox / "broken.md").write_text("---\ntitle: [unclosed\n---\n본문입니다.\n", encoding="utf-8")
+    (inbox / "empty.txt").write_text("   \n", encoding="utf-8")
+    local = build([inbox], settings(tmp_path / "local"))
+    result = CliRunner().invoke(
+        cli, ["brief", str(inbox), "-o", str(tmp_path / "ray"), "--model", str(FIXTURE_MODEL), "--ray", "local", "--threads", "1"]
+    )
+    assert result.exit_code == 1, result.output
+    assert len(local.failed) == 2 and len(local.built) == len(SAMPLES)
+    for path, message in local.failed:
+        assert f"Error: {path}: {message}" in result.stderr
+    assert result.stderr.rstrip().splitlines()[-1].startswith("Error: 2 article(s) failed:")
+    assert "Traceback" not in result.output + result.stderr
+    assert sorted(p.parent.name for p in (tmp_path / "ray").glob("*/brief.json")) == sorted(local.built)
+    assert re.search(r"\d+/\d+ articles, [\d.]+ articles/min", result.stderr)  # progress without a terminal
+
+
+def test_a_killed_translation_actor_is_replaced_and_its_batch_retried(ray_local, tmp_path):
+    from publisher.models import load_model
+    from publisher.translate import TranslateSettings, Translator
+
+    model = load_model(FIXTURE_MODEL)
+    corpus = [line.split("\t")[0] for line in (REPO / "tests/fixture/corpus.tsv").read_text(encoding="utf-8").splitlines() if "\t" in line and not line.startswith("#")]
+    texts = corpus * 10  # a few seconds of work for one thread
+    pool = TranslationPool(model, None, RayOptions(actors=1, threads=1))
+    try:
+        actor = pool.actors[0]
+        pid, _ = ray.get(actor.where.remote())
+        ref = actor.translate.remote(texts, pool.package)
+        time.sleep(0.5)
+        ready, _ = ray.wait([ref], timeout=0)
+        assert not ready, "the batch finished before the actor could be killed; make it larger"
+        os.kill(pid, signal.SIGKILL)
+        english, worker_pid = ray.get(ref, timeout=180)
+        assert worker_pid != pid  # a new incarnation did the batch again
+        assert ray.get(actor.where.remote())[0] == worker_pid
+        expected = Translator(model, settings=TranslateSettings(intra_threads=1)).translate_texts(texts)
+        assert english == expected
+        assert pool.translate(corpus[:5]) == expected[:5]  # the pool goes on with the replacement
+    finally:
+        pool.close()
+
+
+def test_model_bytes_are_checked_against_their_sha256_on_the_node(tmp_path):
+    from publisher.models import load_model
+
+    blob = package_blob(load_model(FIXTURE_MODEL).package_dir)
+    import hashlib
+
+    digest = hashlib.sha256(blob).hexdigest()
+    assert package_blob(load_model(FIXTURE_MODEL).package_dir) == blob  # deterministic: one digest per model
+    damaged = bytearray(blob)
+    damaged[len(damaged) // 2] ^= 0xFF
+    with pytest.raises(ModelError, match="damaged"):
+        unpack_package(bytes(damaged), digest, tmp_path / "node")
+    package = unpack_package(blob, digest, tmp_path / "node")
+    assert (package / "model" / "model.bin").is_file() and (package / "sentencepiece.model").is_file()
+    assert unpack_package(blob, digest, tmp_path / "node") == package  # once per node
+
+
+def test_ray_options_need_ray_and_are_refused_without_it(tmp_path):
+    result = CliRunner().invoke(cli, ["brief", str(tmp_path), "--actors", "2"])
+    assert result.exit_code == 2 and "Error: --actors and --in-flight only apply with --ray ADDRESS" in result.stderr
