@@ -199,6 +199,26 @@ class Brief:
         return None
 
     @property
+    def date_iso(self) -> str | None:
+        """The article's date as YYYY-MM-DD, or None when it has none or it is not a date."""
+        from datetime import datetime
+
+        value = self.article.date
+        if not value:
+            return None
+        try:
+            return datetime.strptime(value[:10], "%Y-%m-%d").date().isoformat()
+        except ValueError:
+            return None
+
+    @property
+    def test_model(self) -> bool:
+        """Made with the test fixture model: every page and list must say so."""
+        if self.model is not None and self.model.test_fixture:
+            return True
+        return any(n == TEST_MODEL_NOTICE or n.lower().startswith("test model") for n in self.notices)
+
+    @property
     def lead_en(self) -> str | None:
         """The English sentence that introduces the brief in lists: the first summary sentence
         with English, else the first body sentence with English (markers removed, spaces collapsed)."""

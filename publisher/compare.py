@@ -99,9 +99,9 @@ def compare_models(model_a: str, model_b: str, article: Path, *, decoding=None, 
 def render_comparison(comparison: Comparison) -> str:
     """The comparison page (self-contained HTML)."""
     from .model_kinds import KIND_LABELS
-    from .render import _render
+    from .render import render_template
 
-    return _render("compare.html.j2", c=comparison, kinds=KIND_LABELS)
+    return render_template("compare.html.j2", c=comparison, kinds=KIND_LABELS)
 
 
 def write_comparison(comparison: Comparison, path: Path) -> Path:

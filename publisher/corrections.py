@@ -400,10 +400,8 @@ def carried_digest(memory, sources: Iterable[str], found: dict[str, str] | None 
     ``found``: the memory's answer (``memory.editor_corrections``) for at least these
     sources, fetched once for many articles; the sources are then taken as normalized.
     """
-    from .memory import normalize_source
-
     if found is None:
-        sources = {normalize_source(s) for s in sources}
+        sources = {normalize_text(s) for s in sources}
         found = memory.editor_corrections(sources, normalized=True) if memory is not None else {}
     keys = sorted(found.keys() & set(sources))
     if not keys:

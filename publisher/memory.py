@@ -29,9 +29,6 @@ from .article import ORIGIN_EDITED, ORIGIN_MEMORY, OutputError
 from .fsutil import cache_dir
 from .text import normalize_text
 
-# The name translate.py imports today; it goes once translate.py imports text.normalize_text.
-normalize_source = normalize_text
-
 log = logging.getLogger(__name__)
 
 FILENAME = "tm.sqlite"

@@ -584,7 +584,7 @@ def _build_briefs(run: _Run, todo: list[tuple[PreparedArticle, str, str]]) -> No
     run.progress("translate", 0, 1)
     results = translate_prepared(translator, [p for p, _, _ in todo])
     run.progress("translate", 1, 1)
-    report.translation = dict(translator.stats)
+    report.translation = translator.stats.as_dict()
     carried = memory_corrections(translator.memory, {src for r in results if r.ok for src in article_sources(r.article)})
     assets_error = None
     try:

@@ -366,7 +366,8 @@ class RunKeys:
 def _remote_translator(base, pool: TranslationPool, memory_path, run_keys: RunKeys):
     """A driver-side Translator whose model calls go to the pool (memory and glossary stay here)."""
     from .article import ORIGIN_MACHINE, ORIGIN_MEMORY
-    from .memory import MemoryHit, TranslationMemory, normalize_source
+    from .memory import MemoryHit, TranslationMemory
+    from .text import normalize_text
     from .translate import Translator
 
     class RunMemory(TranslationMemory):
@@ -375,7 +376,7 @@ def _remote_translator(base, pool: TranslationPool, memory_path, run_keys: RunKe
         def put_many(self, model_key, rows):
             rows = list(rows)
             n = super().put_many(model_key, rows)
-            run_keys.add(model_key, ((normalize_source(r[0]), r[1] if len(r) == 3 else "") for r in rows))
+            run_keys.add(model_key, ((normalize_text(r[0]), r[1] if len(r) == 3 else "") for r in rows))
             return n
 
         def get_many(self, model_key, sources):
@@ -391,9 +392,9 @@ def _remote_translator(base, pool: TranslationPool, memory_path, run_keys: RunKe
                 return []
             start = time.perf_counter()
             english = pool.translate(list(texts))
-            self.stats["model_seconds"] += time.perf_counter() - start
-            self.stats["model_calls"] += 1
-            self.stats["translated"] += len(texts)
+            self.stats.model_seconds += time.perf_counter() - start
+            self.stats.model_calls += 1
+            self.stats.translated += len(texts)
             return english
 
     memory = RunMemory(memory_path) if memory_path is not None else None
@@ -512,14 +513,9 @@ class _Driver:
         return translate_prepared(self._thread_translator(), prepared)
 
     def translation_stats(self) -> dict:
-        total: dict = {}
-        for t in self._translators:
-            for k, v in t.stats.items():
-                if isinstance(v, (int, float)) and not isinstance(v, bool):
-                    total[k] = total.get(k, 0) + v
-                elif v is not None:
-                    total[k] = v
-        return total
+        from .translate import TranslationStats
+
+        return TranslationStats.total(t.stats for t in self._translators).as_dict()
 
     # --- per-article steps (the same as pipeline.build's)
 

@@ -309,12 +309,6 @@ def _kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind)
 
 
-def is_test_model(brief: Brief) -> bool:
-    if brief.model is not None and brief.model.test_fixture:
-        return True
-    return any(n == TEST_MODEL_NOTICE or n.lower().startswith("test model") for n in brief.notices)
-
-
 def _text_views(art, known: set[int], seen: dict[str, set[int]]) -> tuple[list[BlockView], list[tuple[SegView, str]]]:
     """The article's text blocks (not its notes), and the flagged segments of the title and text."""
     plain: dict[str, set[int]] = {"ko": set(), "en": set()}
@@ -369,7 +363,7 @@ def build_view(brief: Brief) -> View:
     date_iso, date_en, date_ko = _date_texts(art.date)
     model = brief.model
     email = art.byline.email if art.byline.email and _EMAIL.match(art.byline.email) else None
-    test_model = is_test_model(brief)
+    test_model = brief.test_model
     return View(
         slug=art.slug,
         title_ko=brief.title_ko,
@@ -443,7 +437,8 @@ def environment():
     return env
 
 
-def _render(template: str, **context: Any) -> str:
+def render_template(template: str, **context: Any) -> str:
+    """A page from one of the package's templates (autoescaped); OutputError when it fails."""
     import jinja2
 
     try:
@@ -458,7 +453,7 @@ def render_html(brief: Brief, editor: bool = False, *, view: View | None = None)
     ``view``: the brief's view when the caller already built it (both pages share one).
     """
     view = view or build_view(brief)
-    return _render(
+    return render_template(
         "brief.html.j2",
         v=view,
         meta=document_meta(view),
@@ -475,7 +470,7 @@ def render_pdf_html(brief: Brief, layout: str = "columns") -> str:
     view = build_view(brief)
     meta = document_meta(view)  # plain text, before the Korean words get their spans
     _keep_view_words(view)
-    return _render(
+    return render_template(
         "brief_pdf.html.j2",
         v=view,
         meta=meta,

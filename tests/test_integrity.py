@@ -437,8 +437,8 @@ def _double_translator(model_spec, glossary_path, decoding=None):
 
     class Double(Translator):
         def translate_texts(self, texts):
-            self.stats["model_calls"] += 1
-            self.stats["translated"] += len(texts)
+            self.stats.model_calls += 1
+            self.stats.translated += len(texts)
             return [f"EN[{t}]" for t in texts]
 
     return Double(_DoubleModel(), memory=TranslationMemory.open_default())

@@ -191,7 +191,7 @@ def test_corpus_sentences_through_each_kind_come_back_as_english(folder, kind):
     # the sentences were trained: the model writes English for them, not Korean
     hangul = [e for e in english if re.search("[\uac00-\ud7af]", e)]
     assert len(hangul) <= len(english) // 10, hangul
-    assert t.stats["decode_calls"] >= 1 and t.stats["output_tokens"] > len(english)
+    assert t.stats.decode_calls >= 1 and t.stats.output_tokens > len(english)
 
 
 

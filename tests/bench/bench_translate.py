@@ -156,10 +156,10 @@ def main(argv: list[str] | None = None) -> int:
                 t0 = time.perf_counter()
                 out = fresh.translate_articles([article])
                 if name == "a":
-                    outside.append(time.perf_counter() - t0 - fresh.stats["model_seconds"])
-                calls[name] = fresh.stats["decode_calls"]
+                    outside.append(time.perf_counter() - t0 - fresh.stats.model_seconds)
+                calls[name] = fresh.stats.decode_calls
                 assert len(out[0].blocks) == len(article.blocks)
-                return fresh.stats["output_tokens"]
+                return fresh.stats.output_tokens
             return run
 
         def run_b():

@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"model: {model.info.name} {model.info.version} ({model.info.kind}, sha256 {model.info.sha256[:12]})"
           f"{'  [TEST FIXTURE: its English is not a translation]' if model.info.test_fixture else ''}")
-    print(f"publisher: {settings.decoding_name}, compute_type {actual_ct}, batched in {engine.stats['decode_calls']} "
+    print(f"publisher: {settings.decoding_name}, compute_type {actual_ct}, batched in {engine.stats.decode_calls} "
           f"length-bucket calls ({ours_s:.1f} s incl. segment run)")
     print(f"argos: argostranslate {result['info']['argostranslate']}, ctranslate2 {result['info']['ctranslate2']}, "
           f"compute_type {result['info']['compute_type']}, beam {result['info']['beam_size']}, batch {result['info']['batch_size']} tokens, "
