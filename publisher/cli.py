@@ -520,7 +520,7 @@ def models_install(file):
         publisher models install --file /media/usb/translate-ko_en-1_1.argosmodel
         publisher models install --file ./opus-mt-ko-en-ct2
     """
-    from . import models as m
+    from . import model_store as m
     from .model_kinds import KIND_LABELS
 
     info = m.install_from_file(file) if file is not None else m.install_from_index()
@@ -536,7 +536,7 @@ def models_status():
     Example:
         publisher models status
     """
-    from . import models as m
+    from . import model_store as m
 
     from .model_kinds import KIND_LABELS
 

@@ -69,7 +69,7 @@ def _spec(value: str | None) -> str | None:
 def compare_models(model_a: str, model_b: str, article: Path, *, decoding=None, glossary: Path | None = None) -> Comparison:
     """Translate ``article`` with both models (``"installed"`` names the installed one)."""
     from .glossary import load_glossary
-    from .models import load_model
+    from .model_store import load_model
     from .pipeline import default_glossary, prepare
     from .translate import TranslateSettings, Translator
 
