@@ -1,13 +1,13 @@
 """Command-line interface. Click only: parse options, call the library, report.
 
-Every command turns a PublisherError into ``Error: <message>`` on stderr and a non-zero
-exit. Heavy libraries are imported inside the commands so that ``publisher --help`` is
+One error boundary (:class:`PublisherGroup`) turns a PublisherError into ``Error: <message>``
+on stderr and the exit code its class carries; each command calls one library function.
+Heavy libraries are imported inside the commands so that ``publisher --help`` is
 instant.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import os
@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .article import BuildFailed, PublisherError
+from .document import BuildFailed, PublisherError
 
 EXIT_INTERNAL = 70
 
@@ -25,30 +25,6 @@ EXIT_INTERNAL = 70
 def _fail(message: str, code: int) -> None:
     click.echo(f"Error: {message}", err=True)
     raise click.exceptions.Exit(code)
-
-
-def handle_errors(fn):
-    """Turn the library's errors (and anything unforeseen) into one line and an exit code."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except PublisherError as exc:
-            _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, exc.exit_code)
-        except KeyboardInterrupt:
-            _fail("interrupted", 130)
-        except OSError as exc:
-            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-            _fail(f"{where}{exc.strerror or exc}", 1)
-        except (click.exceptions.Exit, click.ClickException, SystemExit):
-            raise
-        except Exception as exc:  # an unforeseen bug: one line, the traceback only on request
-            if os.environ.get("PUBLISHER_DEBUG"):
-                raise
-            _fail(f"internal error ({type(exc).__name__}: {exc}); rerun with PUBLISHER_DEBUG=1 for details", EXIT_INTERNAL)
-
-    return wrapper
 
 
 def _print_json(value) -> None:
@@ -198,7 +174,6 @@ def cli(verbose: bool) -> None:
 )
 @click.option("--actors", type=click.IntRange(1, 4096), default=1, show_default=True, help="With --ray: translation actors (each loads the model once; --threads is per actor, default 2).")
 @click.option("--in-flight", "in_flight", type=click.IntRange(1, 100_000), default=None, help="With --ray: articles between reading and writing at once (default 24 per actor).")
-@handle_errors
 def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed, beam, threads, compute_type, batch_tokens, ray_address, actors, in_flight):
     """Build bilingual briefs (HTML, PDF, JSON) for ARTICLES and refresh the index and feed.
 
@@ -227,7 +202,7 @@ def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed
         keep_removed=keep_removed,
     )
     if ray_address is None and (actors != 1 or in_flight is not None):
-        from .article import InputError
+        from .document import InputError
 
         raise InputError("--actors and --in-flight only apply with --ray ADDRESS")
     if ray_address is not None:
@@ -374,7 +349,7 @@ def segment(file, as_json, plain):
         publisher segment articles/seoul.ko.txt
         publisher segment --json articles/seoul.ko.txt > seoul.json
     """
-    from .article import InputError, document
+    from .document import InputError, document
     from .pipeline import prepare_named
 
     if plain:
@@ -427,7 +402,7 @@ def translate(file, model, glossary, output, beam, threads, compute_type, batch_
         publisher segment --json articles/seoul.ko.txt > seoul.json
         publisher translate seoul.json -o seoul.en.json
     """
-    from .article import document, to_dict
+    from .document import document, to_dict
     from .pipeline import translate_file
 
     done, model_info = translate_file(file, model, glossary, _decoding(beam, threads, compute_type, batch_tokens))
@@ -446,7 +421,7 @@ def summarize(file, sentences, count, output):
     Example:
         publisher summarize seoul.en.json -o seoul.brief.json
     """
-    from .article import document
+    from .document import document
     from .pipeline import summarize_file, summarize_lines_file
 
     if sentences:
@@ -510,7 +485,6 @@ def models():
     default=None,
     help="Install from a local .argosmodel (air-gapped machines) or a CTranslate2 folder converted from OPUS-MT, M2M-100 or NLLB.",
 )
-@handle_errors
 def models_install(file):
     """Download (or take from --file) the ko->en model, check it and install it.
 
@@ -528,7 +502,6 @@ def models_install(file):
 
 
 @models.command("status")
-@handle_errors
 def models_status():
     """Say which ko->en models are installed and where.
 
@@ -558,7 +531,6 @@ def models_status():
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The HTML page to write (default: compare-<article>.html here).")
 @glossary_option
 @decoding_options
-@handle_errors
 def models_compare(model_a, model_b, article, output, glossary, beam, threads, compute_type, batch_tokens):
     """Translate ARTICLE with two models and write an HTML page comparing them segment by segment.
 
@@ -712,7 +684,7 @@ def serve(out_dir, port):
     from .site import serve as serve_site
 
     if not out_dir.is_dir():
-        from .article import InputError
+        from .document import InputError
 
         raise InputError(f"{out_dir}: nothing to serve; run 'make brief' first")
     click.echo(f"serving {out_dir} on http://127.0.0.1:{port}/ (Ctrl-C to stop)")

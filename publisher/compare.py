@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .article import InputError, ModelInfo
+from .document import InputError, ModelInfo
 
 log = logging.getLogger(__name__)
 

@@ -42,7 +42,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .article import ORIGIN_EDITED, Article, InputError
+from .document import ORIGIN_EDITED, Article, InputError
 from .fsutil import file_sha256
 from .text import normalize_text
 

@@ -15,7 +15,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from .article import OutputError
+from .document import OutputError
 from .text import HANGUL_SYLLABLES
 
 

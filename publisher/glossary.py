@@ -32,7 +32,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .article import InputError
+from .document import InputError
 from .text import PLACEHOLDER_RE, normalize_text
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .article import ORIGIN_EDITED, ORIGIN_MEMORY, OutputError
+from .document import ORIGIN_EDITED, ORIGIN_MEMORY, OutputError
 from .fsutil import cache_dir
 from .text import normalize_text
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
-from .article import ModelError, ModelInfo
+from .document import ModelError, ModelInfo
 from .fsutil import cache_dir, file_sha256, tree_sha256
 from .model_kinds import ARGOS, ModelLayout, detect, read_info
 

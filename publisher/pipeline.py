@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import __version__
-from .article import (
+from .document import (
     BRIEF_JSON,
     ORIGIN_EDITED,
     TEST_MODEL_NOTICE,
@@ -756,7 +756,7 @@ def load_stage_input(path: Path) -> tuple[Article, object]:
     A translated article's JSON carries the identity of the model that translated it, so
     that a brief built stage by stage keeps its provenance (and the test-model notice).
     """
-    from .article import article_from_dict, brief_from_dict, model_info_from_dict, read_json_file, undocument
+    from .document import article_from_dict, brief_from_dict, model_info_from_dict, read_json_file, undocument
 
     if Path(path).suffix.lower() == ".json":
         doc = read_json_file(path)
@@ -827,7 +827,7 @@ def summarize_lines_file(path: Path, count: int | None = None) -> list[int]:
 def render_brief_file(path: Path, out_dir: Path, layout: str = "columns", lock_timeout: float = 600.0) -> Path:
     """Publish the brief JSON at ``path`` into ``out_dir`` as a build does: under the out/
     lock, its folder swapped in whole, the assets copied and the index and feed rebuilt."""
-    from .article import read_brief
+    from .document import read_brief
     from .fsutil import safe_slug
     from .render import copy_assets
     from .site import build_site

@@ -52,7 +52,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import __version__
-from .article import InputError, ModelError, PublisherError
+from .document import InputError, ModelError, PublisherError
 
 log = logging.getLogger(__name__)
 
@@ -365,7 +365,7 @@ class RunKeys:
 
 def _remote_translator(base, pool: TranslationPool, memory_path, run_keys: RunKeys):
     """A driver-side Translator whose model calls go to the pool (memory and glossary stay here)."""
-    from .article import ORIGIN_MACHINE, ORIGIN_MEMORY
+    from .document import ORIGIN_MACHINE, ORIGIN_MEMORY
     from .memory import MemoryHit, TranslationMemory
     from .text import normalize_text
     from .translate import Translator
@@ -406,7 +406,7 @@ def _remote_translator(base, pool: TranslationPool, memory_path, run_keys: RunKe
 
 def _relocate(article, temp: str, source: str):
     """Replace the temporary path the task read from by the article's real path, everywhere."""
-    from .article import article_from_dict, to_dict
+    from .document import article_from_dict, to_dict
 
     raw = json.dumps(to_dict(article), ensure_ascii=False)
     if temp not in raw:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .article import (
+from .document import (
     BRIEF_JSON,
     BODY,
     CAPTION,

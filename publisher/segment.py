@@ -36,7 +36,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from .article import CAPTION, PULLQUOTE, TITLE, Article, Block, Segment
+from .document import CAPTION, PULLQUOTE, TITLE, Article, Block, Segment
 from .text import EMAIL_RE, HANGUL_SYLLABLES, MARKER_RE, URL_RE, grapheme_boundaries
 
 

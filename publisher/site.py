@@ -38,7 +38,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from . import __version__
-from .article import BRIEF_JSON, Brief, OutputError, PublisherError, read_brief
+from .document import BRIEF_JSON, Brief, OutputError, PublisherError, read_brief
 from .text import no_bidi
 from .wellformed import problem, write_checked
 

@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from .article import BODY, PULLQUOTE, TITLE, Article, InputError
+from .document import BODY, PULLQUOTE, TITLE, Article, InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np

@@ -34,7 +34,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .article import ORIGIN_EDITED, ORIGIN_MACHINE, ORIGIN_MEMORY, Article, InputError, ModelError
+from .document import ORIGIN_EDITED, ORIGIN_MACHINE, ORIGIN_MEMORY, Article, InputError, ModelError
 from .checks import check_segment
 from .glossary import Glossary, GlossaryEntry
 from .text import LINK_RE, MARKER_WITH_SPACE_RE, needs_translation, normalize_text

@@ -182,7 +182,7 @@ def test_render_waits_for_the_out_lock_like_a_build(tmp_path):
     """`publisher render` writes out/ under the same lock as `publisher brief`."""
     from render_samples import sample_brief
 
-    from publisher.article import OutputError, brief_json
+    from publisher.document import OutputError, brief_json
     from publisher.pipeline import lock_out_dir, render_brief_file
 
     path = tmp_path / "b.brief.json"
@@ -200,7 +200,7 @@ def test_render_waits_for_the_out_lock_like_a_build(tmp_path):
 def test_the_error_boundary_maps_each_error_class_to_its_exit_code(monkeypatch, tmp_path):
     """One boundary (the group) turns errors into one line: the class carries the exit code."""
     from publisher import pipeline
-    from publisher.article import InputError, ModelError, OutputError, PublisherError
+    from publisher.document import InputError, ModelError, OutputError, PublisherError
 
     path = tmp_path / "t.txt"
     path.write_text("한 문장.\n", encoding="utf-8")

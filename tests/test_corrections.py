@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from publisher.article import BODY, ORIGIN_EDITED, Article, Block, InputError, OutputError, Segment
+from publisher.document import BODY, ORIGIN_EDITED, Article, Block, InputError, OutputError, Segment
 from publisher.corrections import COLUMNS, apply_corrections, export_csv, load_corrections
 from publisher.fsutil import write_new_text
 

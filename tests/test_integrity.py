@@ -426,7 +426,7 @@ _EDITOR_ACTIONS = st.lists(
 class _DoubleModel:
     """Stands in for a loaded model: an identity, no weights."""
 
-    from publisher.article import ModelInfo
+    from publisher.document import ModelInfo
 
     info = ModelInfo(name="translator-double", version="1", sha256="0" * 64, test_fixture=True)
 

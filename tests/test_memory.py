@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.article import ORIGIN_EDITED, ORIGIN_MEMORY, OutputError
+from publisher.document import ORIGIN_EDITED, ORIGIN_MEMORY, OutputError
 from publisher.memory import FILENAME, TranslationMemory, normalize_text
 
 REPO = Path(__file__).resolve().parents[1]

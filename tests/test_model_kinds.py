@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from publisher import model_store
-from publisher.article import ModelError
+from publisher.document import ModelError
 from publisher.cli import cli
 from publisher.model_kinds import KIND_LABELS, detect
 
@@ -176,7 +176,7 @@ def test_a_damaged_model_bin_is_refused_at_install_and_nothing_is_installed(tmp_
 
 @pytest.mark.parametrize("folder, kind", CT2_FIXTURES)
 def test_corpus_sentences_through_each_kind_come_back_as_english(folder, kind):
-    from publisher.article import Article, Block, Segment
+    from publisher.document import Article, Block, Segment
     from publisher.translate import Translator
 
     corpus = [l.split("\t")[0] for l in (FIXTURES / "corpus.tsv").read_text(encoding="utf-8").splitlines()

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from publisher import model_store
-from publisher.article import ModelError, PublisherError
+from publisher.document import ModelError, PublisherError
 
 CORPUS = Path(__file__).resolve().parent / "fixture" / "corpus.tsv"
 

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURE_MODEL, REPO, require_tool
-from publisher.article import TEST_MODEL_NOTICE, brief_from_dict
+from publisher.document import TEST_MODEL_NOTICE, brief_from_dict
 from publisher.cli import cli
 from publisher.pipeline import BuildSettings, build, corrections_path
 

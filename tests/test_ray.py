@@ -21,7 +21,7 @@ import ray
 from click.testing import CliRunner
 from conftest import FIXTURE_MODEL, REPO
 
-from publisher.article import ModelError
+from publisher.document import ModelError
 from publisher.cli import cli
 from publisher.pipeline import BuildSettings, build
 from publisher.ray_runner import RayOptions, TranslationPool, package_blob, unpack_package

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.article import BODY, CAPTION, FOOTNOTE, PULLQUOTE, TITLE, Article, Block, InputError, Segment
+from publisher.document import BODY, CAPTION, FOOTNOTE, PULLQUOTE, TITLE, Article, Block, InputError, Segment
 from publisher.summarize import (
     NOTE_EMPTY,
     NOTE_ONE,

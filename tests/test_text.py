@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURE_MODEL
-from publisher.article import BODY, TITLE, Article, Block
+from publisher.document import BODY, TITLE, Article, Block
 from publisher.text import (
     LINE_BREAKS,
     ZERO_WIDTH,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.article import (
+from publisher.document import (
     BODY,
     CAPTION,
     FOOTNOTE,
@@ -480,7 +480,7 @@ def test_default_settings_decode_as_argos_does_and_suit_a_small_cpu():
     "bad", [dict(beam_size=0), dict(max_batch_tokens=0), dict(length_extra=0), dict(inter_threads=0), dict(bucket_growth=0.5)]
 )
 def test_bad_settings_are_an_input_error(bad):
-    from publisher.article import InputError
+    from publisher.document import InputError
 
     with pytest.raises(InputError, match="bad translation settings"):
         TranslateSettings(**bad)

@@ -33,7 +33,7 @@ from starlette.staticfiles import StaticFiles
 
 from .. import corrections as corr
 from .. import pipeline
-from ..article import BRIEF_JSON, InputError, OutputError, PublisherError
+from ..document import BRIEF_JSON, InputError, OutputError, PublisherError
 from ..text import normalize_text
 
 log = logging.getLogger(__name__)

@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..article import BODY, CAPTION, FOOTNOTE, PULLQUOTE, TITLE, Article, Block, Byline, InputError
+from ..document import BODY, CAPTION, FOOTNOTE, PULLQUOTE, TITLE, Article, Block, Byline, InputError
 from ..fsutil import safe_slug
 from ..text import strip_bidi_controls
 from .decode import MAX_BYTES, decode_bytes, decode_file, read_bytes

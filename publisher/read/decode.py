@@ -14,7 +14,7 @@ import codecs
 import re
 from pathlib import Path
 
-from ..article import InputError
+from ..document import InputError
 from ..text import HANGUL_SYLLABLES, removable_count, sanitize
 
 # A news article is tens of kilobytes; a file much larger than this is not one article

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from ..article import InputError
+from ..document import InputError
 
 FRONT_KEYS = {"title", "date", "author", "outlet", "source", "url", "role", "email", "byline", "language", "lang"}
 

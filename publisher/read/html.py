@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..article import CAPTION, PULLQUOTE, InputError
+from ..document import CAPTION, PULLQUOTE, InputError
 from ..text import sanitize
 from .formats import Reader, Source
 from .structure import Unit

@@ -10,7 +10,7 @@ import datetime as _dt
 import re
 from dataclasses import dataclass, field
 
-from ..article import BODY, CAPTION, FOOTNOTE, PULLQUOTE, Block, Byline
+from ..document import BODY, CAPTION, FOOTNOTE, PULLQUOTE, Block, Byline
 from ..text import EMAIL_RE, MARKER_RE
 
 # -------------------------------------------------------------------------- dates

@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _random_model import build_random_transformer, train_sentencepiece  # noqa: E402
 
-from publisher.article import Article, Block, ModelInfo, Segment  # noqa: E402
+from publisher.document import Article, Block, ModelInfo, Segment  # noqa: E402
 from publisher.translate import (  # noqa: E402
     ARGOS_BATCH_SIZE,
     TranslateSettings,

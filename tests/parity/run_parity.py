@@ -30,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from publisher.article import Article, Block, Segment  # noqa: E402
+from publisher.document import Article, Block, Segment  # noqa: E402
 from publisher.memory import normalize_source  # noqa: E402
 from publisher.translate import TranslateSettings, Translator, prepare, segment_bounds  # noqa: E402
 
