@@ -210,17 +210,21 @@ def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed
         from .ray_runner import build as ray_build
 
         options = RayOptions(address=ray_address.strip(), actors=actors, threads=threads or 2, max_in_flight=in_flight)
-        bar = _RateProgress()
-        try:
-            report = ray_build(articles, settings, options, progress=bar)
-        finally:
-            bar.close()
+        report = _with_progress(_RateProgress(), lambda bar: ray_build(articles, settings, options, progress=bar))
     else:
-        bar = _StageProgress()
-        try:
-            report = build(articles, settings, progress=bar)
-        finally:
-            bar.close()
+        report = _with_progress(_StageProgress(), lambda bar: build(articles, settings, progress=bar))
+    _print_report(report, out_dir, ray=ray_address is not None)
+
+
+def _with_progress(bar, run):
+    try:
+        return run(bar)
+    finally:
+        bar.close()
+
+
+def _print_report(report, out_dir: Path, ray: bool) -> None:
+    """What a build did, one line per brief; BuildFailed when any article (or the site) failed."""
     if report.test_model:
         click.echo("Warning: built with the TEST FIXTURE model: the English is not a translation.", err=True)
     for slug in report.built:
@@ -235,7 +239,7 @@ def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed
         )
     for slug in report.removed:
         click.echo(f"removed {out_dir / slug}/ (its article is no longer in the inbox)")
-    if ray_address is not None and t:
+    if ray and t:
         minutes = t.get("wall_seconds", 0) / 60
         done = len(report.built) + len(report.skipped) + len(report.failed)
         click.echo(

@@ -484,6 +484,24 @@ class _Run:
         return Path(self.settings.out_dir)
 
 
+def start_build(paths: Iterable[Path], settings: BuildSettings):
+    """``(article files, translator, report)`` for a build, local or on Ray.
+
+    What can stop a build is checked before any work: the site address, the inbox, then the
+    model (without one there is nothing to do).
+    """
+    from .site import site_url
+
+    site_url()  # a bad PUBLISHER_SITE_URL is reported before any work, not after it
+    files = expand_articles(paths)
+    if not files:
+        raise InputError("no articles found (expected .txt, .md or .html files)")
+    translator = open_translator(settings.model, settings.glossary or default_glossary(files), settings.decoding)
+    info = translator.model.info
+    report = BuildReport(model=f"{info.name} {info.version}", test_model=info.test_fixture)
+    return files, translator, report
+
+
 def build(
     paths: Iterable[Path],
     settings: BuildSettings = BuildSettings(),
@@ -504,17 +522,10 @@ def build(
     from .corrections import file_stamp
     from .fsutil import clean_staging
     from .read import slug_for_path
-    from .site import build_site, site_url
+    from .site import build_site
 
-    site_url()  # a bad PUBLISHER_SITE_URL is reported before any work, not after it
-    files = expand_articles(paths)
-    if not files:
-        raise InputError("no articles found (expected .txt, .md or .html files)")
-    # The model is loaded before anything else: without one there is nothing to do.
-    translator = open_translator(settings.model, settings.glossary or default_glossary(files), settings.decoding)
-    run = _Run(settings, translator, BuildReport(), progress, templates_digest())
-    info = translator.model.info
-    run.report.model, run.report.test_model = f"{info.name} {info.version}", info.test_fixture
+    files, translator, report = start_build(paths, settings)
+    run = _Run(settings, translator, report, progress, templates_digest())
     everything = list(files)
     if inbox is not None:  # the rest of the inbox, each file once however it was named
         seen = {p.resolve() for p in files}
