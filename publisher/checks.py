@@ -58,8 +58,6 @@ def describe_flag(flag: str) -> str:
     return f"{text} ({detail})" if detail else text
 
 
-explain_flag = describe_flag
-
 
 def is_repetitive(text: str) -> bool:
     """True for a decoding loop: a word (or two) three times in a row, a 3+-word sequence

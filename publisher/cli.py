@@ -1,13 +1,13 @@
 """Command-line interface. Click only: parse options, call the library, report.
 
-Every command turns a PublisherError into ``Error: <message>`` on stderr and a non-zero
-exit. Heavy libraries are imported inside the commands so that ``publisher --help`` is
+One error boundary (:class:`PublisherGroup`) turns a PublisherError into ``Error: <message>``
+on stderr and the exit code its class carries; each command calls one library function.
+Heavy libraries are imported inside the commands so that ``publisher --help`` is
 instant.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import os
@@ -17,38 +17,14 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .article import PublisherError
+from .document import BuildFailed, PublisherError
 
 EXIT_INTERNAL = 70
 
 
 def _fail(message: str, code: int) -> None:
     click.echo(f"Error: {message}", err=True)
-    sys.exit(code)
-
-
-def handle_errors(fn):
-    """Turn the library's errors (and anything unforeseen) into one line and an exit code."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except PublisherError as exc:
-            _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, exc.exit_code)
-        except KeyboardInterrupt:
-            _fail("interrupted", 130)
-        except OSError as exc:
-            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-            _fail(f"{where}{exc.strerror or exc}", 1)
-        except (click.exceptions.Exit, click.ClickException, SystemExit):
-            raise
-        except Exception as exc:  # an unforeseen bug: one line, the traceback only on request
-            if os.environ.get("PUBLISHER_DEBUG"):
-                raise
-            _fail(f"internal error ({type(exc).__name__}: {exc}); rerun with PUBLISHER_DEBUG=1 for details", EXIT_INTERNAL)
-
-    return wrapper
+    raise click.exceptions.Exit(code)
 
 
 def _print_json(value) -> None:
@@ -63,52 +39,6 @@ def _write_json(value, output: Path | None) -> None:
 
         atomic_write_text(output, json.dumps(value, ensure_ascii=False, indent=2) + "\n")
         click.echo(f"wrote {output}", err=True)
-
-
-def _read_json(path: Path):
-    from .article import InputError
-
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
-    except ValueError as exc:
-        raise InputError(f"{path}: not valid JSON ({exc})") from None
-
-
-def _load_doc(path: Path, kind: str) -> dict:
-    from .article import undocument
-
-    return undocument(_read_json(path), kind)
-
-
-def _article_from(path: Path):
-    """(article, model info or None) from an intermediate JSON file, or from an article file.
-
-    A translated article's JSON carries the identity of the model that translated it, so
-    that a brief built stage by stage keeps its provenance (and the test-model notice).
-    """
-    from .article import article_from_dict, brief_from_dict, model_info_from_dict, undocument
-
-    if Path(path).suffix.lower() == ".json":
-        doc = _read_json(path)
-        data = undocument(doc, "article")
-        if "article" in data and "summary" in data:
-            brief = brief_from_dict(data)
-            return brief.article, brief.model
-        return article_from_dict(data), model_info_from_dict(doc.get("model"))
-    return _prepare(Path(path)), None
-
-
-def _prepare(path: Path):
-    """Read and segment one article; an error names the file."""
-    from .article import InputError
-    from .pipeline import prepare
-
-    try:
-        return prepare(path)
-    except InputError as exc:
-        raise InputError(f"{path}: {exc}") from None
 
 
 model_option = click.option(
@@ -177,7 +107,34 @@ glossary_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class PublisherGroup(click.Group):
+    """The one error boundary of the command line.
+
+    A :class:`PublisherError` becomes ``Error: <first line>`` on stderr and its class's
+    ``exit_code``; Ctrl-C exits 130; an OSError names its file; anything unforeseen is one
+    line too (the traceback with ``PUBLISHER_DEBUG=1``), exit 70. The library never
+    mentions click, and no command catches errors itself.
+    """
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except PublisherError as exc:
+            _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, exc.exit_code)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except OSError as exc:
+            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+            _fail(f"{where}{exc.strerror or exc}", 1)
+        except Exception as exc:  # an unforeseen bug: one line, the traceback only on request
+            if os.environ.get("PUBLISHER_DEBUG"):
+                raise
+            _fail(f"internal error ({type(exc).__name__}: {exc}); rerun with PUBLISHER_DEBUG=1 for details", EXIT_INTERNAL)
+
+
+@click.group(cls=PublisherGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="publisher")
 @click.option("-v", "--verbose", is_flag=True, help="Show diagnostic logging on stderr.")
 def cli(verbose: bool) -> None:
@@ -217,7 +174,6 @@ def cli(verbose: bool) -> None:
 )
 @click.option("--actors", type=click.IntRange(1, 4096), default=1, show_default=True, help="With --ray: translation actors (each loads the model once; --threads is per actor, default 2).")
 @click.option("--in-flight", "in_flight", type=click.IntRange(1, 100_000), default=None, help="With --ray: articles between reading and writing at once (default 24 per actor).")
-@handle_errors
 def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed, beam, threads, compute_type, batch_tokens, ray_address, actors, in_flight):
     """Build bilingual briefs (HTML, PDF, JSON) for ARTICLES and refresh the index and feed.
 
@@ -246,7 +202,7 @@ def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed
         keep_removed=keep_removed,
     )
     if ray_address is None and (actors != 1 or in_flight is not None):
-        from .article import InputError
+        from .document import InputError
 
         raise InputError("--actors and --in-flight only apply with --ray ADDRESS")
     if ray_address is not None:
@@ -254,17 +210,21 @@ def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed
         from .ray_runner import build as ray_build
 
         options = RayOptions(address=ray_address.strip(), actors=actors, threads=threads or 2, max_in_flight=in_flight)
-        bar = _RateProgress()
-        try:
-            report = ray_build(articles, settings, options, progress=bar)
-        finally:
-            bar.close()
+        report = _with_progress(_RateProgress(), lambda bar: ray_build(articles, settings, options, progress=bar))
     else:
-        bar = _StageProgress()
-        try:
-            report = build(articles, settings, progress=bar)
-        finally:
-            bar.close()
+        report = _with_progress(_StageProgress(), lambda bar: build(articles, settings, progress=bar))
+    _print_report(report, out_dir, ray=ray_address is not None)
+
+
+def _with_progress(bar, run):
+    try:
+        return run(bar)
+    finally:
+        bar.close()
+
+
+def _print_report(report, out_dir: Path, ray: bool) -> None:
+    """What a build did, one line per brief; BuildFailed when any article (or the site) failed."""
     if report.test_model:
         click.echo("Warning: built with the TEST FIXTURE model: the English is not a translation.", err=True)
     for slug in report.built:
@@ -279,7 +239,7 @@ def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed
         )
     for slug in report.removed:
         click.echo(f"removed {out_dir / slug}/ (its article is no longer in the inbox)")
-    if ray_address is not None and t:
+    if ray and t:
         minutes = t.get("wall_seconds", 0) / 60
         done = len(report.built) + len(report.skipped) + len(report.failed)
         click.echo(
@@ -298,9 +258,9 @@ def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed
     if report.failed:
         for path, msg in report.failed:
             click.echo(f"Error: {path}: {msg}", err=True)
-        _fail(f"{len(report.failed)} article(s) failed: {', '.join(p for p, _ in report.failed)}", 1)
+        raise BuildFailed(f"{len(report.failed)} article(s) failed: {', '.join(p for p, _ in report.failed)}")
     if report.site_error:
-        _fail(report.site_error, 1)
+        raise BuildFailed(report.site_error)
 
 
 class _RateProgress:
@@ -384,8 +344,7 @@ class _StageProgress:
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the whole structure (blocks, segments, ids, footnote refs) as JSON.")
-@click.option("--plain", is_flag=True, help="Treat FILE as running text without article structure; one sentence per line.")
-@handle_errors
+@click.option("--plain", is_flag=True, help="Same as 'publisher split-sentences FILE' (kept for old scripts).")
 def segment(file, as_json, plain):
     """Split an article into segments and print one per line.
 
@@ -393,29 +352,44 @@ def segment(file, as_json, plain):
     Example:
         publisher segment articles/seoul.ko.txt
         publisher segment --json articles/seoul.ko.txt > seoul.json
-        publisher segment --plain running-text.txt
     """
-    from .article import InputError, document
+    from .document import InputError, document
+    from .pipeline import prepare_named
 
     if plain:
-        from .read import decode_file
-        from .segment import split_sentences
-
         if as_json:
             raise InputError("--plain and --json cannot be combined")
-        try:
-            text = decode_file(file)
-        except InputError as exc:
-            raise InputError(f"{file}: {exc}") from None
-        for sentence in split_sentences(text):
-            click.echo(sentence)
+        _echo_lines(_split(file))
         return
-    article = _prepare(file)
+    article = prepare_named(file)
     if as_json:
         _print_json(document("article", article))
         return
     for block, seg in article.iter_segments():
         click.echo(f"{seg.id}\t{block.kind}\t{seg.text}")
+
+
+def _split(file: Path) -> list[str]:
+    from .pipeline import split_text_file
+
+    return split_text_file(file)
+
+
+def _echo_lines(values) -> None:
+    for value in values:
+        click.echo(value)
+
+
+@cli.command("split-sentences")
+@click.argument("file", type=click.Path(path_type=Path))
+def split_sentences_command(file):
+    """Split running text (no article structure) into sentences, one per line.
+
+    \b
+    Example:
+        publisher split-sentences running-text.txt
+    """
+    _echo_lines(_split(file))
 
 
 @cli.command()
@@ -424,7 +398,6 @@ def segment(file, as_json, plain):
 @glossary_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the JSON here instead of stdout.")
 @decoding_options
-@handle_errors
 def translate(file, model, glossary, output, beam, threads, compute_type, batch_tokens):
     """Translate an article (or the JSON from 'publisher segment --json') and print it as JSON.
 
@@ -433,68 +406,53 @@ def translate(file, model, glossary, output, beam, threads, compute_type, batch_
         publisher segment --json articles/seoul.ko.txt > seoul.json
         publisher translate seoul.json -o seoul.en.json
     """
-    from .article import InputError, document, to_dict
-    from .pipeline import open_translator, translate_only
+    from .document import document, to_dict
+    from .pipeline import translate_file
 
-    decoding = _decoding(beam, threads, compute_type, batch_tokens)
-    if Path(file).suffix.lower() == ".json":
-        article, _ = _article_from(file)
-        translator = open_translator(model, glossary, decoding)
-        [done] = translator.translate_articles([article])
-    else:
-        # An article file: the same per-article step as 'brief' (its corrections applied).
-        translated, failed, translator = translate_only([file], model, glossary, decoding)
-        if failed:
-            raise InputError(f"{failed[0][0]}: {failed[0][1]}")
-        [done] = translated
-    _write_json({**document("article", done), "model": to_dict(translator.model.info)}, output)
+    done, model_info = translate_file(file, model, glossary, _decoding(beam, threads, compute_type, batch_tokens))
+    _write_json({**document("article", done), "model": to_dict(model_info)}, output)
 
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--sentences", is_flag=True, help="FILE holds one sentence per line; print the chosen 0-based indices.")
+@click.option("--sentences", is_flag=True, help="Same as 'publisher summarize-lines FILE' (kept for old scripts).")
 @click.option("--count", type=click.IntRange(1, 100), default=None, help="How many sentences to pick (default: 20% of the sentences, 3 to 5).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the brief JSON here instead of stdout.")
-@handle_errors
 def summarize(file, sentences, count, output):
     """Pick the summary sentences of an article (translated JSON from 'publisher translate').
 
     \b
     Example:
         publisher summarize seoul.en.json -o seoul.brief.json
-        publisher summarize --sentences --count 3 sentences.txt
     """
-    from .article import InputError, document
+    from .document import document
+    from .pipeline import summarize_file, summarize_lines_file
 
     if sentences:
-        from .read import decode_file
-        from .summarize import rank_sentences, summary_length
-
-        try:
-            text = decode_file(file)
-        except InputError as exc:
-            raise InputError(f"{file}: {exc}") from None
-        lines = [line.strip() for line in text.splitlines()]
-        lines = [line for line in lines if line]
-        if not lines:
-            raise InputError(f"{file}: no sentences")
-        for i in rank_sentences(lines, summary_length(len(lines), count)):
-            click.echo(i)
+        _echo_lines(summarize_lines_file(file, count))
         return
-    from .pipeline import make_brief
+    _write_json(document("brief", summarize_file(file, count)), output)
 
-    article, model_info = _article_from(file)
-    if model_info is None or any(seg.en is None for _, seg in article.iter_segments()):
-        raise InputError(f"{file}: not a translated article; run 'publisher translate' on it first")
-    brief = make_brief(article, model_info=model_info, inputs=None, count=count)
-    _write_json(document("brief", brief), output)
+
+@cli.command("summarize-lines")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--count", type=click.IntRange(1, 100), default=None, help="How many sentences to pick (default: 20% of the sentences, 3 to 5).")
+def summarize_lines(file, count):
+    """FILE holds one sentence per line: print the 0-based indices of the summary sentences.
+
+    \b
+    Example:
+        publisher summarize-lines --count 3 sentences.txt
+    """
+    from .pipeline import summarize_lines_file
+
+    _echo_lines(summarize_lines_file(file, count))
 
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True)
 @click.option("--layout", type=click.Choice(["columns", "interleaved"]), default="columns", show_default=True)
-@handle_errors
 def render(file, out_dir, layout):
     """Render a brief JSON (from 'publisher summarize') to HTML and PDF in OUT/<slug>/.
 
@@ -502,14 +460,9 @@ def render(file, out_dir, layout):
     Example:
         publisher render seoul.brief.json -o out
     """
-    from .article import brief_from_dict
+    from .pipeline import render_brief_file
 
-    brief = brief_from_dict(_load_doc(file, "brief"))
-    from .render import write_brief
-    from .site import build_site
-
-    path = write_brief(brief, out_dir, layout=layout)
-    build_site(out_dir)
+    path = render_brief_file(file, out_dir, layout)
     click.echo(f"wrote {path}")
 
 
@@ -536,7 +489,6 @@ def models():
     default=None,
     help="Install from a local .argosmodel (air-gapped machines) or a CTranslate2 folder converted from OPUS-MT, M2M-100 or NLLB.",
 )
-@handle_errors
 def models_install(file):
     """Download (or take from --file) the ko->en model, check it and install it.
 
@@ -546,7 +498,7 @@ def models_install(file):
         publisher models install --file /media/usb/translate-ko_en-1_1.argosmodel
         publisher models install --file ./opus-mt-ko-en-ct2
     """
-    from . import models as m
+    from . import model_store as m
     from .model_kinds import KIND_LABELS
 
     info = m.install_from_file(file) if file is not None else m.install_from_index()
@@ -554,7 +506,6 @@ def models_install(file):
 
 
 @models.command("status")
-@handle_errors
 def models_status():
     """Say which ko->en models are installed and where.
 
@@ -562,7 +513,7 @@ def models_status():
     Example:
         publisher models status
     """
-    from . import models as m
+    from . import model_store as m
 
     from .model_kinds import KIND_LABELS
 
@@ -571,7 +522,7 @@ def models_status():
     click.echo(f"models directory (OPUS-MT, M2M-100, NLLB): {m.models_dir()}")
     if not found:
         click.echo("no ko->en model installed; run 'make models' or 'publisher models install --file PATH'")
-        sys.exit(1)
+        raise click.exceptions.Exit(1)
     for info in found:
         kind = KIND_LABELS.get(info.kind, info.kind)
         click.echo(f"{info.name} {info.version}  {kind}  sha256 {info.sha256[:12] if info.sha256 else '?'}  {info.path}")
@@ -584,7 +535,6 @@ def models_status():
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The HTML page to write (default: compare-<article>.html here).")
 @glossary_option
 @decoding_options
-@handle_errors
 def models_compare(model_a, model_b, article, output, glossary, beam, threads, compute_type, batch_tokens):
     """Translate ARTICLE with two models and write an HTML page comparing them segment by segment.
 
@@ -617,7 +567,6 @@ def cache():
 
 
 @cache.command("stats")
-@handle_errors
 def cache_stats():
     """Print what the translation memory holds.
 
@@ -639,7 +588,6 @@ def cache_stats():
 
 @cache.command("clear")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@handle_errors
 def cache_clear(yes):
     """Delete the machine translations in the translation memory (editor corrections are kept).
 
@@ -665,7 +613,6 @@ def cache_clear(yes):
 @glossary_option
 @click.option("--strict", is_flag=True, help="Exit non-zero when any segment is flagged (gate publication on it).")
 @decoding_options
-@handle_errors
 def check(articles, model, glossary, strict, beam, threads, compute_type, batch_tokens):
     """Print the segments whose translation is flagged, with the reasons.
 
@@ -674,17 +621,17 @@ def check(articles, model, glossary, strict, beam, threads, compute_type, batch_
         publisher check articles/
         publisher check --strict articles/seoul.ko.txt
     """
-    from .checks import explain_flag
-    from .pipeline import translate_only
+    from .checks import describe_flag
+    from .pipeline import read_and_translate
 
-    translated, failed, _ = translate_only(articles, model, glossary, _decoding(beam, threads, compute_type, batch_tokens))
+    translated, failed, _ = read_and_translate(articles, model, glossary, _decoding(beam, threads, compute_type, batch_tokens))
     flagged = 0
     for article in translated:
         for _, seg in article.iter_segments():
             if not seg.flags:
                 continue
             flagged += 1
-            reasons = "; ".join(explain_flag(f) for f in seg.flags)
+            reasons = "; ".join(describe_flag(f) for f in seg.flags)
             click.echo(f"{article.slug} {seg.id}: {reasons}")
             click.echo(f"    ko: {seg.text}")
             click.echo(f"    en: {seg.en}")
@@ -692,9 +639,9 @@ def check(articles, model, glossary, strict, beam, threads, compute_type, batch_
     for path, msg in failed:
         click.echo(f"Error: {path}: {msg}", err=True)
     if failed:
-        sys.exit(1)
+        raise click.exceptions.Exit(1)
     if strict and flagged:
-        sys.exit(1)
+        raise click.exceptions.Exit(1)
 
 
 @cli.group()
@@ -712,7 +659,6 @@ def edits():
 @model_option
 @glossary_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Where to write (default: beside the article). Never overwrites.")
-@handle_errors
 def edits_export(article, model, glossary, output):
     """Write a corrections CSV (id, korean, machine_english, corrected_english) for ARTICLE.
 
@@ -724,24 +670,14 @@ def edits_export(article, model, glossary, output):
     Example:
         publisher edits export articles/seoul.ko.txt
     """
-    from .article import InputError
-    from .corrections import export_file
-    from .pipeline import corrections_path, translate_only
+    from .pipeline import export_corrections
 
-    target = output or corrections_path(article)
-    if target.exists():
-        raise InputError(f"{target} already exists and is never overwritten; edit it, or export elsewhere with -o PATH")
-    translated, failed, _ = translate_only([article], model, glossary)
-    if failed:
-        raise InputError(f"{failed[0][0]}: {failed[0][1]}")
-    export_file(translated[0], target)
-    click.echo(f"wrote {target}")
+    click.echo(f"wrote {export_corrections(article, model, glossary, output)}")
 
 
 @cli.command()
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
-@handle_errors
 def serve(out_dir, port):
     """Preview OUT on http://127.0.0.1:PORT/ (local only).
 
@@ -752,7 +688,7 @@ def serve(out_dir, port):
     from .site import serve as serve_site
 
     if not out_dir.is_dir():
-        from .article import InputError
+        from .document import InputError
 
         raise InputError(f"{out_dir}: nothing to serve; run 'make brief' first")
     click.echo(f"serving {out_dir} on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
@@ -765,7 +701,6 @@ def serve(out_dir, port):
 @model_option
 @glossary_option
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
-@handle_errors
 def desk(articles, out_dir, model, glossary, port):
     """Review and correct translations in the browser, and republish (local only).
 

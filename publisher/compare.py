@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .article import InputError, ModelInfo
+from .document import InputError, ModelInfo
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def _spec(value: str | None) -> str | None:
 def compare_models(model_a: str, model_b: str, article: Path, *, decoding=None, glossary: Path | None = None) -> Comparison:
     """Translate ``article`` with both models (``"installed"`` names the installed one)."""
     from .glossary import load_glossary
-    from .models import load_model
+    from .model_store import load_model
     from .pipeline import default_glossary, prepare
     from .translate import TranslateSettings, Translator
 
@@ -99,9 +99,9 @@ def compare_models(model_a: str, model_b: str, article: Path, *, decoding=None, 
 def render_comparison(comparison: Comparison) -> str:
     """The comparison page (self-contained HTML)."""
     from .model_kinds import KIND_LABELS
-    from .render import _render
+    from .render import render_template
 
-    return _render("compare.html.j2", c=comparison, kinds=KIND_LABELS)
+    return render_template("compare.html.j2", c=comparison, kinds=KIND_LABELS)
 
 
 def write_comparison(comparison: Comparison, path: Path) -> Path:

@@ -38,12 +38,13 @@ import dataclasses
 import hashlib
 import io
 import os
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .article import ORIGIN_EDITED, Article, InputError
+from .document import ORIGIN_EDITED, Article, InputError
+from .fsutil import file_sha256
+from .text import normalize_text
 
 COLUMNS = ("id", "korean", "machine_english", "corrected_english")
 DELIMITERS = ",;\t|"
@@ -84,15 +85,10 @@ class CorrectionsFile:
     warnings: tuple[str, ...] = ()
 
 
-def normalise(text: str) -> str:
-    """The form in which Korean sources are compared: NFC, whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
-
-
 # --------------------------------------------------------------------------- cells
 
 
-def neutralise(cell: str) -> str:
+def neutralize(cell: str) -> str:
     """A cell a spreadsheet shows as text, never runs as a formula (reversed by :func:`restore`)."""
     if cell and (cell[0] in FORMULA_TRIGGERS or cell[0] == _ESCAPE):
         return _ESCAPE + cell
@@ -100,7 +96,7 @@ def neutralise(cell: str) -> str:
 
 
 def restore(cell: str) -> str:
-    """The text a neutralised cell stood for: ``restore(neutralise(x)) == x`` for every x."""
+    """The text a neutralized cell stood for: ``restore(neutralize(x)) == x`` for every x."""
     if len(cell) > 1 and cell[0] == _ESCAPE and (cell[1] in FORMULA_TRIGGERS or cell[1] == _ESCAPE):
         return cell[1:]
     return cell
@@ -211,7 +207,7 @@ def read_file(path: Path) -> CorrectionsFile:
         if not row.korean:
             raise InputError(f"{path}:{line}: a correction needs the Korean sentence it corrects")
         c = Correction(id=row.id, korean=row.korean, english=row.corrected_english, line=line)
-        key = normalise(c.korean)
+        key = normalize_text(c.korean)
         earlier = seen.get(key)
         if earlier is not None:
             if earlier.english != c.english:
@@ -245,14 +241,14 @@ def apply_corrections(article: Article, corrections: Sequence[Correction]) -> tu
         return article, 0, []
     by_text: dict[str, Correction] = {}
     for c in corrections:
-        by_text.setdefault(normalise(c.korean), c)
+        by_text.setdefault(normalize_text(c.korean), c)
     used: set[int] = set()
     applied = 0
     blocks = []
     for block in article.blocks:
         segs = []
         for seg in block.segments:
-            c = by_text.get(normalise(seg.text))
+            c = by_text.get(normalize_text(seg.text))
             if c is not None:
                 used.add(c.line)
                 applied += 1
@@ -272,7 +268,7 @@ def editor_segment(seg, english: str):
     return dataclasses.replace(seg, en=english, origin=ORIGIN_EDITED, flags=())
 
 
-def summarise_stale(path: Path | str, stale: Sequence[str], shown: int = STALE_SHOWN) -> str | None:
+def summarize_stale(path: Path | str, stale: Sequence[str], shown: int = STALE_SHOWN) -> str | None:
     """One line for many stale rows: the count and the first few."""
     if not stale:
         return None
@@ -290,12 +286,12 @@ def export_rows(article: Article) -> list[Row]:
 
 
 def rows_csv(rows: Iterable[Row], delimiter: str = ",") -> str:
-    """The text of a corrections file (BOM, CRLF, every cell neutralised)."""
+    """The text of a corrections file (BOM, CRLF, every cell neutralized)."""
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n", delimiter=delimiter)
     writer.writerow(COLUMNS)
     for r in rows:
-        writer.writerow([neutralise(v) for v in (r.id, r.korean, r.machine_english, r.corrected_english)])
+        writer.writerow([neutralize(v) for v in (r.id, r.korean, r.machine_english, r.corrected_english)])
     return "\ufeff" + buf.getvalue()
 
 
@@ -334,7 +330,7 @@ def write_rows(path: Path, rows: Iterable[Row], delimiter: str | None = None) ->
 def file_stamp(path: Path) -> str | None:
     """The sha256 of a file's bytes (None: no such file)."""
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        return file_sha256(path)
     except FileNotFoundError:
         return None
     except OSError:
@@ -402,13 +398,11 @@ def carried_digest(memory, sources: Iterable[str], found: dict[str, str] | None 
     Part of what a brief is built from: when a correction in another article's file is
     added, changed or withdrawn, the briefs whose sentences it touches are rebuilt.
     ``found``: the memory's answer (``memory.editor_corrections``) for at least these
-    sources, fetched once for many articles; the sources are then taken as normalised.
+    sources, fetched once for many articles; the sources are then taken as normalized.
     """
-    from .memory import normalize_source
-
     if found is None:
-        sources = {normalize_source(s) for s in sources}
-        found = memory.editor_corrections(sources, normalised=True) if memory is not None else {}
+        sources = {normalize_text(s) for s in sources}
+        found = memory.editor_corrections(sources, normalized=True) if memory is not None else {}
     keys = sorted(found.keys() & set(sources))
     if not keys:
         return "-"
@@ -467,7 +461,7 @@ def read_rows(path: Path) -> tuple[list[str], list[list[str]], str]:
 def save_rows(path: Path, header: list[str], rows: list[list[str]]) -> str:
     """Write a corrections file atomically in the ``edits export`` format; returns its new version.
 
-    Every cell is neutralised (a formula-leading cell gets its apostrophe), so a file the
+    Every cell is neutralized (a formula-leading cell gets its apostrophe), so a file the
     desk saved is as safe to open in a spreadsheet as an exported one.
     """
     from .fsutil import atomic_write_bytes
@@ -475,21 +469,21 @@ def save_rows(path: Path, header: list[str], rows: list[list[str]]) -> str:
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows([neutralise(c) for c in row] for row in rows)
+    writer.writerows([neutralize(c) for c in row] for row in rows)
     data = ("\ufeff" + buf.getvalue()).encode("utf-8")
     atomic_write_bytes(Path(path), data)
     return hashlib.sha256(data).hexdigest()
 
 
 def corrected_by_korean(header: list[str], rows: list[list[str]]) -> dict[str, tuple[str, str]]:
-    """``{normalised Korean: (id, corrected English)}`` for the rows that carry a correction."""
+    """``{normalized Korean: (id, corrected English)}`` for the rows that carry a correction."""
     idx = {h.strip().lower(): i for i, h in enumerate(header)}
     out = {}
     for row in rows:
         cells = row + [""] * (len(header) - len(row))
         korean, english = cells[idx["korean"]].strip(), cells[idx["corrected_english"]].strip()
         if korean and english:
-            out[normalise(korean)] = (cells[idx["id"]].strip(), english)
+            out[normalize_text(korean)] = (cells[idx["id"]].strip(), english)
     return out
 
 
@@ -527,7 +521,7 @@ def edit_correction(
     ``loaded`` the corrections it showed (``corrected_by_korean``). When the file changed
     since, nothing is written and ``CorrectionConflict`` names the rows that differ. The
     row is found by its Korean text (as the build matches it); other rows and columns stay
-    as they are. Returns the file's new version. The caller serialises calls per file.
+    as they are. Returns the file's new version. The caller serializes calls per file.
     """
     path = Path(path)
     if path.is_symlink():
@@ -536,11 +530,11 @@ def edit_correction(
     if current != base_version:
         raise CorrectionConflict(path, current, _differences(loaded, corrected_by_korean(header, rows)))
     idx = {h.strip().lower(): i for i, h in enumerate(header)}
-    key = normalise(korean)
+    key = normalize_text(korean)
     kept, found = [], False
     for row in rows:
         cells = row + [""] * (len(header) - len(row))
-        if normalise(cells[idx["korean"]]) != key:
+        if normalize_text(cells[idx["korean"]]) != key:
             kept.append(row)
             continue
         if english is None or found:

@@ -1,4 +1,4 @@
-"""Small filesystem helpers: atomic writes and safe names.
+"""Small filesystem helpers: atomic writes, safe names, content digests, the cache folder.
 
 Every file the publisher writes goes through ``atomic_write_*``: the bytes land in a
 temporary file in the same directory, are flushed to disk, and only then replace the
@@ -8,14 +8,57 @@ file or the new one, never a truncated one.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
 import unicodedata
 from pathlib import Path
 
-from .article import OutputError
+from .document import OutputError
 from .text import HANGUL_SYLLABLES
+
+
+_CHUNK = 1 << 20
+
+
+def _feed(digest, path: Path) -> None:
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes, read a chunk at a time (model archives are ~120 MB)."""
+    digest = hashlib.sha256()
+    _feed(digest, Path(path))
+    return digest.hexdigest()
+
+
+def tree_sha256(root: Path, *, skip: tuple[str, ...] = ("__pycache__",)) -> str:
+    """A digest of every file under ``root``: relative names and contents, in sorted order.
+
+    Files or folders named in ``skip`` are left out (bookkeeping, not content).
+    """
+    root = Path(root)
+    digest = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root)
+        if p.is_file() and not set(rel.parts) & set(skip):
+            digest.update(str(rel).encode() + b"\0")
+            _feed(digest, p)
+    return digest.hexdigest()
+
+
+def cache_dir(*parts: str) -> Path:
+    """The publisher's cache folder: ``$PUBLISHER_CACHE_DIR``, else ``$XDG_CACHE_HOME/publisher``,
+    else ``~/.cache/publisher`` (joined with ``parts``). The one rule for every cached file."""
+    env = os.environ.get("PUBLISHER_CACHE_DIR")
+    if env:
+        base = Path(env).expanduser()
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "publisher"
+    return base.joinpath(*parts)
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> Path:

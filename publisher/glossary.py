@@ -32,7 +32,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .article import InputError
+from .document import InputError
 from .text import PLACEHOLDER_RE, normalize_text
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ class GlossaryEntry:
 class Glossary:
     """Glossary entries, longest Korean term first, and a version hash.
 
-    ``version`` is the sha256 of the normalised (ko, en) pairs in sorted order: notes and
+    ``version`` is the sha256 of the normalized (ko, en) pairs in sorted order: notes and
     row order do not change it, any change of a term or its translation does.
     """
 

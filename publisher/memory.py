@@ -1,15 +1,15 @@
 """Translation memory: an SQLite store of finished English segments.
 
-Machine translations are keyed by (model key ``name@version#sha256``, normalised
-source, glossary key). An editor's correction is keyed by (corrections file, normalised
+Machine translations are keyed by (model key ``name@version#sha256``, normalized
+source, glossary key). An editor's correction is keyed by (corrections file, normalized
 source) and wins for *every* model and glossary, so the same sentence in another article
 gets the editor's wording; when several files correct one sentence, the file whose path
 sorts first wins. The corrections are a copy derived from the files
 (``corrections.sync_memory``): ``sync_corrections`` replaces a file's rows with set-based
 SQL, so a row, file or article that is gone is withdrawn on the next run.
 
-The file lives in the cache directory (``PUBLISHER_CACHE_DIR`` or
-``~/.cache/publisher``), ``tm.sqlite``. It runs in WAL mode with a busy timeout, so two
+The file lives in the cache directory (``PUBLISHER_CACHE_DIR``, else
+``$XDG_CACHE_HOME/publisher``, else ``~/.cache/publisher``), ``tm.sqlite``. It runs in WAL mode with a busy timeout, so two
 builds can share it; every write is one transaction, so a process killed mid-write loses
 at most that write. A damaged or locked store is *reported and bypassed*: methods log a
 warning, set ``error`` and behave like an empty memory. The file is never deleted,
@@ -19,16 +19,15 @@ moved or rewritten because of an error.
 from __future__ import annotations
 
 import logging
-import os
-import re
 import sqlite3
 import time
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .article import ORIGIN_EDITED, ORIGIN_MEMORY, OutputError
+from .document import ORIGIN_EDITED, ORIGIN_MEMORY, OutputError
+from .fsutil import cache_dir
+from .text import normalize_text
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +35,6 @@ FILENAME = "tm.sqlite"
 SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 3000
 
-_WS = re.compile(r"\s+")
-_ODD_WS = re.compile(r"[^\S ]| {2}|^ | $")  # anything normalize_source would change in the spacing
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -68,20 +65,6 @@ CREATE TABLE IF NOT EXISTS correction_files (
 """
 
 
-def normalize_source(text: str) -> str:
-    """The memory's view of a source segment: NFC, whitespace collapsed, stripped."""
-    if unicodedata.is_normalized("NFC", text) and not _ODD_WS.search(text):
-        return text  # the common case, without building new strings
-    return _WS.sub(" ", unicodedata.normalize("NFC", text)).strip()
-
-
-def default_cache_dir() -> Path:
-    env = os.environ.get("PUBLISHER_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    return Path.home() / ".cache" / "publisher"
-
-
 @dataclass(frozen=True)
 class MemoryHit:
     en: str
@@ -94,7 +77,7 @@ class TranslationMemory:
 
     def __init__(self, path: Path | str | None = None, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         if path is None:
-            path = default_cache_dir() / FILENAME
+            path = cache_dir(FILENAME)
         path = Path(path)
         if path.is_dir():
             path = path / FILENAME
@@ -106,8 +89,8 @@ class TranslationMemory:
 
     @classmethod
     def open_default(cls) -> TranslationMemory:
-        """The memory in the default cache directory (``PUBLISHER_CACHE_DIR`` or ~/.cache/publisher)."""
-        return cls(default_cache_dir() / FILENAME)
+        """The memory in the default cache directory (``fsutil.cache_dir``)."""
+        return cls(cache_dir(FILENAME))
 
     # ------------------------------------------------------------------ connection
 
@@ -197,7 +180,7 @@ class TranslationMemory:
         """Look up many segments at once.
 
         ``sources`` are source strings (glossary key "") or ``(source, glossary_key)``
-        pairs. Returns ``{(normalised source, glossary_key): MemoryHit}`` for the hits; a
+        pairs. Returns ``{(normalized source, glossary_key): MemoryHit}`` for the hits; a
         correction (origin "edited") wins over a machine translation.
         """
         wanted = {_as_key(s) for s in sources}
@@ -238,7 +221,7 @@ class TranslationMemory:
         return hits
 
     def get(self, model_key: str, source: str, glossary_key: str = "") -> MemoryHit | None:
-        return self.get_many(model_key, [(source, glossary_key)]).get((normalize_source(source), glossary_key))
+        return self.get_many(model_key, [(source, glossary_key)]).get((normalize_text(source), glossary_key))
 
     def corrections(self) -> list[dict]:
         """All stored corrections (file, source, en, machine_en, article, segment_id, created)."""
@@ -268,12 +251,12 @@ class TranslationMemory:
             found.update((src, en) for src, en, _ in conn.execute(q, chunk))
         return found
 
-    def editor_corrections(self, sources: Iterable[str], *, normalised: bool = False) -> dict[str, str]:
-        """``{normalised source: editor's English}`` for the sources that have a correction.
+    def editor_corrections(self, sources: Iterable[str], *, normalized: bool = False) -> dict[str, str]:
+        """``{normalized source: editor's English}`` for the sources that have a correction.
 
-        ``normalised``: the sources are already in :func:`normalize_source` form.
+        ``normalized``: the sources are already in :func:`publisher.text.normalize_text` form.
         """
-        srcs = set(sources) if normalised else {normalize_source(s) for s in sources}
+        srcs = set(sources) if normalized else {normalize_text(s) for s in sources}
         conn = self._connect()
         if conn is None or not srcs:
             return {}
@@ -316,7 +299,7 @@ class TranslationMemory:
                 gkey = ""
             else:
                 src, gkey, en = row  # type: ignore[misc]
-            data.append((model_key, gkey, normalize_source(src), en, now))
+            data.append((model_key, gkey, normalize_text(src), en, now))
         return self._write_rows(
             "INSERT OR REPLACE INTO translations(model_key, glossary_key, source, en, created) VALUES (?, ?, ?, ?, ?)",
             data,
@@ -345,7 +328,7 @@ class TranslationMemory:
         for row in rows:
             src, en, *rest = row
             rest = list(rest) + [None] * (3 - len(rest))
-            data.append((rest[1] or "", normalize_source(src), en, rest[0], rest[1], rest[2], now))
+            data.append((rest[1] or "", normalize_text(src), en, rest[0], rest[1], rest[2], now))
         return self._write_rows(
             "INSERT OR REPLACE INTO corrections(file, source, en, machine_en, article, segment_id, created) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -376,7 +359,7 @@ class TranslationMemory:
         rows = {}
         for f, (article, _, items) in replace.items():
             for src, en, seg_id in items:
-                rows[(f, normalize_source(src))] = (f, normalize_source(src), en, article, seg_id, now)
+                rows[(f, normalize_text(src))] = (f, normalize_text(src), en, article, seg_id, now)
         try:
             conn.execute("CREATE TEMP TABLE IF NOT EXISTS sync_files (file TEXT PRIMARY KEY, article TEXT, stamp TEXT)")
             conn.execute(
@@ -431,7 +414,7 @@ class TranslationMemory:
             return False
         try:
             with _transaction(conn):
-                cur = conn.execute("DELETE FROM corrections WHERE source = ?", (normalize_source(source),))
+                cur = conn.execute("DELETE FROM corrections WHERE source = ?", (normalize_text(source),))
         except sqlite3.Error as exc:
             self._report("write", exc)
             return False
@@ -529,9 +512,9 @@ def _check_header(path: Path) -> None:
 
 def _as_key(item: str | tuple[str, str]) -> tuple[str, str]:
     if isinstance(item, str):
-        return normalize_source(item), ""
+        return normalize_text(item), ""
     src, gkey = item
-    return normalize_source(src), gkey
+    return normalize_text(src), gkey
 
 
 def _chunks(seq: list, n: int):

@@ -13,7 +13,6 @@ other side but never raise a mismatch on their own, because words like ``first``
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .text import LINK_RE, MARKER_RE
@@ -83,7 +82,6 @@ _KO_NATIVE = re.compile(
     rf"\s?(?:{_NATIVE_COUNTERS})"
 )
 _KO_FIRST = re.compile(r"(?<![가-힣])첫\s?(?:번째|째)?")
-_KO_WORDS = {"두 배": 2, "세 배": 3, "절반": 0.5}
 
 
 def _dates_then(number: re.Pattern, text: str) -> tuple[list[Quantity], list[re.Match]]:
@@ -257,6 +255,3 @@ def compare_numbers(ko: str, en: str) -> NumberMismatch | None:
         return None
     return NumberMismatch(tuple(ko_only), tuple(en_only))
 
-
-def values(quantities: Iterable[Quantity]) -> list[float]:
-    return [q.value for q in quantities]

@@ -16,7 +16,6 @@ their sentences in other articles' files) are not rebuilt.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +23,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import __version__
-from .article import (
+from .document import (
+    BRIEF_JSON,
     ORIGIN_EDITED,
     TEST_MODEL_NOTICE,
     Article,
@@ -32,14 +32,17 @@ from .article import (
     InputError,
     OutputError,
     PublisherError,
+    load_document,
 )
+from .fsutil import file_sha256
+from .read import ARTICLE_SUFFIXES  # the readers' file extensions
+from .render import templates_digest
+from .translate import TranslateSettings
 
 log = logging.getLogger(__name__)
 
-ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 GLOSSARY_NAME = "glossary.csv"
 CORRECTIONS_SUFFIX = ".corrections.csv"
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
 @dataclass(frozen=True)
@@ -49,10 +52,14 @@ class BuildSettings:
     glossary: Path | None = None
     layout: str = "columns"
     summary_count: int | None = None
-    decoding: object = None  # translate.TranslateSettings; None: the defaults
+    decoding: TranslateSettings = field(default_factory=TranslateSettings)  # None is taken as the defaults
     force: bool = False  # rebuild even when nothing changed
     lock_timeout: float = 600.0
     keep_removed: bool = False  # keep briefs whose article is not in this run's inbox
+
+    def __post_init__(self) -> None:
+        if self.decoding is None:  # the one place where "no decoding settings" becomes the defaults
+            object.__setattr__(self, "decoding", TranslateSettings())
 
 
 @dataclass
@@ -145,23 +152,7 @@ def default_glossary(paths: Iterable[Path]) -> Path | None:
 def _file_digest(path: Path | None) -> str:
     if path is None or not Path(path).exists():
         return "-"
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def _templates_digest() -> str:
-    h = hashlib.sha256()
-    if TEMPLATES_DIR.is_dir():
-        for p in sorted(TEMPLATES_DIR.rglob("*")):
-            if p.is_file() and "__pycache__" not in p.parts:
-                h.update(str(p.relative_to(TEMPLATES_DIR)).encode())
-                h.update(p.read_bytes())
-    return h.hexdigest()
-
-
-def _decoding_key(decoding) -> str:
-    from .translate import TranslateSettings
-
-    return (decoding or TranslateSettings()).output_key
+    return file_sha256(path)
 
 
 def inputs_digest(
@@ -186,7 +177,7 @@ def inputs_digest(
         templates,
         settings.layout,
         str(settings.summary_count),
-        _decoding_key(settings.decoding),
+        settings.decoding.output_key,
     ):
         h.update(part.encode())
         h.update(b"\0")
@@ -197,28 +188,27 @@ def inputs_digest(
 class _Existing:
     base: str
     carried: str
-    sources: frozenset[str]  # normalised
+    sources: frozenset[str]  # normalized
 
 
-def _existing_brief(out_dir: Path, slug: str) -> _Existing | None:
+def existing_brief(out_dir: Path, slug: str) -> _Existing | None:
     """What the brief now in ``out_dir/slug`` was built from (None: rebuild it)."""
     d = out_dir / slug
     try:
-        doc = json.loads((d / "brief.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = load_document(d / BRIEF_JSON, "brief")
+    except InputError:
         return None
     if not ((d / "brief.pdf").is_file() and (d / "brief.html").is_file()):
         return None
-    data = doc.get("data") if isinstance(doc, dict) else None
     inputs = data.get("inputs") if isinstance(data, dict) else None
     if not isinstance(inputs, str) or "+" not in inputs:
         return None
     base, carried = inputs.split("+", 1)
-    from .memory import normalize_source
+    from .text import normalize_text
 
     try:
         sources = frozenset(
-            normalize_source(seg["text"]) for block in data["article"]["blocks"] for seg in block["segments"] if seg.get("text", "").strip()
+            normalize_text(seg["text"]) for block in data["article"]["blocks"] for seg in block["segments"] if seg.get("text", "").strip()
         )
     except (KeyError, TypeError, AttributeError):
         return None
@@ -226,15 +216,15 @@ def _existing_brief(out_dir: Path, slug: str) -> _Existing | None:
 
 
 def memory_corrections(memory, sources: Iterable[str]) -> dict[str, str]:
-    """The memory's editor corrections for many (normalised) sources at once."""
-    return memory.editor_corrections(sources, normalised=True) if memory is not None else {}
+    """The memory's editor corrections for many (normalized) sources at once."""
+    return memory.editor_corrections(sources, normalized=True) if memory is not None else {}
 
 
-def _sources(article: Article) -> frozenset[str]:
-    """The article's segments in the memory's normalised form."""
-    from .memory import normalize_source
+def article_sources(article: Article) -> frozenset[str]:
+    """The article's segments in the memory's normalized form."""
+    from .text import normalize_text
 
-    return frozenset(normalize_source(seg.text) for _, seg in article.iter_segments() if seg.text and seg.text.strip())
+    return frozenset(normalize_text(seg.text) for _, seg in article.iter_segments() if seg.text and seg.text.strip())
 
 
 # --------------------------------------------------------------------------- stages
@@ -274,9 +264,9 @@ class ArticleResult:
 
     @property
     def stale_summary(self) -> str | None:
-        from .corrections import summarise_stale
+        from .corrections import summarize_stale
 
-        return summarise_stale(corrections_path(self.path), self.stale)
+        return summarize_stale(corrections_path(self.path), self.stale)
 
 
 def prepare_article(path: Path) -> PreparedArticle:
@@ -415,7 +405,7 @@ def unpublish_removed(out_dir: Path, keep: set[str], report: BuildReport) -> Non
         report.failed.append((str(out_dir), f"cannot list: {exc.strerror or exc}"))
         return
     for d in folders:
-        if d.name.startswith(".") or d.name in keep or d.name in RESERVED_SLUGS or not (d / "brief.json").exists():
+        if d.name.startswith(".") or d.name in keep or d.name in RESERVED_SLUGS or not (d / BRIEF_JSON).exists():
             continue
         try:
             remove_dir(d)
@@ -424,7 +414,8 @@ def unpublish_removed(out_dir: Path, keep: set[str], report: BuildReport) -> Non
             report.failed.append((str(d), str(exc)))
 
 
-def _lock(out_dir: Path, timeout: float):
+def lock_out_dir(out_dir: Path, timeout: float):
+    """Hold ``out_dir/.publisher.lock`` (every writer of out/ takes it); release the returned lock."""
     from filelock import FileLock, Timeout
 
     try:
@@ -464,7 +455,7 @@ def open_translator(model_spec: str | None, glossary_path: Path | None, decoding
     """The model, glossary and translation memory for a run (model errors surface first)."""
     from .glossary import load_glossary
     from .memory import TranslationMemory
-    from .models import install_from_file, load_model, status
+    from .model_store import install_from_file, load_model, status
     from .translate import Translator
 
     model = load_model(model_spec)
@@ -476,6 +467,39 @@ def open_translator(model_spec: str | None, glossary_path: Path | None, decoding
     glossary = load_glossary(glossary_path) if glossary_path is not None else None
     memory = TranslationMemory.open_default()
     return Translator(model, settings=decoding, memory=memory, glossary=glossary)
+
+
+@dataclass
+class _Run:
+    """What every step of one build needs."""
+
+    settings: BuildSettings
+    translator: object  # translate.Translator
+    report: BuildReport
+    progress: Progress
+    templates: str  # digest of the templates, stylesheets and fonts
+
+    @property
+    def out_dir(self) -> Path:
+        return Path(self.settings.out_dir)
+
+
+def start_build(paths: Iterable[Path], settings: BuildSettings):
+    """``(article files, translator, report)`` for a build, local or on Ray.
+
+    What can stop a build is checked before any work: the site address, the inbox, then the
+    model (without one there is nothing to do).
+    """
+    from .site import site_url
+
+    site_url()  # a bad PUBLISHER_SITE_URL is reported before any work, not after it
+    files = expand_articles(paths)
+    if not files:
+        raise InputError("no articles found (expected .txt, .md or .html files)")
+    translator = open_translator(settings.model, settings.glossary or default_glossary(files), settings.decoding)
+    info = translator.model.info
+    report = BuildReport(model=f"{info.name} {info.version}", test_model=info.test_fixture)
+    return files, translator, report
 
 
 def build(
@@ -495,116 +519,108 @@ def build(
     one brief, a slug clash) are collected in the report, never raised, so that the report
     can always name every failed article.
     """
-    from .corrections import carried_digest, file_stamp, summarise_stale
+    from .corrections import file_stamp
     from .fsutil import clean_staging
-    from .site import site_url
-
-    report = BuildReport()
-    site_url()  # a bad PUBLISHER_SITE_URL is reported before any work, not after it
-    files = expand_articles(paths)
-    if not files:
-        raise InputError("no articles found (expected .txt, .md or .html files)")
-    glossary_path = settings.glossary or default_glossary(files)
-
-    # The model is loaded before anything else: without one there is nothing to do.
-    translator = open_translator(settings.model, glossary_path, settings.decoding)
-    memory = translator.memory
-    model_info = translator.model.info
-    report.model = f"{model_info.name} {model_info.version}"
-    report.test_model = model_info.test_fixture
-    glossary_version = translator.glossary.version if translator.glossary is not None else "-"
-    templates = _templates_digest()
-    out_dir = Path(settings.out_dir)
     from .read import slug_for_path
+    from .site import build_site
 
+    files, translator, report = start_build(paths, settings)
+    run = _Run(settings, translator, report, progress, templates_digest())
     everything = list(files)
     if inbox is not None:  # the rest of the inbox, each file once however it was named
         seen = {p.resolve() for p in files}
         everything += [p for p in expand_articles(inbox) if p.resolve() not in seen]
-    inbox_slugs = {slug_for_path(p) for p in everything}
-    slugs, clashes = assign_slugs(everything, out_dir, only=files)
-    report.failed.extend(clashes)
-
-    lock = _lock(out_dir, settings.lock_timeout)
+    slugs, clashes = assign_slugs(everything, run.out_dir, only=files)
+    run.report.failed.extend(clashes)
+    lock = lock_out_dir(run.out_dir, settings.lock_timeout)
     try:
-        clean_stale_temporaries(out_dir)
-        clean_staging(out_dir)
+        clean_stale_temporaries(run.out_dir)
+        clean_staging(run.out_dir)
         stamps = {corrections_path(p): file_stamp(corrections_path(p)) for p in files}
         sync_corrections(translator, files, {Path(k).resolve(): v for k, v in stamps.items()})
-
-        # Other files' corrections of the published briefs' sentences: one query for all.
-        existing = {} if settings.force else {slug: _existing_brief(out_dir, slug) for slug in slugs.values()}
-        carried = memory_corrections(memory, {src for e in existing.values() if e is not None for src in e.sources})
-
-        todo: list[tuple[PreparedArticle, str, str]] = []
-        for i, (path, slug) in enumerate(slugs.items()):
-            progress("read", i, len(slugs))
-            try:
-                check_inside_inbox(path)
-                base = inputs_digest(
-                    path,
-                    model_key=model_info.key,
-                    glossary_version=glossary_version,
-                    templates=templates,
-                    settings=settings,
-                    corrections_stamp=stamps[corrections_path(path)] or "-",
-                )
-                before = existing.get(slug)
-                if before is not None and before.base == base and before.carried == carried_digest(memory, before.sources, carried):
-                    report.skipped.append(slug)
-                    continue
-                todo.append((prepare_article(path), slug, base))
-            except PublisherError as exc:
-                report.failed.append((str(path), str(exc)))
-        progress("read", len(slugs), len(slugs))
-
+        todo = _to_rebuild(run, slugs, stamps)
         if todo:
-            progress("translate", 0, 1)
-            results = translate_prepared(translator, [p for p, _, _ in todo])
-            progress("translate", 1, 1)
-            report.translation = dict(translator.stats)
-            carried = memory_corrections(memory, {src for r in results if r.ok for src in _sources(r.article)})
-            assets_error = None
-            try:
-                from .render import copy_assets
-
-                copy_assets(out_dir)
-            except PublisherError as exc:
-                assets_error = str(exc)
-
-            for i, ((prepared, slug, base), result) in enumerate(zip(todo, results)):
-                progress("render", i, len(todo))
-                report.warnings.extend(result.warnings)
-                if not result.ok:
-                    report.failed.append((str(prepared.path), result.error))
-                    continue
-                stale = summarise_stale(corrections_path(prepared.path), result.stale)
-                if stale:
-                    report.stale_corrections.append(stale)
-                if assets_error is not None:
-                    report.failed.append((str(prepared.path), assets_error))
-                    continue
-                try:
-                    inputs = f"{base}+{carried_digest(memory, _sources(result.article), carried)}"
-                    brief = make_brief(result.article, model_info=model_info, inputs=inputs, count=settings.summary_count)
-                    write_brief_folder(brief, out_dir, slug, settings.layout)
-                    report.built.append(slug)
-                except PublisherError as exc:
-                    report.failed.append((str(prepared.path), str(exc)))
-            progress("render", len(todo), len(todo))
-
+            _build_briefs(run, todo)
         if not settings.keep_removed:
-            unpublish_removed(out_dir, inbox_slugs, report)
-
-        from .site import build_site
-
+            unpublish_removed(run.out_dir, {slug_for_path(p) for p in everything}, run.report)
         try:
-            build_site(out_dir)
+            build_site(run.out_dir)
         except PublisherError as exc:
-            report.site_error = str(exc)
+            run.report.site_error = str(exc)
     finally:
         lock.release()
-    return report
+    return run.report
+
+
+def _to_rebuild(run: _Run, slugs: dict[Path, str], stamps: dict) -> list[tuple[PreparedArticle, str, str]]:
+    """``(prepared article, slug, inputs digest)`` of each brief to build; unchanged ones are reported skipped."""
+    from .corrections import carried_digest
+
+    translator, settings, report = run.translator, run.settings, run.report
+    memory = translator.memory
+    glossary_version = translator.glossary.version if translator.glossary is not None else "-"
+    # Other files' corrections of the published briefs' sentences: one query for all.
+    existing = {} if settings.force else {slug: existing_brief(run.out_dir, slug) for slug in slugs.values()}
+    carried = memory_corrections(memory, {src for e in existing.values() if e is not None for src in e.sources})
+    todo: list[tuple[PreparedArticle, str, str]] = []
+    for i, (path, slug) in enumerate(slugs.items()):
+        run.progress("read", i, len(slugs))
+        try:
+            check_inside_inbox(path)
+            base = inputs_digest(
+                path,
+                model_key=translator.model.info.key,
+                glossary_version=glossary_version,
+                templates=run.templates,
+                settings=settings,
+                corrections_stamp=stamps[corrections_path(path)] or "-",
+            )
+            before = existing.get(slug)
+            if before is not None and before.base == base and before.carried == carried_digest(memory, before.sources, carried):
+                report.skipped.append(slug)
+                continue
+            todo.append((prepare_article(path), slug, base))
+        except PublisherError as exc:
+            report.failed.append((str(path), str(exc)))
+    run.progress("read", len(slugs), len(slugs))
+    return todo
+
+
+def _build_briefs(run: _Run, todo: list[tuple[PreparedArticle, str, str]]) -> None:
+    """Translate every article of ``todo`` in one batch, then summarize and write each brief."""
+    from .corrections import carried_digest, summarize_stale
+    from .render import copy_assets
+
+    translator, report = run.translator, run.report
+    run.progress("translate", 0, 1)
+    results = translate_prepared(translator, [p for p, _, _ in todo])
+    run.progress("translate", 1, 1)
+    report.translation = translator.stats.as_dict()
+    carried = memory_corrections(translator.memory, {src for r in results if r.ok for src in article_sources(r.article)})
+    assets_error = None
+    try:
+        copy_assets(run.out_dir)
+    except PublisherError as exc:
+        assets_error = str(exc)
+    for i, ((prepared, slug, base), result) in enumerate(zip(todo, results)):
+        run.progress("render", i, len(todo))
+        report.warnings.extend(result.warnings)
+        if not result.ok:
+            report.failed.append((str(prepared.path), result.error))
+            continue
+        stale = summarize_stale(corrections_path(prepared.path), result.stale)
+        if stale:
+            report.stale_corrections.append(stale)
+        try:
+            if assets_error is not None:
+                raise OutputError(assets_error)
+            inputs = f"{base}+{carried_digest(translator.memory, article_sources(result.article), carried)}"
+            brief = make_brief(result.article, model_info=translator.model.info, inputs=inputs, count=run.settings.summary_count)
+            write_brief_folder(brief, run.out_dir, slug, run.settings.layout)
+            report.built.append(slug)
+        except PublisherError as exc:
+            report.failed.append((str(prepared.path), str(exc)))
+    run.progress("render", len(todo), len(todo))
 
 
 def open_run(paths: Iterable[Path], model_spec: str | None, glossary: Path | None, decoding=None):
@@ -617,7 +633,7 @@ def open_run(paths: Iterable[Path], model_spec: str | None, glossary: Path | Non
     return files, translator
 
 
-def translate_only(
+def read_and_translate(
     paths: Iterable[Path], model_spec: str | None, glossary: Path | None, decoding=None
 ) -> tuple[list[Article], list[tuple[str, str]], object]:
     """Read, segment, apply corrections and translate (for ``check``, ``edits export`` and ``translate``).
@@ -722,10 +738,10 @@ def review_article(path: Path, settings: BuildSettings, translator) -> Review:
     corrected = {s.id: s.en for _, s in result.article.iter_segments() if s.origin == ORIGIN_EDITED}
     glossary_version = translator.glossary.version if translator.glossary is not None else "-"
     digest = inputs_digest(
-        prepared.path, model_key=translator.model.info.key, glossary_version=glossary_version, templates=_templates_digest(), settings=settings
+        prepared.path, model_key=translator.model.info.key, glossary_version=glossary_version, templates=templates_digest(), settings=settings
     )
     slug = prepared.article.slug
-    existing = _existing_brief(Path(settings.out_dir), slug)
+    existing = existing_brief(Path(settings.out_dir), slug)
     memory = getattr(translator.memory, "editors", translator.memory)
     up_to_date = (
         existing is not None and existing.base == digest and existing.carried == carried_digest(memory, existing.sources)
@@ -736,14 +752,117 @@ def review_article(path: Path, settings: BuildSettings, translator) -> Review:
         corrected=corrected,
         corrections=len(prepared.corrections),
         stale=result.stale,
-        built=(Path(settings.out_dir) / slug / "brief.json").is_file(),
+        built=(Path(settings.out_dir) / slug / BRIEF_JSON).is_file(),
         up_to_date=up_to_date,
         glossary=translator.glossary,
     )
 
 
-# Public names for the Ray runner (publisher/ray_runner.py), which runs the same steps on a cluster.
-templates_digest = _templates_digest
-lock_out_dir = _lock
-existing_brief = _existing_brief
-article_sources = _sources
+# ------------------------------------------------------ one stage at a time (the CLI's stage commands)
+
+
+def load_stage_input(path: Path) -> tuple[Article, object]:
+    """``(article, model info or None)`` from an intermediate JSON file, or from an article file.
+
+    A translated article's JSON carries the identity of the model that translated it, so
+    that a brief built stage by stage keeps its provenance (and the test-model notice).
+    """
+    from .document import article_from_dict, brief_from_dict, model_info_from_dict, read_json_file, undocument
+
+    if Path(path).suffix.lower() == ".json":
+        doc = read_json_file(path)
+        data = undocument(doc, "article")
+        if "article" in data and "summary" in data:
+            brief = brief_from_dict(data)
+            return brief.article, brief.model
+        return article_from_dict(data), model_info_from_dict(doc.get("model"))
+    return prepare_named(Path(path)), None
+
+
+def prepare_named(path: Path) -> Article:
+    """:func:`prepare`, with the file named in an error."""
+    try:
+        return prepare(path)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
+
+
+def translate_file(path: Path, model_spec: str | None, glossary: Path | None, decoding=None) -> tuple[Article, object]:
+    """``(translated article, model info)`` for an article file (its corrections applied, as in a
+    build) or for the JSON of ``publisher segment --json``."""
+    if Path(path).suffix.lower() == ".json":
+        article, _ = load_stage_input(path)
+        translator = open_translator(model_spec, glossary, decoding)
+        [done] = translator.translate_articles([article])
+        return done, translator.model.info
+    translated, failed, translator = read_and_translate([path], model_spec, glossary, decoding)
+    if failed:
+        raise InputError(f"{failed[0][0]}: {failed[0][1]}")
+    return translated[0], translator.model.info
+
+
+def summarize_file(path: Path, count: int | None = None) -> Brief:
+    """The brief (summary chosen) of a translated article's JSON."""
+    article, model_info = load_stage_input(path)
+    if model_info is None or any(seg.en is None for _, seg in article.iter_segments()):
+        raise InputError(f"{path}: not a translated article; run 'publisher translate' on it first")
+    return make_brief(article, model_info=model_info, inputs=None, count=count)
+
+
+def _text_of(path: Path) -> str:
+    from .read import decode_file
+
+    try:
+        return decode_file(path)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
+
+
+def split_text_file(path: Path) -> list[str]:
+    """The sentences of a file of running text (no article structure)."""
+    from .segment import split_sentences
+
+    return split_sentences(_text_of(path))
+
+
+def summarize_lines_file(path: Path, count: int | None = None) -> list[int]:
+    """The 0-based indices of the summary sentences of a file holding one sentence per line."""
+    from .summarize import rank_sentences, summary_length
+
+    lines = [line.strip() for line in _text_of(path).splitlines() if line.strip()]
+    if not lines:
+        raise InputError(f"{path}: no sentences")
+    return rank_sentences(lines, summary_length(len(lines), count))
+
+
+def render_brief_file(path: Path, out_dir: Path, layout: str = "columns", lock_timeout: float = 600.0) -> Path:
+    """Publish the brief JSON at ``path`` into ``out_dir`` as a build does: under the out/
+    lock, its folder swapped in whole, the assets copied and the index and feed rebuilt."""
+    from .document import read_brief
+    from .fsutil import safe_slug
+    from .render import copy_assets
+    from .site import build_site
+
+    brief = read_brief(path)
+    out_dir = Path(out_dir)
+    lock = lock_out_dir(out_dir, lock_timeout)
+    try:
+        copy_assets(out_dir)
+        folder = write_brief_folder(brief, out_dir, safe_slug(brief.article.slug), layout)
+        build_site(out_dir)
+    finally:
+        lock.release()
+    return folder
+
+
+def export_corrections(article: Path, model_spec: str | None, glossary: Path | None, output: Path | None = None) -> Path:
+    """Write a fresh corrections file for ``article`` (default: beside it); never over an existing file."""
+    from .corrections import export_file
+
+    target = Path(output) if output is not None else corrections_path(Path(article))
+    if target.exists() or target.is_symlink():
+        raise InputError(f"{target} already exists and is never overwritten; edit it, or export elsewhere with -o PATH")
+    translated, failed, _ = read_and_translate([article], model_spec, glossary)
+    if failed:
+        raise InputError(f"{failed[0][0]}: {failed[0][1]}")
+    return export_file(translated[0], target)

@@ -45,14 +45,14 @@ import threading
 import time
 import zipfile
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import __version__
-from .article import InputError, ModelError, PublisherError
+from .document import InputError, ModelError, PublisherError
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ def unpack_package(blob: bytes, digest: str, root: Path | None = None) -> Path:
     """Check ``blob`` against ``digest`` and unpack it once per node; return the package folder."""
     from filelock import FileLock
 
-    from .models import cache_root
+    from .model_store import cache_root
 
     got = hashlib.sha256(blob).hexdigest()
     if got != digest:
@@ -222,7 +222,7 @@ class TranslationWorker:
     def _load(self, package: list) -> None:
         import ray
 
-        from .models import load_model
+        from .model_store import load_model
         from .translate import Translator
 
         blob = ray.get(package[0])
@@ -365,8 +365,9 @@ class RunKeys:
 
 def _remote_translator(base, pool: TranslationPool, memory_path, run_keys: RunKeys):
     """A driver-side Translator whose model calls go to the pool (memory and glossary stay here)."""
-    from .article import ORIGIN_MACHINE, ORIGIN_MEMORY
-    from .memory import MemoryHit, TranslationMemory, normalize_source
+    from .document import ORIGIN_MACHINE, ORIGIN_MEMORY
+    from .memory import MemoryHit, TranslationMemory
+    from .text import normalize_text
     from .translate import Translator
 
     class RunMemory(TranslationMemory):
@@ -375,7 +376,7 @@ def _remote_translator(base, pool: TranslationPool, memory_path, run_keys: RunKe
         def put_many(self, model_key, rows):
             rows = list(rows)
             n = super().put_many(model_key, rows)
-            run_keys.add(model_key, ((normalize_source(r[0]), r[1] if len(r) == 3 else "") for r in rows))
+            run_keys.add(model_key, ((normalize_text(r[0]), r[1] if len(r) == 3 else "") for r in rows))
             return n
 
         def get_many(self, model_key, sources):
@@ -391,9 +392,9 @@ def _remote_translator(base, pool: TranslationPool, memory_path, run_keys: RunKe
                 return []
             start = time.perf_counter()
             english = pool.translate(list(texts))
-            self.stats["model_seconds"] += time.perf_counter() - start
-            self.stats["model_calls"] += 1
-            self.stats["translated"] += len(texts)
+            self.stats.model_seconds += time.perf_counter() - start
+            self.stats.model_calls += 1
+            self.stats.translated += len(texts)
             return english
 
     memory = RunMemory(memory_path) if memory_path is not None else None
@@ -405,7 +406,7 @@ def _remote_translator(base, pool: TranslationPool, memory_path, run_keys: RunKe
 
 def _relocate(article, temp: str, source: str):
     """Replace the temporary path the task read from by the article's real path, everywhere."""
-    from .article import article_from_dict, to_dict
+    from .document import article_from_dict, to_dict
 
     raw = json.dumps(to_dict(article), ensure_ascii=False)
     if temp not in raw:
@@ -512,14 +513,9 @@ class _Driver:
         return translate_prepared(self._thread_translator(), prepared)
 
     def translation_stats(self) -> dict:
-        total: dict = {}
-        for t in self._translators:
-            for k, v in t.stats.items():
-                if isinstance(v, (int, float)) and not isinstance(v, bool):
-                    total[k] = total.get(k, 0) + v
-                elif v is not None:
-                    total[k] = v
-        return total
+        from .translate import TranslationStats
+
+        return TranslationStats.total(t.stats for t in self._translators).as_dict()
 
     # --- per-article steps (the same as pipeline.build's)
 
@@ -563,7 +559,7 @@ class _Driver:
         return True
 
     def _submit_render(self, item: _Item, result, model_info):
-        from .corrections import carried_digest, summarise_stale
+        from .corrections import carried_digest, summarize_stale
         from .pipeline import article_sources, corrections_path, memory_corrections
 
         item.prepared = None
@@ -571,7 +567,7 @@ class _Driver:
         if not result.ok:
             self._fail(item.path, result.error)
             return None
-        stale = summarise_stale(corrections_path(item.path), result.stale)
+        stale = summarize_stale(corrections_path(item.path), result.stale)
         if stale:
             self.report.stale_corrections.append(stale)
         memory = self.translator.memory
@@ -612,9 +608,6 @@ class _Driver:
     # --- the loop
 
     def run(self, model_info) -> None:
-        ray = _ray()
-        from ray.exceptions import RayError
-
         window = self.options.window
         slots = 2 * len(self.pool.actors)
         todo = iter(self.todo)
@@ -648,44 +641,58 @@ class _Driver:
                         break
                     continue
                 if jobs:
-                    finished, _ = wait_futures(list(jobs), timeout=0 if refs else None, return_when=FIRST_COMPLETED)
-                    for fut in finished:
-                        batch = jobs.pop(fut)
-                        try:
-                            results = fut.result()
-                        except ClusterError:
-                            raise
-                        except PublisherError as exc:
-                            for item in batch:
-                                self._fail(item.path, str(exc))
-                                in_flight -= 1
-                            continue
-                        for item, result in zip(batch, results):
-                            ref = self._submit_render(item, result, model_info)
-                            if ref is None:
-                                in_flight -= 1
-                            else:
-                                refs[ref] = ("render", item)
-                if not refs:
-                    continue
-                done, _ = ray.wait(list(refs), num_returns=1, timeout=0.05 if jobs else None)
-                for ref in done:
-                    stage, item = refs.pop(ref)
-                    try:
-                        result = ray.get(ref)
-                    except RayError as exc:  # the task failed for good (retries spent)
-                        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-                        self._fail(item.path, f"failed on the cluster ({type(exc).__name__}: {first})")
-                        in_flight -= 1
-                        continue
-                    if stage == "prepare":
-                        if self._prepared(item, result):
-                            ready.append(item)
-                        else:
-                            in_flight -= 1
-                    else:
-                        self._rendered(item, result)
-                        in_flight -= 1
+                    in_flight -= self._collect_batches(jobs, refs, model_info)
+                if refs:
+                    in_flight -= self._collect_tasks(refs, ready, waiting=bool(jobs))
+
+    def _collect_batches(self, jobs: dict, refs: dict, model_info) -> int:
+        """Send the articles of finished translation batches on to rendering; returns how many left the flight."""
+        left = 0
+        finished, _ = wait_futures(list(jobs), timeout=0 if refs else None, return_when=FIRST_COMPLETED)
+        for fut in finished:
+            batch = jobs.pop(fut)
+            try:
+                results = fut.result()
+            except ClusterError:
+                raise
+            except PublisherError as exc:
+                for item in batch:
+                    self._fail(item.path, str(exc))
+                left += len(batch)
+                continue
+            for item, result in zip(batch, results):
+                ref = self._submit_render(item, result, model_info)
+                if ref is None:
+                    left += 1
+                else:
+                    refs[ref] = ("render", item)
+        return left
+
+    def _collect_tasks(self, refs: dict, ready: deque, waiting: bool) -> int:
+        """Take finished read and render tasks: read articles queue for translation; returns how many left the flight."""
+        ray = _ray()
+        from ray.exceptions import RayError
+
+        left = 0
+        done, _ = ray.wait(list(refs), num_returns=1, timeout=0.05 if waiting else None)
+        for ref in done:
+            stage, item = refs.pop(ref)
+            try:
+                result = ray.get(ref)
+            except RayError as exc:  # the task failed for good (retries spent)
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                self._fail(item.path, f"failed on the cluster ({type(exc).__name__}: {first})")
+                left += 1
+                continue
+            if stage == "prepare":
+                if self._prepared(item, result):
+                    ready.append(item)
+                else:
+                    left += 1
+            else:
+                self._rendered(item, result)
+                left += 1
+        return left
 
 
 def build(paths: Iterable[Path], settings, options: RayOptions = RayOptions(), progress: RayProgress | None = None):
@@ -695,49 +702,19 @@ def build(paths: Iterable[Path], settings, options: RayOptions = RayOptions(), p
     their clashes, the corrections synced into the memory, skipping by inputs hash (before
     anything is read), unpublishing removed articles, the site.
     """
-    from .corrections import carried_digest, file_stamp
+    from .corrections import file_stamp
     from .fsutil import clean_staging
-    from .pipeline import (
-        BuildReport,
-        assign_slugs,
-        check_inside_inbox,
-        clean_stale_temporaries,
-        corrections_path,
-        default_glossary,
-        existing_brief,
-        expand_articles,
-        inputs_digest,
-        lock_out_dir,
-        memory_corrections,
-        open_translator,
-        sync_corrections,
-        templates_digest,
-        unpublish_removed,
-    )
+    from .pipeline import assign_slugs, clean_stale_temporaries, corrections_path, lock_out_dir, start_build, sync_corrections, unpublish_removed
     from .read import slug_for_path
     from .render import copy_assets
-    from .site import build_site, site_url
+    from .site import build_site
 
     progress = progress or (lambda stage, done, total: None)
     _ray()
-    report = BuildReport()
-    site_url()  # a bad PUBLISHER_SITE_URL is reported before any work, not after it
-    files = expand_articles(paths)
-    if not files:
-        raise InputError("no articles found (expected .txt, .md or .html files)")
-    glossary_path = settings.glossary or default_glossary(files)
-    translator = open_translator(settings.model, glossary_path, settings.decoding)  # model errors first
-    memory = translator.memory
-    info = translator.model.info
-    report.model = f"{info.name} {info.version}"
-    report.test_model = info.test_fixture
-    glossary_version = translator.glossary.version if translator.glossary is not None else "-"
-    templates = templates_digest()
+    files, translator, report = start_build(paths, settings)
     out_dir = Path(settings.out_dir)
-    inbox_slugs = {slug_for_path(p) for p in files}
     slugs, clashes = assign_slugs(files, out_dir)
     report.failed.extend(clashes)
-
     # On one machine the actors' threads and the tasks share the cores: tasks get what the
     # translation threads leave (oversubscribed CTranslate2 threads slow down sharply).
     local_cpus = options.local_cpus or max(1, (os.cpu_count() or 1) - options.actors * options.threads)
@@ -750,42 +727,14 @@ def build(paths: Iterable[Path], settings, options: RayOptions = RayOptions(), p
         stamps = {corrections_path(p): file_stamp(corrections_path(p)) for p in files}
         sync_corrections(translator, files, {Path(k).resolve(): v for k, v in stamps.items()})
         copy_assets(out_dir)
-
-        def items():
-            """The articles to build, decided one at a time (skipping reads nothing)."""
-            for path, slug in slugs.items():
-                try:
-                    check_inside_inbox(path)
-                    base = inputs_digest(
-                        path, model_key=info.key, glossary_version=glossary_version, templates=templates,
-                        settings=settings, corrections_stamp=stamps[corrections_path(path)] or "-",
-                    )
-                    before = None if settings.force else existing_brief(out_dir, slug)
-                    if before is not None and before.base == base:
-                        carried = carried_digest(memory, before.sources, memory_corrections(memory, before.sources))
-                        if before.carried == carried:
-                            report.skipped.append(slug)
-                            driver._finish()
-                            continue
-                except PublisherError as exc:
-                    driver._fail(path, str(exc))
-                    continue
-                yield _Item(Path(path), slug, base)
-
         pool = TranslationPool(translator.model, settings.decoding, options)
-        driver = _Driver(items(), len(slugs), settings, options, report, translator, pool, progress)
+        items = _decisions(slugs, stamps, settings, translator, report, lambda: driver)
+        driver = _Driver(items, len(slugs), settings, options, report, translator, pool, progress)
         t0 = time.perf_counter()
-        driver.run(info)
-        report.translation = driver.translation_stats()
-        report.translation["wall_seconds"] = time.perf_counter() - t0
-        report.translation["actors_given_up"] = pool.retried
-        report.translation["translation_processes"] = len(pool.pids)  # > actors: some were restarted
-        report.translation["actor_peak_mb"] = round(pool.actor_peak_mb())
-        report.translation["task_worker_peak_mb"] = round(driver.task_peak_mb)
-        report.translation["driver_peak_mb"] = round(peak_rss_mb())
-
+        driver.run(translator.model.info)
+        _record_stats(report, driver, pool, time.perf_counter() - t0)
         if not settings.keep_removed:
-            unpublish_removed(out_dir, inbox_slugs, report)
+            unpublish_removed(out_dir, {slug_for_path(p) for p in files}, report)
         try:
             build_site(out_dir)
         except PublisherError as exc:
@@ -799,3 +748,41 @@ def build(paths: Iterable[Path], settings, options: RayOptions = RayOptions(), p
         if started:
             _ray().shutdown()
     return report
+
+
+def _decisions(slugs: dict, stamps: dict, settings, translator, report, driver_of) -> Iterator:
+    """The articles to build, decided one at a time as the driver asks (skipping reads nothing)."""
+    from .corrections import carried_digest
+    from .pipeline import check_inside_inbox, corrections_path, existing_brief, inputs_digest, memory_corrections, templates_digest
+
+    memory, out_dir = translator.memory, Path(settings.out_dir)
+    glossary_version = translator.glossary.version if translator.glossary is not None else "-"
+    templates = templates_digest()
+    for path, slug in slugs.items():
+        try:
+            check_inside_inbox(path)
+            base = inputs_digest(
+                path, model_key=translator.model.info.key, glossary_version=glossary_version, templates=templates,
+                settings=settings, corrections_stamp=stamps[corrections_path(path)] or "-",
+            )
+            before = None if settings.force else existing_brief(out_dir, slug)
+            if before is not None and before.base == base:
+                carried = carried_digest(memory, before.sources, memory_corrections(memory, before.sources))
+                if before.carried == carried:
+                    report.skipped.append(slug)
+                    driver_of()._finish()
+                    continue
+        except PublisherError as exc:
+            driver_of()._fail(path, str(exc))
+            continue
+        yield _Item(Path(path), slug, base)
+
+
+def _record_stats(report, driver, pool, seconds: float) -> None:
+    report.translation = driver.translation_stats()
+    report.translation["wall_seconds"] = seconds
+    report.translation["actors_given_up"] = pool.retried
+    report.translation["translation_processes"] = len(pool.pids)  # > actors: some were restarted
+    report.translation["actor_peak_mb"] = round(pool.actor_peak_mb())
+    report.translation["task_worker_peak_mb"] = round(driver.task_peak_mb)
+    report.translation["driver_peak_mb"] = round(peak_rss_mb())

@@ -16,7 +16,6 @@ anywhere or opened from disk, and a page never asks another host for anything.
 from __future__ import annotations
 
 import atexit
-import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -26,7 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .article import (
+from .document import (
+    BRIEF_JSON,
     BODY,
     CAPTION,
     FOOTNOTE,
@@ -37,15 +37,35 @@ from .article import (
     Brief,
     OutputError,
     Segment,
-    document,
+    brief_json,
 )
-from .fsutil import atomic_write_bytes, atomic_write_text, safe_slug
+from .fsutil import atomic_write_bytes, atomic_write_text, safe_slug, tree_sha256
 from .text import EMAIL_FULL_RE, HANGUL_CLASS, MARKER_RE, graphemes, no_bidi
+from .urls import safe_link
 from .wellformed import write_checked
 
 log = logging.getLogger(__name__)
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+def _templates_dir() -> Path:
+    """The package's templates, stylesheets and fonts (package data, found with importlib.resources).
+
+    An installed package is a folder, so this is a plain path; from a zipped install the
+    folder is extracted once for the life of the process (WeasyPrint and jinja2 read files).
+    """
+    from importlib import resources
+
+    found = resources.files(__package__) / "templates"
+    if isinstance(found, Path):
+        return found
+    from contextlib import ExitStack
+
+    stack = ExitStack()
+    atexit.register(stack.close)
+    return Path(stack.enter_context(resources.as_file(found)))
+
+
+TEMPLATES_DIR = _templates_dir()
 CSS_DIR = TEMPLATES_DIR / "css"
 FONTS_DIR = TEMPLATES_DIR / "fonts"
 LAYOUTS = ("columns", "interleaved")
@@ -283,58 +303,20 @@ def _generated_text(value: str | None) -> str | None:
     return (dt.strftime("%Y-%m-%d %H:%M") + (" " + tz if tz else "")).strip()
 
 
-def _safe_url(url: str | None) -> str | None:
-    if not url:
-        return None
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c in url for c in "\"'<> \t\n\r"):
-        return None
-    return url
-
-
 def _kind_label(kind: str) -> str:
     from .model_kinds import KIND_LABELS
 
     return KIND_LABELS.get(kind, kind)
 
 
-def is_test_model(brief: Brief) -> bool:
-    if brief.model is not None and brief.model.test_fixture:
-        return True
-    return any(n == TEST_MODEL_NOTICE or n.lower().startswith("test model") for n in brief.notices)
-
-
-def build_view(brief: Brief) -> View:
-    """The template view of ``brief``."""
-    art = brief.article
-    known = {b.number for b in art.blocks if b.kind == FOOTNOTE and b.number is not None}
-    seen: dict[str, set[int]] = {"ko": set(), "en": set()}
+def _text_views(art, known: set[int], seen: dict[str, set[int]]) -> tuple[list[BlockView], list[tuple[SegView, str]]]:
+    """The article's text blocks (not its notes), and the flagged segments of the title and text."""
     plain: dict[str, set[int]] = {"ko": set(), "en": set()}
-
-    title_block = next((b for b in art.blocks if b.kind == TITLE), None)
-    if title_block is not None and title_block.segments:
-        title_ko = " ".join(s.text for s in title_block.segments)
-    else:
-        title_ko = art.title or (title_block.text if title_block else "") or art.slug
-    title_ko = _REF.sub("", title_ko).strip() or art.slug
-    title_en = brief.title_en
-    title_en = _REF.sub("", title_en).strip() if title_en else None
-
-    by_id = {s.id: s for _, s in art.iter_segments()}
-    summary = [_seg_view(by_id[i], known, plain, link=False) for i in brief.summary if i in by_id]
-
     blocks: list[BlockView] = []
-    notes: list[NoteView] = []
     flagged: list[tuple[SegView, str]] = []
     for b in art.blocks:
         if b.kind == TITLE:
-            for s in b.segments:
-                if s.flags:
-                    flagged.append((_seg_view(s, known, plain, link=False), "title"))
+            flagged.extend((_seg_view(s, known, plain, link=False), "title") for s in b.segments if s.flags)
             continue
         if b.kind == FOOTNOTE:
             continue  # endnotes are built after the text so back links know their targets
@@ -346,25 +328,46 @@ def build_view(brief: Brief) -> View:
         kind = b.kind if b.kind in (BODY, CAPTION, PULLQUOTE) else BODY
         blocks.append(BlockView(id=b.id, kind=kind, segments=segs, credit=credit))
         flagged.extend((s, b.kind) for s in segs if s.flags)
+    return blocks, flagged
+
+
+def _note_views(art, known: set[int], seen: dict[str, set[int]]) -> tuple[list[NoteView], list[tuple[SegView, str]]]:
+    """The endnotes in number order (a duplicate number is listed, not linked), and their flagged segments."""
+    plain: dict[str, set[int]] = {"ko": set(), "en": set()}
+    notes: list[NoteView] = []
+    flagged: list[tuple[SegView, str]] = []
     for b in sorted((b for b in art.blocks if b.kind == FOOTNOTE), key=lambda b: b.number or 0):
         segs = [_seg_view(s, known, plain, link=False) for s in b.segments]
         if not segs and b.text:
             segs = [SegView(id=f"{b.id}.0", ko=_with_refs(b.text, "ko", known, set(), link=False), en=None)]
         n = b.number if b.number is not None else 0
-        if any(note.number == n for note in notes):  # a duplicate number: listed, not linked
+        if any(note.number == n for note in notes):
             notes.append(NoteView(number=n, segments=segs, anchor=f"fn-{n}-{len(notes) + 1}"))
         else:
             notes.append(NoteView(number=n, segments=segs, ref_ko=n in seen["ko"], ref_en=n in seen["en"]))
         flagged.extend((s, "note") for s in segs if s.flags)
+    return notes, flagged
 
+
+def build_view(brief: Brief) -> View:
+    """The template view of ``brief``."""
+    art = brief.article
+    known = {b.number for b in art.blocks if b.kind == FOOTNOTE and b.number is not None}
+    seen: dict[str, set[int]] = {"ko": set(), "en": set()}
+    by_id = {s.id: s for _, s in art.iter_segments()}
+    plain: dict[str, set[int]] = {"ko": set(), "en": set()}
+    summary = [_seg_view(by_id[i], known, plain, link=False) for i in brief.summary if i in by_id]
+    blocks, flagged = _text_views(art, known, seen)
+    notes, flagged_notes = _note_views(art, known, seen)
+    flagged += flagged_notes
     date_iso, date_en, date_ko = _date_texts(art.date)
     model = brief.model
     email = art.byline.email if art.byline.email and _EMAIL.match(art.byline.email) else None
-    test_model = is_test_model(brief)
+    test_model = brief.test_model
     return View(
         slug=art.slug,
-        title_ko=title_ko,
-        title_en=title_en,
+        title_ko=brief.title_ko,
+        title_en=brief.title_en,
         date_iso=date_iso,
         date_en=date_en,
         date_ko=date_ko,
@@ -373,7 +376,7 @@ def build_view(brief: Brief) -> View:
         role_en=ROLES_EN.get((art.byline.role or "").replace(" ", "")),
         email=email,
         outlet=art.outlet,
-        source_url=_safe_url(art.url),
+        source_url=safe_link(art.url),
         source_text=art.url,
         summary=summary,
         summary_note=brief.summary_note,
@@ -412,6 +415,11 @@ def document_meta(view: View) -> dict[str, str]:
 # ------------------------------------------------------------------ templates
 
 
+def templates_digest() -> str:
+    """A digest of every template, stylesheet and font: a change to any of them rebuilds every brief."""
+    return tree_sha256(TEMPLATES_DIR)
+
+
 @lru_cache(maxsize=1)
 def environment():
     """The jinja2 environment: autoescaping for every template, undefined names are errors."""
@@ -429,19 +437,23 @@ def environment():
     return env
 
 
-def _render(template: str, **context: Any) -> str:
+def render_template(template: str, **context: Any) -> str:
+    """A page from one of the package's templates (autoescaped); OutputError when it fails."""
     import jinja2
 
     try:
         return environment().get_template(template).render(**context)
     except jinja2.TemplateError as exc:
-        raise OutputError(f"template {template} failed: {exc}; reinstall the templates/ folder") from None
+        raise OutputError(f"template {template} failed: {exc}; reinstall publisher (its templates are incomplete)") from None
 
 
-def render_html(brief: Brief, editor: bool = False) -> str:
-    """The reader's page (or, with ``editor=True``, the editor's page with quality flags)."""
-    view = build_view(brief)
-    return _render(
+def render_html(brief: Brief, editor: bool = False, *, view: View | None = None) -> str:
+    """The reader's page (or, with ``editor=True``, the editor's page with quality flags).
+
+    ``view``: the brief's view when the caller already built it (both pages share one).
+    """
+    view = view or build_view(brief)
+    return render_template(
         "brief.html.j2",
         v=view,
         meta=document_meta(view),
@@ -458,7 +470,7 @@ def render_pdf_html(brief: Brief, layout: str = "columns") -> str:
     view = build_view(brief)
     meta = document_meta(view)  # plain text, before the Korean words get their spans
     _keep_view_words(view)
-    return _render(
+    return render_template(
         "brief_pdf.html.j2",
         v=view,
         meta=meta,
@@ -542,7 +554,7 @@ def copy_assets(out_dir: Path) -> Path:
         try:
             data = src.read_bytes()
         except OSError as exc:
-            raise OutputError(f"cannot read {src}: {exc.strerror or exc}; the templates/ folder is incomplete") from None
+            raise OutputError(f"cannot read {src}: {exc.strerror or exc}; reinstall publisher (its templates are incomplete)") from None
         try:
             if dst.is_file() and dst.stat().st_size == len(data) and dst.read_bytes() == data:
                 continue
@@ -572,13 +584,14 @@ def write_brief_files(brief: Brief, target: Path, layout: str = "columns") -> Pa
 
 
 def _render_files(brief: Brief, layout: str) -> list[tuple[str, bytes | str]]:
-    html = render_html(brief)
-    editor = render_html(brief, editor=True)
+    view = build_view(brief)  # the PDF builds its own: it glues Korean words in its copy
+    html = render_html(brief, view=view)
+    editor = render_html(brief, editor=True, view=view)
     pdf = render_pdf(brief, layout)
-    data = json.dumps(document("brief", brief), ensure_ascii=False, indent=1) + "\n"
+    data = brief_json(brief)
     # brief.json last: it carries the inputs hash that lets the next build skip this
     # brief, so it must never describe files that were not written.
-    return [("brief.pdf", pdf), ("editor.html", editor), ("brief.html", html), ("brief.json", data)]
+    return [("brief.pdf", pdf), ("editor.html", editor), ("brief.html", html), (BRIEF_JSON, data)]
 
 
 def _write_files(files: list[tuple[str, bytes | str]], target: Path, what: str) -> Path:

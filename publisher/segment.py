@@ -36,7 +36,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from .article import CAPTION, PULLQUOTE, TITLE, Article, Block, Segment
+from .document import CAPTION, PULLQUOTE, TITLE, Article, Block, Segment
 from .text import EMAIL_RE, HANGUL_SYLLABLES, MARKER_RE, URL_RE, grapheme_boundaries
 
 
@@ -48,7 +48,7 @@ class SegmentationBug(RuntimeError):
 def kiwi():
     """The one Kiwi instance of this process (loading the model takes about a second).
 
-    The summariser shares it: a second analyser would cost another ~400 MB and second.
+    The summarizer shares it: a second analyser would cost another ~400 MB and second.
     """
     from kiwipiepy import Kiwi
 

@@ -26,22 +26,19 @@ recreates it from the brief.json files.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import logging
 import os
-import re
 import sqlite3
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from . import __version__
-from .article import Brief, OutputError, PublisherError, brief_from_dict, undocument
+from .document import BRIEF_JSON, Brief, OutputError, PublisherError, read_brief
 from .text import no_bidi
 from .wellformed import problem, write_checked
 
@@ -105,30 +102,24 @@ def _rfc3339(generated: str | None, date: str | None) -> str:
 
 
 def _entry(folder: Path, brief: Brief) -> Entry:
-    from .render import build_view
-
-    view = build_view(brief)
-    lead = next((s for s in view.summary if s.en), None)
-    if lead is None:
-        lead = next((s for b in view.blocks if b.kind == "body" for s in b.segments if s.en), None)
-    lead_en = lead.en.striptags() if lead is not None else None
+    """A brief's card: what the brief itself says (titles, date, lead), no page view is built."""
     pdf = folder / "brief.pdf"
     try:
         size = pdf.stat().st_size if pdf.is_file() else None
     except OSError:
         size = None
-    date = view.date_iso
+    date = brief.date_iso
     prefix = date or (_rfc3339(brief.generated, None)[:10] if brief.generated else "undated")
     return Entry(
         folder=folder.name,
-        title_ko=no_bidi(view.title_ko),  # briefs built before titles were cleaned at the reader too
-        title_en=no_bidi(view.title_en),
+        title_ko=no_bidi(brief.title_ko),  # briefs built before titles were cleaned at the reader too
+        title_en=no_bidi(brief.title_en),
         date=date,
-        lead_en=lead_en,
+        lead_en=brief.lead_en,
         updated=_rfc3339(brief.generated, date),
         pdf_size=size,
         download_name=f"{prefix}-{folder.name}.pdf",
-        test_model=view.test_model,
+        test_model=brief.test_model,
         outlet=brief.article.outlet,
         author=brief.article.byline.author,
         edited=bool(brief.edited),
@@ -137,11 +128,9 @@ def _entry(folder: Path, brief: Brief) -> Entry:
 
 def read_entry(folder: Path) -> Entry | None:
     """The card of the brief in ``folder`` from its brief.json, or None (logged) when unreadable."""
-    path = Path(folder) / "brief.json"
+    path = Path(folder) / BRIEF_JSON
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        brief = brief_from_dict(undocument(doc, "brief"))
-        return _entry(path.parent, brief)
+        return _entry(path.parent, read_brief(path))
     except (OSError, ValueError, TypeError, AttributeError, KeyError, PublisherError) as exc:
         log.warning("skipping %s: %s", path, exc)
         return None
@@ -194,16 +183,16 @@ def month_page_name(month: str, page: int = 1) -> str:
 
 def render_index(entries: list[Entry], pager: Pager | None = None) -> str:
     """One index (or month) page listing ``entries``."""
-    from .render import _render
+    from .render import render_template
 
-    return _render("index.html.j2", entries=entries, assets="assets", pager=pager or Pager(), months=None)
+    return render_template("index.html.j2", entries=entries, assets="assets", pager=pager or Pager(), months=None)
 
 
 def render_archive(months: list[tuple[str, int]]) -> str:
     """``archive.html``: every month with its number of briefs, newest first."""
-    from .render import _render
+    from .render import render_template
 
-    return _render("index.html.j2", entries=[], assets="assets", pager=Pager(title="Archive by month"), months=months)
+    return render_template("index.html.j2", entries=[], assets="assets", pager=Pager(title="Archive by month"), months=months)
 
 
 SITE_URL_ENV = "PUBLISHER_SITE_URL"
@@ -221,55 +210,14 @@ def site_url(value: str | None = None) -> str | None:
     return validate_site_url(value)
 
 
-_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-_URL_UNSAFE = set("\"'<>\\^`{|}")
-
-
 def validate_site_url(value: str) -> str:
-    """``value`` as a checked base address ending in '/', or OutputError in one line.
+    """``value`` as a checked base address ending in '/', or OutputError in one line (see :mod:`publisher.urls`)."""
+    from .urls import BadURL, check_http_url
 
-    Parsed with urllib.parse: scheme http or https, a valid host name or IP address, a
-    port from 1 to 65535, no user name, query or fragment, and no control, bidi, space or
-    other invisible characters anywhere.
-    """
-    fix = "set it like https://news.example.com/briefs/"
-    for ch in value:
-        cat = unicodedata.category(ch)
-        if cat[0] in "CZ" or ch in _URL_UNSAFE:  # controls, format (bidi) characters, spaces
-            name = unicodedata.name(ch, "a control character")
-            raise OutputError(f"{SITE_URL_ENV}={value!r} contains U+{ord(ch):04X} ({name}); {fix}")
     try:
-        parts = urlsplit(value)
-        port = parts.port
-        host = parts.hostname
-    except ValueError as exc:
-        raise OutputError(f"{SITE_URL_ENV}={value!r} is not a valid address ({exc}); {fix}") from None
-    if parts.scheme.lower() not in ("http", "https"):
-        raise OutputError(f"{SITE_URL_ENV}={value!r} is not an http(s) address; {fix}")
-    if not host:
-        raise OutputError(f"{SITE_URL_ENV}={value!r} has no host name; {fix}")
-    if parts.username is not None or parts.password is not None:
-        raise OutputError(f"{SITE_URL_ENV}={value!r} carries a user name; a public address has none; {fix}")
-    if parts.query or parts.fragment or value.endswith(("?", "#")):
-        raise OutputError(f"{SITE_URL_ENV}={value!r} has a query or fragment; give the folder's address; {fix}")
-    if port is not None and port == 0:
-        raise OutputError(f"{SITE_URL_ENV}={value!r} has port 0; {fix}")
-    if "[" in parts.netloc:
-        try:
-            ipaddress.IPv6Address(host.split("%", 1)[0])
-        except ValueError:
-            raise OutputError(f"{SITE_URL_ENV}={value!r} has an invalid IPv6 address; {fix}") from None
-    else:
-        try:
-            ipaddress.IPv4Address(host)
-        except ValueError:
-            try:
-                ascii_host = host.encode("idna").decode("ascii")
-            except UnicodeError:
-                raise OutputError(f"{SITE_URL_ENV}={value!r} has an invalid host name; {fix}") from None
-            labels = ascii_host.rstrip(".").split(".")
-            if len(ascii_host) > 253 or not all(_HOST_LABEL.match(label) for label in labels) or labels[-1].isdigit():
-                raise OutputError(f"{SITE_URL_ENV}={value!r} has an invalid host name; {fix}")
+        check_http_url(value, base=True)
+    except BadURL as exc:
+        raise OutputError(f"{SITE_URL_ENV}={value!r} {exc}; set it like https://news.example.com/briefs/") from None
     return value if value.endswith("/") else value + "/"
 
 
@@ -374,10 +322,10 @@ class SiteReport:
 
 def card_index_path(out_dir: Path) -> Path:
     """Where the card index of ``out_dir`` lives: the cache folder, one file per output folder."""
-    from .memory import default_cache_dir
+    from .fsutil import cache_dir
 
     key = hashlib.sha256(str(Path(out_dir).resolve()).encode()).hexdigest()[:24]
-    return default_cache_dir() / "site" / f"{key}.sqlite"
+    return cache_dir("site", f"{key}.sqlite")
 
 
 def _open_index(out_dir: Path) -> sqlite3.Connection:

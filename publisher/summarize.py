@@ -2,17 +2,17 @@
 
 Every sentence is turned into content morphemes with kiwipiepy (nouns, verb and
 adjective stems, roots, foreign words, hanja), then scored by a few signals that are
-each standard in extractive news summarisation:
+each standard in extractive news summarization:
 
 * ``centrality`` - TextRank: PageRank over a sentence graph whose edges are BM25
-  similarities (symmetrised), the variant that worked best in Barrios et al. 2016;
+  similarities (symmetrized), the variant that worked best in Barrios et al. 2016;
 * ``centroid``   - cosine between the sentence's TF-IDF vector and the article's centroid;
 * ``position``   - lead bias of news writing, ``1 / sqrt(1 + index)``;
 * ``title``      - share of the title's (and pull quotes') terms that the sentence holds;
 * ``length``     - ``sqrt(content terms)``: one-clause sentences rarely carry the news;
 * ``quote``      - the sentence reports direct speech.
 
-Each signal is standardised within the article (z-score) and the weighted sum ranks
+Each signal is standardized within the article (z-score) and the weighted sum ranks
 the sentences; the selection is greedy with an MMR penalty against near-duplicates.
 The weights in :data:`WEIGHTS` are six general coefficients fitted once on an
 evaluation set and checked on held-out articles (``tests/bench/bench_summarize.py --cv``);
@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from .article import BODY, PULLQUOTE, TITLE, Article, InputError
+from .document import BODY, PULLQUOTE, TITLE, Article, InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 CONTENT_TAGS = frozenset({"NNG", "NNP", "VV", "VA", "XR", "SL", "SH"})
 
 # Signal weights (signals are z-scored within an article before weighting). They are the
-# coefficients of an L2-regularised logistic regression of "sentence is in the gold
+# coefficients of an L2-regularized logistic regression of "sentence is in the gold
 # summary" on the six signals over the 25-article dev set, rounded to one decimal;
 # held-out figures for that procedure are printed by
 # ``tests/bench/bench_summarize.py --cv``.
@@ -128,7 +128,7 @@ def _pagerank(weights: np.ndarray, damping: float = DAMPING, iters: int = 100, t
 
 
 def _bm25_similarity(tf: np.ndarray, k1: float = BM25_K1, b: float = BM25_B) -> np.ndarray:
-    """BM25 score of sentence j for the terms of sentence i, symmetrised."""
+    """BM25 score of sentence j for the terms of sentence i, symmetrized."""
     import numpy as np
 
     n = tf.shape[0]

@@ -1,4 +1,4 @@
-"""Text facts every stage shares: script ranges, the normaliser, the sanitiser, patterns.
+"""Text facts every stage shares: script ranges, the normalizer, the sanitizer, patterns.
 
 One home for what used to be defined three to five times, differently:
 
@@ -74,11 +74,18 @@ LINK_RE = re.compile(f"(?P<email>{EMAIL_RE.pattern})|(?P<url>{URL_RE.pattern})",
 PLACEHOLDER_RE = re.compile(r"(?:URL|EMAIL)\d+")
 
 _WS = re.compile(r"\s+")
+_ODD_WS = re.compile(r"[^\S ]| {2}|^ | $")  # anything normalize_text would change in the spacing
 
 
 def normalize_text(text: str) -> str:
-    """NFC, runs of whitespace collapsed to one space, stripped (memory keys, glossary terms)."""
-    return _WS.sub(" ", unicodedata.normalize("NFC", text or "")).strip()
+    """NFC, runs of whitespace collapsed to one space, stripped.
+
+    The one form in which Korean sources are compared: memory keys, corrections, glossary terms.
+    """
+    text = text or ""
+    if unicodedata.is_normalized("NFC", text) and not _ODD_WS.search(text):
+        return text  # the common case, without building new strings
+    return _WS.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
 # ------------------------------------------------------------------ graphemes
@@ -133,7 +140,7 @@ def no_bidi(text: str | None) -> str | None:
     return None if text is None else strip_bidi_controls(text)[0]
 
 
-# ------------------------------------------------------------------ the sanitiser
+# ------------------------------------------------------------------ the sanitizer
 
 # Replaced by line structure: a Word manual line break (VT), a form feed, NEL and the
 # Unicode line and paragraph separators.
@@ -202,7 +209,7 @@ def removable_count(text: str) -> int:
 
 
 def sanitize(text: str, where: str = "") -> Sanitized:
-    """The one text-sanitising step, applied after decoding (and after entity decoding).
+    """The one text-sanitizing step, applied after decoding (and after entity decoding).
 
     * ``\\r\\n`` and ``\\r`` become ``\\n``; U+000B (Word's manual line break), U+0085 and
       U+2028 become a line break; U+000C and U+2029 a paragraph break (a blank line);
@@ -237,7 +244,7 @@ def sanitize(text: str, where: str = "") -> Sanitized:
         notes.append(f"removed {zw + zj} zero-width character(s){suffix}")
     nfc = unicodedata.normalize("NFC", text)
     if nfc != text:
-        notes.append(f"normalised decomposed (NFD) characters to NFC{suffix}")
+        notes.append(f"normalized decomposed (NFD) characters to NFC{suffix}")
     return Sanitized(nfc, tuple(notes), n_removed, n_breaks, zw + zj)
 
 

@@ -34,11 +34,10 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .article import ORIGIN_EDITED, ORIGIN_MACHINE, ORIGIN_MEMORY, Article, InputError, ModelError
+from .document import ORIGIN_EDITED, ORIGIN_MACHINE, ORIGIN_MEMORY, Article, InputError, ModelError
 from .checks import check_segment
 from .glossary import Glossary, GlossaryEntry
-from .memory import normalize_source
-from .text import LINK_RE, MARKER_WITH_SPACE_RE, needs_translation
+from .text import LINK_RE, MARKER_WITH_SPACE_RE, needs_translation, normalize_text
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +176,7 @@ class Prepared:
 
 def prepare(text: str, glossary: Glossary | None = None) -> Prepared:
     """Take markers, URLs and emails out of ``text`` and apply the glossary."""
-    text = normalize_source(text)
+    text = normalize_text(text)
     placeholders: list[tuple[str, str]] = []
 
     def hold(m: re.Match) -> str:
@@ -249,6 +248,40 @@ class _Job:
     flags: tuple[str, ...] = ()
 
 
+@dataclass
+class TranslationStats:
+    """What a translator did over its lifetime (a build reports it as ``BuildReport.translation``)."""
+
+    model_calls: int = 0  # batched runs over all misses (one per translate_articles)
+    decode_calls: int = 0  # translate_batch calls they made (one per length bucket under beam search)
+    output_tokens: int = 0
+    segments_total: int = 0
+    translated: int = 0  # distinct sources the model translated
+    translated_segments: int = 0  # segments whose English came from the model in this run
+    from_memory: int = 0
+    edited: int = 0
+    copied: int = 0  # segments that needed no translation (numbers, names in Latin script)
+    flagged: int = 0
+    model_seconds: float = 0.0
+    memory_error: str | None = None
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def total(cls, parts: Iterable[TranslationStats]) -> TranslationStats:
+        """The sum of several translators' stats (the last memory error is kept)."""
+        out = cls()
+        for part in parts:
+            for f in dataclasses.fields(cls):
+                value = getattr(part, f.name)
+                if f.name == "memory_error":
+                    out.memory_error = value or out.memory_error
+                else:
+                    setattr(out, f.name, getattr(out, f.name) + value)
+        return out
+
+
 class Translator:
     """Translate articles with one lazily created CTranslate2 translator.
 
@@ -267,21 +300,7 @@ class Translator:
         self._sp_target = None
         self._corrections: dict[str, str] = {}
         self.compute_type: str | None = None
-        self.stats: dict = {
-            "model_calls": 0,  # batched runs over all misses (one per translate_articles)
-            "decode_calls": 0,  # translate_batch calls they made (one per length bucket under beam search)
-            "output_tokens": 0,
-            "segments_total": 0,
-            "unique_sources": 0,
-            "translated": 0,
-            "translated_segments": 0,
-            "from_memory": 0,
-            "edited": 0,
-            "copied": 0,
-            "flagged": 0,
-            "model_seconds": 0.0,
-            "memory_error": None,
-        }
+        self.stats = TranslationStats()
 
     # ---------------------------------------------------------------- resources
 
@@ -365,7 +384,7 @@ class Translator:
                 ko, en, seg_id = c.korean, c.english, getattr(c, "id", None)
             if not ko or not en:
                 continue
-            self._corrections[normalize_source(ko)] = en
+            self._corrections[normalize_text(ko)] = en
             rows.append((ko, en, None, article, seg_id))
         if self.memory is not None and rows:
             n = self.memory.put_corrections(rows)
@@ -376,7 +395,7 @@ class Translator:
     def _note_memory(self) -> None:
         err = self.memory_error
         if err:
-            self.stats["memory_error"] = err
+            self.stats.memory_error = err
 
     # ---------------------------------------------------------------- translation
 
@@ -395,14 +414,13 @@ class Translator:
                         seg_keys.append(None)
                         continue
                     prep = prepare(seg.text, self.glossary)
-                    key = (normalize_source(seg.text), prep.glossary_key)
+                    key = (normalize_text(seg.text), prep.glossary_key)
                     if key not in jobs:
                         jobs[key] = _Job(key, seg.text, prep)
                     seg_keys.append(key)
                 blocks_keys.append(seg_keys)
             order.append(blocks_keys)
-        self.stats["segments_total"] += total
-        self.stats["unique_sources"] += len(jobs)
+        self.stats.segments_total += total
 
         self._lookup(jobs)
         self._run_model([j for j in jobs.values() if j.en is None])
@@ -430,15 +448,15 @@ class Translator:
 
     def _count(self, job: _Job) -> None:
         if job.origin == ORIGIN_EDITED:
-            self.stats["edited"] += 1
+            self.stats.edited += 1
         elif job.origin == ORIGIN_MEMORY:
-            self.stats["from_memory"] += 1
+            self.stats.from_memory += 1
         elif job.prep.needs_model:
-            self.stats["translated_segments"] += 1
+            self.stats.translated_segments += 1
         else:
-            self.stats["copied"] += 1
+            self.stats.copied += 1
         if job.flags:
-            self.stats["flagged"] += 1
+            self.stats.flagged += 1
 
     def _lookup(self, jobs: dict[tuple[str, str], _Job]) -> None:
         for job in jobs.values():
@@ -489,11 +507,11 @@ class Translator:
                 kwargs["target_prefix"] = [list(prefix)] * len(batch)
             for i, result in zip(indices, translator.translate_batch(batch, **kwargs)):
                 hyps[i] = result.hypotheses[0]
-                self.stats["output_tokens"] += len(result.hypotheses[0])
-            self.stats["decode_calls"] += 1
-        self.stats["model_seconds"] += time.perf_counter() - start
-        self.stats["model_calls"] += 1
-        self.stats["translated"] += len(texts)
+                self.stats.output_tokens += len(result.hypotheses[0])
+            self.stats.decode_calls += 1
+        self.stats.model_seconds += time.perf_counter() - start
+        self.stats.model_calls += 1
+        self.stats.translated += len(texts)
         return [self.decode(h or []) for h in hyps]
 
     def encode(self, texts: Sequence[str]) -> list[list[str]]:

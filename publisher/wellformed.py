@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .article import OutputError
+from .document import OutputError
 from .fsutil import atomic_write_text
 
 

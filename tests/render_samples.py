@@ -10,7 +10,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from publisher.article import (
+from publisher.document import (
     document,
     TEST_MODEL_NOTICE,
     Article,

@@ -136,7 +136,7 @@ def test_the_stages_run_one_by_one_through_json_files(tmp_path):
     assert ids and len(ids) == len(set(ids))
     assert all(s["en"] is None for b in doc["data"]["blocks"] for s in b["segments"])
 
-    # an untranslated article cannot be summarised into a brief
+    # an untranslated article cannot be summarized into a brief
     early = runner.invoke(cli, ["summarize", str(segments)])
     assert early.exit_code == 2 and "run 'publisher translate'" in early.stderr
 
@@ -163,3 +163,64 @@ def test_the_stages_run_one_by_one_through_json_files(tmp_path):
     assert "Test model, not a translation" in html
     assert (out / "busan-port-ai" / "brief.pdf").read_bytes().startswith(b"%PDF-")
     assert "busan-port-ai/brief.pdf" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_split_sentences_is_its_own_command_and_segment_plain_its_alias(tmp_path):
+    path = tmp_path / "running.txt"
+    path.write_text("서울시는 오늘 새 버스 노선을 발표했다. 노선은 다음 달부터 운행된다.\n시민들은 환영했다.\n", encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["split-sentences", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["서울시는 오늘 새 버스 노선을 발표했다.", "노선은 다음 달부터 운행된다.", "시민들은 환영했다."]
+    alias = runner.invoke(cli, ["segment", "--plain", str(path)])
+    assert alias.exit_code == 0 and alias.output == result.output
+    missing = runner.invoke(cli, ["split-sentences", str(tmp_path / "nope.txt")])
+    _assert_one_line_error(missing, 2)
+
+
+def test_render_waits_for_the_out_lock_like_a_build(tmp_path):
+    """`publisher render` writes out/ under the same lock as `publisher brief`."""
+    from render_samples import sample_brief
+
+    from publisher.document import OutputError, brief_json
+    from publisher.pipeline import lock_out_dir, render_brief_file
+
+    path = tmp_path / "b.brief.json"
+    path.write_text(brief_json(sample_brief()), encoding="utf-8")
+    out = tmp_path / "out"
+    held = lock_out_dir(out, 1)
+    try:
+        with pytest.raises(OutputError, match="another build holds"):
+            render_brief_file(path, out, lock_timeout=0.2)
+        assert not any(p.name.endswith(".html") for p in out.rglob("*"))
+    finally:
+        held.release()
+
+
+def test_the_error_boundary_maps_each_error_class_to_its_exit_code(monkeypatch, tmp_path):
+    """One boundary (the group) turns errors into one line: the class carries the exit code."""
+    from publisher import pipeline
+    from publisher.document import InputError, ModelError, OutputError, PublisherError
+
+    path = tmp_path / "t.txt"
+    path.write_text("한 문장.\n", encoding="utf-8")
+    for exc, code in ((InputError("bad input; fix it"), 2), (ModelError("no model"), 3), (OutputError("disk full"), 4), (PublisherError("odd"), 1)):
+        monkeypatch.setattr(pipeline, "split_text_file", lambda p, exc=exc: (_ for _ in ()).throw(exc))
+        result = CliRunner().invoke(cli, ["split-sentences", str(path)])
+        _assert_one_line_error(result, code)
+        assert str(exc) in result.stderr
+
+    def interrupted(p):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "split_text_file", interrupted)
+    result = CliRunner().invoke(cli, ["split-sentences", str(path)])
+    assert result.exit_code == 130 and result.stderr.strip() == "Error: interrupted"
+
+    def bug(p):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(pipeline, "split_text_file", bug)
+    result = CliRunner().invoke(cli, ["split-sentences", str(path)])
+    _assert_one_line_error(result, 70)
+    assert "PUBLISHER_DEBUG=1" in result.stderr

@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from publisher.article import BODY, ORIGIN_EDITED, Article, Block, InputError, OutputError, Segment
+from publisher.document import BODY, ORIGIN_EDITED, Article, Block, InputError, OutputError, Segment
 from publisher.corrections import COLUMNS, apply_corrections, export_csv, load_corrections
 from publisher.fsutil import write_new_text
 
@@ -115,30 +115,30 @@ from hypothesis import strategies as st
 from publisher.corrections import (
     Row,
     export_rows,
-    neutralise,
+    neutralize,
     read_file,
     restore,
     rows_csv,
     write_rows,
-    summarise_stale,
+    summarize_stale,
 )
 
 
 @given(st.text())
 def test_neutralise_then_restore_is_exact(text):
-    assert restore(neutralise(text)) == text
-    assert not neutralise(text)[:1] or neutralise(text)[0] not in "=+-@\t\r"
+    assert restore(neutralize(text)) == text
+    assert not neutralize(text)[:1] or neutralize(text)[0] not in "=+-@\t\r"
 
 
 @pytest.mark.parametrize("cell", ["=1+2는 3입니다.", "+82 2 123", "-5%", "@SUM(A1)", "\tx", "'=literal", "'plain"])
 def test_formula_leading_cells_are_written_with_an_apostrophe(cell):
-    assert neutralise(cell) == "'" + cell
+    assert neutralize(cell) == "'" + cell
     assert restore("'" + cell) == cell
 
 
 def test_plain_cells_are_left_alone():
     for cell in ("서울시가 발표했다.", "It's fine.", "a=b", ""):
-        assert neutralise(cell) == cell and restore(cell) == cell
+        assert neutralize(cell) == cell and restore(cell) == cell
 
 
 @settings(max_examples=60, deadline=None)
@@ -232,11 +232,11 @@ def test_line_numbers_count_cells_that_span_lines(tmp_path):
 
 def test_many_stale_rows_are_one_line_with_a_count_and_the_first_few():
     stale = [f"line {n} (p{n}.1): the Korean sentence has changed since the correction was written; not applied" for n in range(2, 24002)]
-    line = summarise_stale("a.corrections.csv", stale)
+    line = summarize_stale("a.corrections.csv", stale)
     assert "\n" not in line
     assert line.startswith("a.corrections.csv: 24000 stale correction(s): line 2 (p2.1)")
     assert "line 4 (p4.1)" in line and "line 5 (p5.1)" not in line and line.endswith("and 23997 more")
-    assert summarise_stale("a", []) is None
+    assert summarize_stale("a", []) is None
 
 
 def test_write_rows_replaces_atomically_and_keeps_the_delimiter(tmp_path):

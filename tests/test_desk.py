@@ -28,7 +28,7 @@ from desk_support import (
     seed_memory,
 )
 
-from publisher.article import InputError
+from publisher.document import InputError
 from publisher.cli import cli
 from publisher.corrections import (
     COLUMNS,
@@ -70,7 +70,7 @@ def test_first_save_creates_the_export_format_with_only_the_corrected_row(tmp_pa
 
 
 def test_saving_into_an_exported_file_keeps_every_other_row_and_column(tmp_path):
-    from publisher.article import BODY, Article, Block, Segment
+    from publisher.document import BODY, Article, Block, Segment
 
     segs = tuple(Segment(id=f"p1.{i}", text=t, en=f"m{i}") for i, t in enumerate(["가 문장.", "나 문장.", "다 문장."], 1))
     art = Article(slug="x", source="x", blocks=(Block("p1", BODY, "", segments=segs),))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.article import InputError
+from publisher.document import InputError
 from publisher.glossary import load_glossary, parse_glossary
 
 REPO = Path(__file__).resolve().parents[1]

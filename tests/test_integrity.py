@@ -260,7 +260,7 @@ def test_check_reports_a_bad_corrections_file_and_checks_the_other_articles(inbo
 
 def test_formula_cells_round_trip_exactly_through_export_and_brief(inbox, tmp_path):
     from publisher.memory import TranslationMemory
-    from publisher.models import load_model
+    from publisher.model_store import load_model
 
     formula_ko = "=1+2는 3이라고 OpenAI는 밝혔다."
     art = _article(inbox / "a.txt", formula_ko, S2)
@@ -426,7 +426,7 @@ _EDITOR_ACTIONS = st.lists(
 class _DoubleModel:
     """Stands in for a loaded model: an identity, no weights."""
 
-    from publisher.article import ModelInfo
+    from publisher.document import ModelInfo
 
     info = ModelInfo(name="translator-double", version="1", sha256="0" * 64, test_fixture=True)
 
@@ -437,8 +437,8 @@ def _double_translator(model_spec, glossary_path, decoding=None):
 
     class Double(Translator):
         def translate_texts(self, texts):
-            self.stats["model_calls"] += 1
-            self.stats["translated"] += len(texts)
+            self.stats.model_calls += 1
+            self.stats.translated += len(texts)
             return [f"EN[{t}]" for t in texts]
 
     return Double(_DoubleModel(), memory=TranslationMemory.open_default())

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from publisher.article import ORIGIN_EDITED, ORIGIN_MEMORY, OutputError
-from publisher.memory import FILENAME, TranslationMemory, normalize_source
+from publisher.document import ORIGIN_EDITED, ORIGIN_MEMORY, OutputError
+from publisher.memory import FILENAME, TranslationMemory, normalize_text
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = "test-model@1.0#" + "a" * 64
@@ -36,8 +36,8 @@ def test_round_trip_and_normalised_source(tmp_path):
     assert mem.put_many(KEY, [("오픈AI가  서울에\n지사를 열었다. ", "OpenAI opened an office in Seoul.")]) == 1
     nfd = unicodedata.normalize("NFD", "오픈AI가 서울에 지사를 열었다.")
     hits = mem.get_many(KEY, [nfd, "없는 문장."])
-    assert list(hits) == [(normalize_source(nfd), "")]
-    hit = hits[(normalize_source(nfd), "")]
+    assert list(hits) == [(normalize_text(nfd), "")]
+    hit = hits[(normalize_text(nfd), "")]
     assert hit.en == "OpenAI opened an office in Seoul." and hit.origin == ORIGIN_MEMORY
 
 
@@ -264,7 +264,7 @@ def _truth(inbox: Path) -> set[tuple[str, str, str]]:
     for cfile in inbox.glob("*.corrections.csv"):
         article = cfile.with_name(cfile.name.replace(".corrections.csv", ".txt"))
         if article.exists():
-            rows |= {(str(cfile.resolve()), normalize_source(c.korean), c.english) for c in load_corrections(cfile)}
+            rows |= {(str(cfile.resolve()), normalize_text(c.korean), c.english) for c in load_corrections(cfile)}
     return rows
 
 

@@ -55,7 +55,7 @@ def model_paths() -> list:
 
 @pytest.mark.parametrize("path", model_paths())
 def test_batched_bucketed_output_equals_argos_one_call_per_sentence(path):
-    from publisher.models import load_model
+    from publisher.model_store import load_model
 
     model = load_model(path)
     korean = corpus_korean()
@@ -63,7 +63,7 @@ def test_batched_bucketed_output_equals_argos_one_call_per_sentence(path):
     texts = sorted({prepare(k).model_input for k in korean[::3]}, key=len)
     ours_t = Translator(model)  # the defaults: Argos's decoding, batched, bucketed
     ours = ours_t.translate_texts(texts)
-    assert ours_t.stats["decode_calls"] >= 2, "expected several length buckets to be exercised"
+    assert ours_t.stats.decode_calls >= 2, "expected several length buckets to be exercised"
 
     ref_t = Translator(model)
     theirs, lengths = one_call_per_sentence(ref_t, texts)
@@ -79,7 +79,7 @@ def test_batched_bucketed_output_equals_argos_one_call_per_sentence(path):
 
 
 def test_greedy_fast_is_also_unchanged_by_batching():
-    from publisher.models import load_model
+    from publisher.model_store import load_model
 
     model = load_model(FIXTURES / "ko_en_test.argosmodel")
     texts = sorted({prepare(k).model_input for k in corpus_korean()[1::5]}, key=len)

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURE_MODEL, REPO, require_tool
-from publisher.article import TEST_MODEL_NOTICE, brief_from_dict
+from publisher.document import TEST_MODEL_NOTICE, brief_from_dict
 from publisher.cli import cli
 from publisher.pipeline import BuildSettings, build, corrections_path
 
@@ -274,18 +274,18 @@ def test_two_builds_at_once_do_not_corrupt_anything(inbox, tmp_path):
 
 
 def test_brief_with_a_non_fixture_model_file_installs_it_first(inbox, tmp_path):
-    from test_models import make_package
+    from test_model_store import make_package
 
-    from publisher import models
+    from publisher import model_store
 
     package = make_package(FIXTURE_MODEL, tmp_path / "newsroom-ko_en.argosmodel")
-    assert models.status() == []
+    assert model_store.status() == []
     out = tmp_path / "out"
     article = inbox / "seoul-robot-buses.ko.txt"
     result = CliRunner().invoke(cli, ["brief", str(article), "-o", str(out), "--model", str(package)])
     assert result.exit_code == 0, result.stderr
     assert "TEST FIXTURE" not in result.stderr
-    [info] = models.status()
+    [info] = model_store.status()
     assert info.name == "publisher-test-copy"
     # the next plain build finds the installed model
     again = CliRunner().invoke(cli, ["brief", str(article), "-o", str(out), "--force"])
@@ -294,11 +294,11 @@ def test_brief_with_a_non_fixture_model_file_installs_it_first(inbox, tmp_path):
 
 
 def test_the_test_fixture_is_never_installed_by_a_build(inbox, tmp_path):
-    from publisher import models
+    from publisher import model_store
 
     result = CliRunner().invoke(cli, ["brief", str(inbox / "seoul-robot-buses.ko.txt"), "-o", str(tmp_path / "out"), "--model", str(FIXTURE_MODEL)])
     assert result.exit_code == 0, result.stderr
-    assert models.status() == []
+    assert model_store.status() == []
 
 
 def _store_translations(pairs: dict[str, str]) -> None:
@@ -308,7 +308,7 @@ def _store_translations(pairs: dict[str, str]) -> None:
     writes for a sentence outside its corpus depends on the CPU's int8 kernels.
     """
     from publisher.memory import TranslationMemory
-    from publisher.models import load_model
+    from publisher.model_store import load_model
     from publisher.translate import Translator
 
     key = Translator(load_model(FIXTURE_MODEL)).model_key
@@ -410,11 +410,11 @@ def test_brief_fast_is_greedy_and_refuses_a_contradicting_beam(inbox, tmp_path):
 
 def test_with_an_installed_model_a_plain_build_touches_no_network(inbox, tmp_path, no_network):
     """What `make brief` runs once a model is installed: `models status`, then `brief`."""
-    from test_models import make_package
+    from test_model_store import make_package
 
-    from publisher import models
+    from publisher import model_store
 
-    models.install_from_file(make_package(FIXTURE_MODEL, tmp_path / "newsroom-ko_en.argosmodel"))
+    model_store.install_from_file(make_package(FIXTURE_MODEL, tmp_path / "newsroom-ko_en.argosmodel"))
     status = CliRunner().invoke(cli, ["models", "status"])
     assert status.exit_code == 0, status.output
     out = tmp_path / "out"

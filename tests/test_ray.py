@@ -21,7 +21,7 @@ import ray
 from click.testing import CliRunner
 from conftest import FIXTURE_MODEL, REPO
 
-from publisher.article import ModelError
+from publisher.document import ModelError
 from publisher.cli import cli
 from publisher.pipeline import BuildSettings, build
 from publisher.ray_runner import RayOptions, TranslationPool, package_blob, unpack_package
@@ -158,7 +158,7 @@ def test_one_bad_article_is_reported_like_a_local_build_and_the_others_are_publi
 
 
 def test_a_killed_translation_actor_is_replaced_and_its_batch_retried(ray_local, tmp_path):
-    from publisher.models import load_model
+    from publisher.model_store import load_model
     from publisher.translate import TranslateSettings, Translator
 
     model = load_model(FIXTURE_MODEL)
@@ -184,7 +184,7 @@ def test_a_killed_translation_actor_is_replaced_and_its_batch_retried(ray_local,
 
 
 def test_model_bytes_are_checked_against_their_sha256_on_the_node(tmp_path):
-    from publisher.models import load_model
+    from publisher.model_store import load_model
 
     blob = package_blob(load_model(FIXTURE_MODEL).package_dir)
     import hashlib

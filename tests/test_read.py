@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from publisher.article import BODY, CAPTION, FOOTNOTE, PULLQUOTE, TITLE, InputError, PublisherError
+from publisher.document import BODY, CAPTION, FOOTNOTE, PULLQUOTE, TITLE, InputError, PublisherError
 from publisher.read import decode_bytes, parse_date, read_article
 
 REPO = Path(__file__).resolve().parents[1]

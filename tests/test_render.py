@@ -26,7 +26,7 @@ from render_samples import (
     three_briefs,
 )
 
-from publisher.article import TEST_MODEL_NOTICE, Block, OutputError, brief_from_dict
+from publisher.document import TEST_MODEL_NOTICE, Block, OutputError, brief_from_dict
 from publisher.render import (
     FONTS_DIR,
     TEMPLATES_DIR,
@@ -389,7 +389,7 @@ def test_footnote_block_without_segments_still_listed():
 
 
 def test_minimal_brief_renders_with_unknowns_said_plainly():
-    from publisher.article import Article, Brief
+    from publisher.document import Article, Brief
     from publisher.render import render_pdf
 
     brief = Brief(article=Article(slug="empty", source="articles/empty.txt"))

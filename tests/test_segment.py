@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from publisher import segment as seg_module
-from publisher.article import BODY, CAPTION, FOOTNOTE, Article, Block
+from publisher.document import BODY, CAPTION, FOOTNOTE, Article, Block
 from publisher.read import read_article
 from publisher.segment import SegmentationBug, footnote_refs, segment_article, split_sentences
 

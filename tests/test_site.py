@@ -12,7 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 from render_samples import hostile_brief, put_brief, sample_article, sample_brief, three_briefs
 
-from publisher.article import OutputError
+from publisher.document import OutputError
 from publisher.site import ATOM_NS, build_site, load_entries, make_server
 
 A = f"{{{ATOM_NS}}}"
@@ -138,7 +138,7 @@ def test_server_on_a_busy_port_is_a_clear_error(tmp_path):
 
 
 def test_briefs_made_with_the_test_model_say_so_in_the_index_and_feed(tmp_path):
-    from publisher.article import ModelInfo
+    from publisher.document import ModelInfo
     from publisher.render import write_brief
 
     real = sample_brief()
@@ -187,7 +187,7 @@ def test_a_bad_site_address_is_a_clear_error(tmp_path, monkeypatch):
 
 def _synthetic(out, n, *, start=0, month_of=lambda i: f"2025-{1 + i % 12:02d}"):
     """n minimal but genuine brief.json folders (the render path's own document format)."""
-    from publisher.article import document
+    from publisher.document import document
 
     base = sample_brief()
     for i in range(start, start + n):

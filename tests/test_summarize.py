@@ -1,4 +1,4 @@
-"""Tests of the extractive summariser (real kiwipiepy, real evaluation data when present)."""
+"""Tests of the extractive summarizer (real kiwipiepy, real evaluation data when present)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.article import BODY, CAPTION, FOOTNOTE, PULLQUOTE, TITLE, Article, Block, InputError, Segment
+from publisher.document import BODY, CAPTION, FOOTNOTE, PULLQUOTE, TITLE, Article, Block, InputError, Segment
 from publisher.summarize import (
     NOTE_EMPTY,
     NOTE_ONE,
@@ -216,7 +216,7 @@ def test_near_duplicates_are_not_both_chosen():
 def _dev_articles() -> list[dict]:
     files = sorted(DEV.glob("*.json"))
     if not files:
-        pytest.skip(f"summarisation dev set not available at {DEV} (only team machines and CI have ../shared)")
+        pytest.skip(f"summarization dev set not available at {DEV} (only team machines and CI have ../shared)")
     return [json.loads(f.read_text(encoding="utf-8")) for f in files]
 
 
@@ -246,7 +246,10 @@ def test_cli_sentences_mode_prints_the_chosen_indices(tmp_path):
     sentences = list(BODY_1 + BODY_2)
     path = tmp_path / "sentences.txt"
     path.write_text("\n".join(sentences) + "\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["summarize", "--sentences", "--count", "3", str(path)])
+    result = CliRunner().invoke(cli, ["summarize-lines", "--count", "3", str(path)])
     assert result.exit_code == 0, result.output
     printed = [int(line) for line in result.output.split()]
     assert printed == rank_sentences(sentences, 3)
+    # the old flag is an alias of the command
+    alias = CliRunner().invoke(cli, ["summarize", "--sentences", "--count", "3", str(path)])
+    assert alias.exit_code == 0 and alias.output == result.output

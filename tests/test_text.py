@@ -1,9 +1,9 @@
-"""publisher.text: the sanitiser, bidi stripping, scripts, graphemes — and a Hypothesis
+"""publisher.text: the sanitizer, bidi stripping, scripts, graphemes — and a Hypothesis
 property over arbitrary Unicode through the real reader-to-page stages.
 
 The property feeds every kind of character (controls, noncharacters, bidi controls,
 surrogates, line separators, emoji ZWJ sequences, flags, skin tones, conjoining jamo)
-through sanitising, kiwipiepy segmentation, translation (a test double that echoes the
+through sanitizing, kiwipiepy segmentation, translation (a test double that echoes the
 model input, so the English carries the same characters), the HTML page and the Atom
 feed, and checks: the feed parses, html5lib reports no error, nothing outside the
 documented removals is lost, and no grapheme cluster is split. It runs a bounded number of
@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURE_MODEL
-from publisher.article import BODY, TITLE, Article, Block
+from publisher.document import BODY, TITLE, Article, Block
 from publisher.text import (
     LINE_BREAKS,
     ZERO_WIDTH,
@@ -125,7 +125,7 @@ def _squash(text: str) -> str:
 @pytest.fixture(scope="module")
 def echo_translator():
     """A real Translator whose raw model call echoes its input (no CTranslate2 is loaded)."""
-    from publisher.models import load_model
+    from publisher.model_store import load_model
     from publisher.translate import Translator
 
     class Echo(Translator):
@@ -155,7 +155,7 @@ def test_property_any_unicode_reaches_the_page_and_feed_whole_or_documented(raw,
     from publisher.segment import segment_article
     from publisher.site import _entry, render_feed, render_index
 
-    # 1. the sanitiser loses nothing but the documented removals, and leaves only XML characters
+    # 1. the sanitizer loses nothing but the documented removals, and leaves only XML characters
     clean = sanitize(raw)
     assert _squash(clean.text) == _squash(_documented(raw))
     assert all(is_xml_char(c) or c in "\t\n" for c in clean.text)

@@ -30,7 +30,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 TEST_PREFIX = "[Test model, not a translation] "
 
 STORED = {
-    # sanitiser
+    # sanitizer
     "항만 소식": "Port news",
     "부산항에 새 크레인이 들어왔다.": "A new crane arrived at Busan port.",
     "작업자들은": "The workers",
@@ -127,7 +127,7 @@ def pairs(html: str) -> list[tuple[str, str]]:
     return out
 
 
-# ------------------------------------------------------------------ 1. the sanitiser
+# ------------------------------------------------------------------ 1. the sanitizer
 
 
 def test_character_references_to_controls_and_noncharacters_are_removed_after_decoding(tmp_path, double):
@@ -333,7 +333,7 @@ def test_a_page_that_does_not_parse_back_fails_the_article_and_keeps_the_old_fil
     import publisher.render as render
 
     real = render.render_html
-    monkeypatch.setattr(render, "render_html", lambda brief, editor=False: real(brief, editor).replace("</main>", "</b></main>"))
+    monkeypatch.setattr(render, "render_html", lambda brief, editor=False, **kw: real(brief, editor, **kw).replace("</main>", "</b></main>"))
     result, _ = run_brief(tmp_path, files, "--force")
     assert result.exit_code == 1
     assert "editor.html for article a did not parse back (line " in result.output

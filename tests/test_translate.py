@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.article import (
+from publisher.document import (
     BODY,
     CAPTION,
     FOOTNOTE,
@@ -60,8 +60,8 @@ KO_TO_EN = dict(PAIRS)
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
-    """The committed fixture, loaded through publisher.models into a private cache."""
-    from publisher.models import load_model
+    """The committed fixture, loaded through publisher.model_store into a private cache."""
+    from publisher.model_store import load_model
 
     assert FIXTURE_MODEL.exists(), "the committed test fixture model is missing; run 'make fixture'"
     state = tmp_path_factory.mktemp("model-state")
@@ -138,7 +138,7 @@ def test_corpus_sentences_come_back_in_one_batched_call(model, calls):
     [out] = t.translate_articles([body_article("a", [ko for ko, _ in pairs])])
     # one batched run; under beam search one translate_batch call per length bucket, each
     # segment in exactly one of them
-    assert t.stats["model_calls"] == 1 and len(calls) == t.stats["decode_calls"]
+    assert t.stats.model_calls == 1 and len(calls) == t.stats.decode_calls
     assert 1 <= len(calls) <= len({TranslateSettings().bound(n) for n in range(1, 1000)})
     assert len(sent(calls)) == len({ko for ko, _ in pairs})
     for batch in calls:
@@ -147,9 +147,9 @@ def test_corpus_sentences_come_back_in_one_batched_call(model, calls):
     exact = sum(g == en for g, (_, en) in zip(got, pairs))
     assert exact >= 0.8 * len(pairs), list(zip(got, pairs))[:5]
     assert all(s.origin == ORIGIN_MACHINE for s in segments(out))
-    assert t.stats["model_calls"] == 1
-    assert t.stats["translated"] == len(pairs)
-    assert t.stats["segments_total"] == len(pairs)
+    assert t.stats.model_calls == 1
+    assert t.stats.translated == len(pairs)
+    assert t.stats.segments_total == len(pairs)
 
 
 def test_every_block_kind_is_translated_in_the_same_call(model, calls):
@@ -167,7 +167,7 @@ def test_every_block_kind_is_translated_in_the_same_call(model, calls):
     )
     t = Translator(model)
     [out] = t.translate_articles([a])
-    assert t.stats["model_calls"] == 1 and len(sent(calls)) == 10
+    assert t.stats.model_calls == 1 and len(sent(calls)) == 10
     assert [b.kind for b in out.blocks] == [TITLE, PULLQUOTE, FOOTNOTE, CAPTION, BODY, BODY]
     assert [s.id for s in segments(out)] == [s.id for s in segments(a)]
     for seg in segments(out):
@@ -181,10 +181,10 @@ def test_many_articles_share_one_call_and_duplicates_are_translated_once(model, 
     a2 = body_article("two", [PAIRS[2][0], same, same])
     t = Translator(model)
     out = t.translate_articles([a1, a2])
-    assert t.stats["model_calls"] == 1 and len(sent(calls)) == 3
+    assert t.stats.model_calls == 1 and len(sent(calls)) == 3
     ens = [s.en for a in out for s in segments(a) if s.text == same]
     assert len(ens) == 3 and len(set(ens)) == 1
-    assert t.stats["segments_total"] == 5 and t.stats["translated"] == 3
+    assert t.stats.segments_total == 5 and t.stats.translated == 3
 
 
 def test_empty_input_makes_no_model_call_and_loads_nothing(model, calls):
@@ -195,7 +195,7 @@ def test_empty_input_makes_no_model_call_and_loads_nothing(model, calls):
     out = t.translate_articles([empty, blank])
     assert out[0] == empty
     assert segments(out[1])[0].en == ""
-    assert calls == [] and t.stats["model_calls"] == 0
+    assert calls == [] and t.stats.model_calls == 0
     assert t._ct2 is None  # the model was not even loaded
 
 
@@ -209,7 +209,7 @@ def test_translation_works_with_sockets_blocked(model, calls, memory, monkeypatc
     ko = [k for k, _ in PAIRS[10:15]]
     t = Translator(model, memory=memory, glossary=parse_glossary("오픈AI,OpenAI\n"))
     [out] = t.translate_articles([body_article("offline", ko)])
-    assert t.stats["model_calls"] == 1 and len(sent(calls)) == 5
+    assert t.stats.model_calls == 1 and len(sent(calls)) == 5
     for s in segments(out):  # trained sentences come out in English and are remembered
         assert s.en and not _HANGUL.search(s.en)
         assert memory.get(t.model_key, s.text).en == s.en
@@ -223,15 +223,15 @@ def test_rerun_of_an_unchanged_article_makes_zero_model_calls(model, calls, tmp_
     a = article("rerun", [("t", TITLE, ko[:1]), ("p1", BODY, ko[1:15]), ("fn1", FOOTNOTE, ko[15:])])
     first = Translator(model, memory=TranslationMemory(tmp_path / "tm.sqlite"))
     [out1] = first.translate_articles([a])
-    assert first.stats["model_calls"] == 1
+    assert first.stats.model_calls == 1
     n_calls = len(calls)
 
     # a new process would build a new translator and memory object from the same file
     second = Translator(model, memory=TranslationMemory(tmp_path / "tm.sqlite"))
     [out2] = second.translate_articles([a])
     assert len(calls) == n_calls, "the re-run called the model"
-    assert second.stats["model_calls"] == 0 and second._ct2 is None
-    assert second.stats["from_memory"] == 20 and second.stats["translated"] == 0
+    assert second.stats.model_calls == 0 and second._ct2 is None
+    assert second.stats.from_memory == 20 and second.stats.translated == 0
     assert [s.en for s in segments(out2)] == [s.en for s in segments(out1)]
     assert {s.origin for s in segments(out2)} == {ORIGIN_MEMORY}
     assert [s.flags for s in segments(out2)] == [s.flags for s in segments(out1)]
@@ -245,7 +245,7 @@ def test_a_changed_sentence_is_the_only_one_translated(model, calls, memory):
     t = Translator(model, memory=memory)
     [out] = t.translate_articles([body_article("x", changed)])
     assert len(calls) == n_calls + 1 and len(calls[-1]) == 1
-    assert t.stats["translated"] == 1 and t.stats["from_memory"] == 9
+    assert t.stats.translated == 1 and t.stats.from_memory == 9
     assert segments(out)[3].origin == ORIGIN_MACHINE
 
 
@@ -258,7 +258,7 @@ def test_memory_is_keyed_by_model(model, calls, memory):
         pytest.fail("LoadedModel is expected to be a dataclass")
     t = Translator(other, memory=memory)
     t.translate_articles([body_article("m", ko)])
-    assert t.stats["model_calls"] == 1 and len(sent(calls)) == 2
+    assert t.stats.model_calls == 1 and len(sent(calls)) == 2
 
 
 def test_editor_corrections_apply_in_any_article_and_survive_in_the_memory(model, calls, memory):
@@ -274,7 +274,7 @@ def test_editor_corrections_apply_in_any_article_and_survive_in_the_memory(model
     [out2] = t2.translate_articles([body_article("second", [PAIRS[72][0], ko])])
     seg2 = segments(out2)[1]
     assert seg2.en == "An editor's wording." and seg2.origin == ORIGIN_EDITED
-    assert t2.stats["edited"] == 1
+    assert t2.stats.edited == 1
 
 
 def test_corrupt_memory_is_reported_bypassed_and_untouched(model, calls, tmp_path, caplog):
@@ -286,7 +286,7 @@ def test_corrupt_memory_is_reported_bypassed_and_untouched(model, calls, tmp_pat
         [out] = t.translate_articles([body_article("c", [PAIRS[0][0], PAIRS[1][0]])])
     assert [s.en for s in segments(out)] == model_english(model, [PAIRS[0][0], PAIRS[1][0]])
     assert t.memory_error and "not a database" in t.memory_error
-    assert t.stats["memory_error"] == t.memory_error
+    assert t.stats.memory_error == t.memory_error
     assert any("continuing without it" in r.getMessage() for r in caplog.records)
     assert path.read_bytes() == garbage
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tm.sqlite"]
@@ -392,7 +392,7 @@ def test_flags_are_attached_to_segments(model):
         assert not any(f.startswith("numbers") for f in s.flags)
     else:
         assert any(f.startswith("numbers") for f in s.flags)
-    assert t.stats["flagged"] == sum(1 for x in segments(out) if x.flags)
+    assert t.stats.flagged == sum(1 for x in segments(out) if x.flags)
 
 
 # ---------------------------------------------------------------- settings
@@ -440,13 +440,13 @@ def test_fast_is_greedy_in_a_single_call_and_keyed_apart(model, calls, memory):
     ko = [k for k, _ in PAIRS[:20]]
     fast = Translator(model, settings=TranslateSettings.fast(), memory=memory)
     [out] = fast.translate_articles([body_article("fast", ko)])
-    assert len(calls) == 1 and fast.stats["decode_calls"] == 1
+    assert len(calls) == 1 and fast.stats.decode_calls == 1
     assert all(s.en and s.origin == ORIGIN_MACHINE for s in segments(out))
     # the default (beam 4) does not reuse what greedy decoding wrote
     beam = Translator(model, memory=memory)
     assert beam.model_key != fast.model_key
     beam.translate_articles([body_article("fast", ko)])
-    assert beam.stats["from_memory"] == 0 and beam.stats["translated"] == 20
+    assert beam.stats.from_memory == 0 and beam.stats.translated == 20
 
 
 def test_unsupported_compute_type_falls_back(model):
@@ -480,7 +480,7 @@ def test_default_settings_decode_as_argos_does_and_suit_a_small_cpu():
     "bad", [dict(beam_size=0), dict(max_batch_tokens=0), dict(length_extra=0), dict(inter_threads=0), dict(bucket_growth=0.5)]
 )
 def test_bad_settings_are_an_input_error(bad):
-    from publisher.article import InputError
+    from publisher.document import InputError
 
     with pytest.raises(InputError, match="bad translation settings"):
         TranslateSettings(**bad)

@@ -12,7 +12,7 @@ imported only when the desk runs. Nothing here imports the desk's web code at im
 
 from __future__ import annotations
 
-from ..article import PublisherError
+from ..document import PublisherError
 
 
 class DeskUnavailable(PublisherError):

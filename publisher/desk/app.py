@@ -33,7 +33,8 @@ from starlette.staticfiles import StaticFiles
 
 from .. import corrections as corr
 from .. import pipeline
-from ..article import InputError, OutputError, PublisherError
+from ..document import BRIEF_JSON, InputError, OutputError, PublisherError
+from ..text import normalize_text
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ class Desk:
                 return None
 
         glossary = self.settings.glossary or pipeline.default_glossary([path])
-        brief = self.out_dir / slug / "brief.json" if slug else None
+        brief = self.out_dir / slug / BRIEF_JSON if slug else None
         return (st(path), st(pipeline.corrections_path(path)), st(glossary), st(brief))
 
     def scan(self) -> list[Entry]:
@@ -237,7 +238,7 @@ def _rows(review: pipeline.Review, loaded: dict) -> list[Row]:
     for block, seg in review.article.iter_segments():
         terms = review.terms(seg.text)
         markers = [f"[{n}]" for n in seg.refs]  # the segmenter's footnote references
-        saved = loaded.get(corr.normalise(seg.text))
+        saved = loaded.get(normalize_text(seg.text))
         english = saved[1] if saved else (seg.en or "")
         keep = list(dict.fromkeys(markers + [t.en for t in terms]))
         rows.append(
@@ -273,22 +274,26 @@ def _templates():
 # -------------------------------------------------------------------- the app
 
 
-def create_app(desk: Desk) -> Starlette:
-    env = _templates()
+class _Routes:
+    """The desk's pages and form actions (each route one method)."""
 
-    def page(name: str, status: int = 200, headers: dict | None = None, **context) -> HTMLResponse:
-        test_model = bool(desk._translator is not None and desk._translator.model.info.test_fixture)
-        html = env.get_template(name).render(csrf=desk.csrf, test_model_desk=test_model, **context)
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        self.env = _templates()
+
+    def page(self, name: str, status: int = 200, headers: dict | None = None, **context) -> HTMLResponse:
+        test_model = bool(self.desk._translator is not None and self.desk._translator.model.info.test_fixture)
+        html = self.env.get_template(name).render(csrf=self.desk.csrf, test_model_desk=test_model, **context)
         return HTMLResponse(html, status_code=status, headers=headers)
 
-    def notice(status: int, text: str) -> HTMLResponse:
+    def notice(self, status: int, text: str) -> HTMLResponse:
         # Shown in the page's status line; the row the editor is typing in stays as it is.
-        return page("message.html.j2", status=status, headers={"HX-Reswap": "none"}, level="error", text=text)
+        return self.page("message.html.j2", status=status, headers={"HX-Reswap": "none"}, level="error", text=text)
 
-    async def in_worker(fn, *args):
-        return await asyncio.get_running_loop().run_in_executor(desk.worker, fn, *args)
+    async def in_worker(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self.desk.worker, fn, *args)
 
-    async def form_of(request: Request) -> dict[str, str]:
+    async def form_of(self, request: Request) -> dict[str, str]:
         """The POSTed form, after the CSRF and Origin checks (403 otherwise)."""
         origin = request.headers.get("origin")
         if origin is not None and (urlsplit(origin).hostname or "") not in LOCAL_HOSTS:
@@ -307,41 +312,41 @@ def create_app(desk: Desk) -> Starlette:
             raise Forbidden("malformed form") from None
         form = {k: v[0] for k, v in parsed.items()}
         token = request.headers.get(CSRF_HEADER) or form.get("csrf", "")
-        if not hmac.compare_digest(token.encode(), desk.csrf.encode()):
+        if not hmac.compare_digest(token.encode(), self.desk.csrf.encode()):
             raise Forbidden("missing or wrong CSRF token")
         return form
 
-    async def review_of(slug: str) -> pipeline.Review | None:
-        review = desk.find(slug)
+    async def review_of(self, slug: str) -> pipeline.Review | None:
+        review = self.desk.find(slug)
         if review is None:  # not seen yet (or the inbox changed): scan once
-            await in_worker(desk.scan)
-            review = desk.find(slug)
+            await self.in_worker(self.desk.scan)
+            review = self.desk.find(slug)
         return review
 
-    async def home(request: Request) -> Response:
-        entries = await in_worker(desk.scan)
-        return page("desk.html.j2", entries=entries, out_dir=str(desk.out_dir), inbox=", ".join(map(str, desk.articles)))
+    async def home(self, request: Request) -> Response:
+        entries = await self.in_worker(self.desk.scan)
+        return self.page("desk.html.j2", entries=entries, out_dir=str(self.desk.out_dir), inbox=", ".join(map(str, self.desk.articles)))
 
-    async def review_page(request: Request) -> Response:
+    async def review_page(self, request: Request) -> Response:
         slug = request.path_params["slug"]
-        review = await review_of(slug)
+        review = await self.review_of(slug)
         if review is None:
-            return page("missing.html.j2", status=404, slug=slug)
+            return self.page("missing.html.j2", status=404, slug=slug)
         try:
-            review = await in_worker(desk.review, review.path)
-            version, loaded = desk.corrections_now(review.path)
+            review = await self.in_worker(self.desk.review, review.path)
+            version, loaded = self.desk.corrections_now(review.path)
         except PublisherError as exc:
-            return page("missing.html.j2", status=409, slug=slug, error=str(exc))
+            return self.page("missing.html.j2", status=409, slug=slug, error=str(exc))
         rows = _rows(review, loaded)
-        return page("review.html.j2", review=review, rows=rows, version=version, slug=slug)
+        return self.page("review.html.j2", review=review, rows=rows, version=version, slug=slug)
 
-    def _save(review: pipeline.Review, seg_id: str, english: str | None, base: str):
+    def _save(self, review: pipeline.Review, seg_id: str, english: str | None, base: str):
         seg = next((s for _, s in review.article.iter_segments() if s.id == seg_id), None)
         if seg is None:
             raise InputError(f"no segment {seg_id!r} in this article; reload the page")
         cpath = pipeline.corrections_path(review.path)
-        with desk.lock_for(cpath):
-            loaded = desk.snapshot(cpath, base)
+        with self.desk.lock_for(cpath):
+            loaded = self.desk.snapshot(cpath, base)
             new_version = corr.edit_correction(
                 cpath,
                 seg_id=seg.id,
@@ -351,66 +356,66 @@ def create_app(desk: Desk) -> Starlette:
                 base_version=base,
                 loaded=loaded,
             )
-            _, loaded = desk.corrections_now(review.path)
+            _, loaded = self.desk.corrections_now(review.path)
         # The page continues from the version this save wrote: a change made by someone
         # else in the meantime is then a conflict on the next save, never silently adopted.
         return seg, new_version, loaded
 
-    async def change(request: Request, revert: bool) -> Response:
-        form = await form_of(request)
+    async def change(self, request: Request, revert: bool) -> Response:
+        form = await self.form_of(request)
         slug = request.path_params["slug"]
-        review = await review_of(slug)
+        review = await self.review_of(slug)
         if review is None:
             return PlainTextResponse("no such article in the inbox", status_code=404)
-        if desk.changed(review):
-            review = await in_worker(desk.review, review.path)
+        if self.desk.changed(review):
+            review = await self.in_worker(self.desk.review, review.path)
         seg_id = form.get("seg", "")
         base = form.get("base", "")
         english = None if revert else " ".join(form.get("english", "").split())
         if english is not None and not english:
-            return notice(422, "Type the corrected English, or press Revert to go back to the machine's.")
+            return self.notice(422, "Type the corrected English, or press Revert to go back to the machine's.")
         if english is not None and len(english) > MAX_ENGLISH_CHARS:
-            return notice(422, f"A correction is at most {MAX_ENGLISH_CHARS} characters.")
+            return self.notice(422, f"A correction is at most {MAX_ENGLISH_CHARS} characters.")
         machine = next((s.en for _, s in review.article.iter_segments() if s.id == seg_id), None)
         if english is not None and english == (machine or "").strip():
             english = None  # saving the machine's own English is the same as reverting
         try:
-            seg, version, loaded = await asyncio.get_running_loop().run_in_executor(None, _save, review, seg_id, english, base)
+            seg, version, loaded = await asyncio.get_running_loop().run_in_executor(None, self._save, review, seg_id, english, base)
         except corr.CorrectionConflict as exc:
             mine = " ".join(form.get("english", "").split()) if not revert else None
-            return page("conflict.html.j2", status=409, headers={"HX-Reswap": "none"}, conflict=exc, seg_id=seg_id, mine=mine, revert=revert, slug=slug)
+            return self.page("conflict.html.j2", status=409, headers={"HX-Reswap": "none"}, conflict=exc, seg_id=seg_id, mine=mine, revert=revert, slug=slug)
         except PublisherError as exc:
-            return notice(422, str(exc))
+            return self.notice(422, str(exc))
         rows = _rows(review, loaded)
         row = next(r for r in rows if r.id == seg.id)
         verb = "Reverted" if english is None else "Saved"
-        return page("saved.html.j2", r=row, slug=slug, version=version, text=f"{verb} {seg.id}. Republish to rebuild the brief and PDF.")
+        return self.page("saved.html.j2", r=row, slug=slug, version=version, text=f"{verb} {seg.id}. Republish to rebuild the brief and PDF.")
 
-    async def save(request: Request) -> Response:
-        return await change(request, revert=False)
+    async def save(self, request: Request) -> Response:
+        return await self.change(request, revert=False)
 
-    async def revert(request: Request) -> Response:
-        return await change(request, revert=True)
+    async def revert(self, request: Request) -> Response:
+        return await self.change(request, revert=True)
 
-    async def republish(request: Request) -> Response:
-        form = await form_of(request)
+    async def republish(self, request: Request) -> Response:
+        form = await self.form_of(request)
         slug = request.path_params["slug"]
-        review = await review_of(slug)
+        review = await self.review_of(slug)
         if review is None:
             return PlainTextResponse("no such article in the inbox", status_code=404)
         try:
-            report = await in_worker(desk.republish, review.path)
+            report = await self.in_worker(self.desk.republish, review.path)
         except PublisherError as exc:
-            return notice(422, f"Not republished: {exc}")
+            return self.notice(422, f"Not republished: {exc}")
         if report.failed:
-            return notice(422, "Not republished: " + "; ".join(m for _, m in report.failed))
-        fresh = await in_worker(desk.review, review.path)
+            return self.notice(422, "Not republished: " + "; ".join(m for _, m in report.failed))
+        fresh = await self.in_worker(self.desk.review, review.path)
         ids = {s.id for _, s in fresh.article.iter_segments()}
         focus = form.get("focus", "")
         if focus not in ids:
             focus = next(iter(fresh.corrected), "")
         stamp = datetime.now().strftime("%H:%M:%S")
-        return page(
+        return self.page(
             "published.html.j2",
             review=fresh,
             slug=slug,
@@ -421,25 +426,28 @@ def create_app(desk: Desk) -> Starlette:
             unchanged=bool(report.skipped) and not report.built,
         )
 
-    async def not_found(request: Request, exc) -> Response:
+    async def not_found(self, request: Request, exc) -> Response:
         return PlainTextResponse("not found", status_code=404)
 
-    async def forbidden(request: Request, exc: Exception) -> Response:
+    async def forbidden(self, request: Request, exc: Exception) -> Response:
         log.info("refused %s %s: %s", request.method, request.url.path, exc)
         return PlainTextResponse(f"Forbidden: {exc}", status_code=403)
 
+
+def create_app(desk: Desk) -> Starlette:
+    r = _Routes(desk)
     routes = [
-        Route("/", home),
-        Route("/a/{slug}", review_page),
-        Route("/a/{slug}/save", save, methods=["POST"]),
-        Route("/a/{slug}/revert", revert, methods=["POST"]),
-        Route("/a/{slug}/republish", republish, methods=["POST"]),
-        Route("/out", lambda r: RedirectResponse("/out/index.html")),
+        Route("/", r.home),
+        Route("/a/{slug}", r.review_page),
+        Route("/a/{slug}/save", r.save, methods=["POST"]),
+        Route("/a/{slug}/revert", r.revert, methods=["POST"]),
+        Route("/a/{slug}/republish", r.republish, methods=["POST"]),
+        Route("/out", lambda request: RedirectResponse("/out/index.html")),
         # follow_symlink=False: a link inside out/ that leads out of it is not served.
         Mount("/out", app=StaticFiles(directory=str(desk.out_dir), check_dir=False, follow_symlink=False), name="out"),
         Mount("/static", app=StaticFiles(directory=str(HERE / "static"), follow_symlink=False), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={404: not_found, Forbidden: forbidden})
+    app = Starlette(routes=routes, exception_handlers={404: r.not_found, Forbidden: r.forbidden})
     return guard(app, desk)
 
 

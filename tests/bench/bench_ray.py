@@ -190,7 +190,7 @@ def synthetic_site(out: Path, n: int) -> None:
 
     from render_samples import sample_brief
 
-    from publisher.article import document
+    from publisher.document import document
 
     base = sample_brief()
     template = json.dumps(document("brief", base), ensure_ascii=False)

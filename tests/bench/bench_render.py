@@ -56,7 +56,7 @@ def main() -> int:
     t_prep, (brief, how) = timed(shared_brief)
     segments = sum(1 for _ in brief.article.iter_segments())
     print(f"shared article: {segments} segments, {len(brief.summary)} summary sentences; reader: {how}")
-    print(f"(read + segment + summarise, not part of the figures: {t_prep:.2f} s)")
+    print(f"(read + segment + summarize, not part of the figures: {t_prep:.2f} s)")
     print("English: placeholders of realistic length, labelled '[EN placeholder <id>]'\n")
 
     rows = []

@@ -1,4 +1,4 @@
-"""Benchmark of the extractive summariser against two baselines.
+"""Benchmark of the extractive summarizer against two baselines.
 
 Run from the repository root:
 
@@ -95,7 +95,7 @@ def figures(arts: list[dict]) -> None:
     print("-" * 52)
     print(f"{'mean':8} {'':5} {'':4} {statistics.mean(ours):6.3f} {statistics.mean(tr):8.3f} {statistics.mean(first):7.3f}")
     print()
-    print(f"summariser (this project)   mean overlap {statistics.mean(ours):.3f}   (target >= 0.60)")
+    print(f"summarizer (this project)   mean overlap {statistics.mean(ours):.3f}   (target >= 0.60)")
     print(f"TextRank, kiwipiepy terms   mean overlap {statistics.mean(tr):.3f}")
     print(f"first-k sentences           mean overlap {statistics.mean(first):.3f}")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -113,7 +113,7 @@ def figures(arts: list[dict]) -> None:
 
 
 def fit_weights(prepared: list, c: float = 1.0, iters: int = 500) -> dict[str, float]:
-    """L2-regularised logistic regression of "in the gold summary" on the z-scored signals.
+    """L2-regularized logistic regression of "in the gold summary" on the z-scored signals.
 
     This is how :data:`publisher.summarize.WEIGHTS` were obtained (on all dev articles,
     rounded to one decimal).
@@ -183,7 +183,7 @@ def main() -> None:
     ap.add_argument("--cv", action="store_true", help="also cross-validate the signal weights")
     args = ap.parse_args()
     arts = load(args.dev)
-    print(f"summarisation benchmark: {len(arts)} articles from {args.dev}")
+    print(f"summarization benchmark: {len(arts)} articles from {args.dev}")
     print()
     figures(arts)
     if args.cv:

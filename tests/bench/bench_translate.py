@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _random_model import build_random_transformer, train_sentencepiece  # noqa: E402
 
-from publisher.article import Article, Block, ModelInfo, Segment  # noqa: E402
+from publisher.document import Article, Block, ModelInfo, Segment  # noqa: E402
 from publisher.translate import (  # noqa: E402
     ARGOS_BATCH_SIZE,
     TranslateSettings,
@@ -156,10 +156,10 @@ def main(argv: list[str] | None = None) -> int:
                 t0 = time.perf_counter()
                 out = fresh.translate_articles([article])
                 if name == "a":
-                    outside.append(time.perf_counter() - t0 - fresh.stats["model_seconds"])
-                calls[name] = fresh.stats["decode_calls"]
+                    outside.append(time.perf_counter() - t0 - fresh.stats.model_seconds)
+                calls[name] = fresh.stats.decode_calls
                 assert len(out[0].blocks) == len(article.blocks)
-                return fresh.stats["output_tokens"]
+                return fresh.stats.output_tokens
             return run
 
         def run_b():

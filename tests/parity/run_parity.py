@@ -30,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from publisher.article import Article, Block, Segment  # noqa: E402
+from publisher.document import Article, Block, Segment  # noqa: E402
 from publisher.memory import normalize_source  # noqa: E402
 from publisher.translate import TranslateSettings, Translator, prepare, segment_bounds  # noqa: E402
 
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--side-python", default=str(REPO / ".venv-parity" / "bin" / "python"))
     args = ap.parse_args(argv)
 
-    from publisher.models import load_model
+    from publisher.model_store import load_model
 
     model = load_model(args.model)
     if model.layout is not None and model.layout.kind != "argos":
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"model: {model.info.name} {model.info.version} ({model.info.kind}, sha256 {model.info.sha256[:12]})"
           f"{'  [TEST FIXTURE: its English is not a translation]' if model.info.test_fixture else ''}")
-    print(f"publisher: {settings.decoding_name}, compute_type {actual_ct}, batched in {engine.stats['decode_calls']} "
+    print(f"publisher: {settings.decoding_name}, compute_type {actual_ct}, batched in {engine.stats.decode_calls} "
           f"length-bucket calls ({ours_s:.1f} s incl. segment run)")
     print(f"argos: argostranslate {result['info']['argostranslate']}, ctranslate2 {result['info']['ctranslate2']}, "
           f"compute_type {result['info']['compute_type']}, beam {result['info']['beam_size']}, batch {result['info']['batch_size']} tokens, "

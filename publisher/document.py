@@ -8,18 +8,21 @@ that each stage can also be run alone from the command line on intermediate file
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from .text import MARKER_RE
 
 SCHEMA_VERSION = 1
 
-# Block kinds, in the vocabulary the templates and the summariser use.
+# Block kinds, in the vocabulary the templates and the summarizer use.
 TITLE = "title"
 BODY = "body"
 CAPTION = "caption"
 PULLQUOTE = "pullquote"
 FOOTNOTE = "footnote"
-BLOCK_KINDS = (TITLE, BODY, CAPTION, PULLQUOTE, FOOTNOTE)
 
 # Where an English segment came from.
 ORIGIN_MACHINE = "machine"  # translated by the model in this run
@@ -52,6 +55,12 @@ class OutputError(PublisherError):
     """An output that cannot be written."""
 
     exit_code = 4
+
+
+class BuildFailed(PublisherError):
+    """Some articles of a build failed (each was reported on its own line); the rest were built."""
+
+    exit_code = 1
 
 
 @dataclass(frozen=True)
@@ -170,11 +179,55 @@ class Brief:
     inputs: str | None = None  # hash of everything the brief was built from (incremental builds)
 
     @property
+    def title_ko(self) -> str:
+        """The Korean title as readers see it (footnote markers removed); the slug when there is none."""
+        art = self.article
+        block = next((b for b in art.blocks if b.kind == TITLE), None)
+        if block is not None and block.segments:
+            text = " ".join(s.text for s in block.segments)
+        else:
+            text = art.title or (block.text if block else "") or art.slug
+        return MARKER_RE.sub("", text).strip() or art.slug
+
+    @property
     def title_en(self) -> str | None:
+        """The English title (footnote markers removed), or None when the title has no English."""
         for b in self.article.blocks:
             if b.kind == TITLE:
                 parts = [s.en for s in b.segments if s.en]
-                return " ".join(parts) if parts else None
+                return MARKER_RE.sub("", " ".join(parts)).strip() or None
+        return None
+
+    @property
+    def date_iso(self) -> str | None:
+        """The article's date as YYYY-MM-DD, or None when it has none or it is not a date."""
+        from datetime import datetime
+
+        value = self.article.date
+        if not value:
+            return None
+        try:
+            return datetime.strptime(value[:10], "%Y-%m-%d").date().isoformat()
+        except ValueError:
+            return None
+
+    @property
+    def test_model(self) -> bool:
+        """Made with the test fixture model: every page and list must say so."""
+        if self.model is not None and self.model.test_fixture:
+            return True
+        return any(n == TEST_MODEL_NOTICE or n.lower().startswith("test model") for n in self.notices)
+
+    @property
+    def lead_en(self) -> str | None:
+        """The English sentence that introduces the brief in lists: the first summary sentence
+        with English, else the first body sentence with English (markers removed, spaces collapsed)."""
+        by_id = {s.id: s for _, s in self.article.iter_segments()}
+        summary = [by_id[i] for i in self.summary if i in by_id]
+        body = [s for b, s in self.article.iter_segments() if b.kind == BODY]
+        for seg in summary + body:
+            if seg.en:
+                return " ".join(MARKER_RE.sub("", seg.en).split()) or None
         return None
 
 
@@ -245,3 +298,33 @@ def undocument(doc: Any, kind: str) -> dict:
     if doc.get("publisher") not in (kind, None) and not (kind == "article" and doc.get("publisher") == "brief"):
         raise InputError(f"expected a {kind} file, got a {doc.get('publisher')} file")
     return doc["data"]
+
+
+# ---------------------------------------------------------------- files
+
+BRIEF_JSON = "brief.json"  # the published brief's data, beside its pages
+
+
+def read_json_file(path: Path) -> Any:
+    """The JSON value in ``path``, or InputError in one line."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    except ValueError as exc:
+        raise InputError(f"{path}: not valid JSON ({exc})") from None
+
+
+def load_document(path: Path, kind: str) -> dict:
+    """The data of an intermediate or published JSON file of ``kind`` (article, brief, ...)."""
+    return undocument(read_json_file(path), kind)
+
+
+def read_brief(path: Path) -> Brief:
+    """A published ``brief.json`` (or a brief intermediate file) as a :class:`Brief`."""
+    return brief_from_dict(load_document(path, "brief"))
+
+
+def brief_json(brief: Brief) -> str:
+    """The text of a brief's ``brief.json`` (what :func:`read_brief` reads back)."""
+    return json.dumps(document("brief", brief), ensure_ascii=False, indent=1) + "\n"

@@ -22,7 +22,7 @@ itself never reads either source):
     apt-get install fonts-nanum
     npm pack @fontsource/noto-emoji && tar xzf fontsource-noto-emoji-*.tgz
     .venv/bin/pip install brotli
-    .venv/bin/python templates/fonts/make_fonts.py [--source-dir DIR] --emoji-source package/files/noto-emoji-emoji-400-normal.woff2
+    .venv/bin/python tools/make_fonts.py [--source-dir DIR] --emoji-source package/files/noto-emoji-emoji-400-normal.woff2
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ from pathlib import Path
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
-HERE = Path(__file__).resolve().parent
+# The fonts live in the package (package data); this script is a maintainer tool and is not shipped.
+HERE = Path(__file__).resolve().parent.parent / "publisher" / "templates" / "fonts"
 SOURCE_DIR = Path("/usr/share/fonts/truetype/nanum")
 
 FAMILY = "Brief Gothic"

@@ -27,7 +27,6 @@ Nothing is written anywhere else.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -41,7 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
-from .article import ModelError, ModelInfo
+from .document import ModelError, ModelInfo
+from .fsutil import cache_dir, file_sha256, tree_sha256
 from .model_kinds import ARGOS, ModelLayout, detect, read_info
 
 log = logging.getLogger(__name__)
@@ -140,11 +140,7 @@ def models_dir() -> Path:
 
 def cache_root() -> Path:
     """Where archives loaded without installing are extracted (one folder per sha256)."""
-    env = os.environ.get("PUBLISHER_CACHE_DIR")
-    if env:
-        return Path(env).expanduser() / "models"
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "publisher" / "models"
+    return cache_dir("models")
 
 
 def _index_base() -> str:
@@ -157,19 +153,6 @@ def _index_base() -> str:
 
 
 # ------------------------------------------------------------------------ helpers
-
-
-def _feed_file(digest, path: Path) -> None:
-    """Add a file's bytes to ``digest``, a chunk at a time (packages are ~120 MB)."""
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    _feed_file(digest, path)
-    return digest.hexdigest()
 
 
 def _version_key(version: str) -> tuple:
@@ -267,7 +250,7 @@ def _inspect_archive(path: Path, display: str | None = None) -> _Archive:
     size = path.stat().st_size
     broken = f"{label} is truncated or damaged (not a complete zip archive); download it again"
     try:
-        sha256 = _sha256_file(path)
+        sha256 = file_sha256(path)
         with zipfile.ZipFile(path) as zf:
             entries = tuple(zf.infolist())
             top, files = _check_entries(entries, label)
@@ -415,12 +398,7 @@ def _check_package_dir(package_dir: Path) -> dict:
 
 def _tree_sha256(package_dir: Path) -> str:
     """A content digest for a package folder we did not install (no archive checksum known)."""
-    digest = hashlib.sha256()
-    for p in sorted(package_dir.rglob("*")):
-        if p.is_file() and p.name != SIDECAR:
-            digest.update(str(p.relative_to(package_dir)).encode() + b"\0")
-            _feed_file(digest, p)
-    return digest.hexdigest()
+    return tree_sha256(package_dir, skip=(SIDECAR,))
 
 
 def _dir_sha256(package_dir: Path) -> str:
