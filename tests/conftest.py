@@ -70,3 +70,37 @@ def require_tool(name: str) -> str:
     path = shutil.which(name)
     assert path, f"{name} is not installed; 'make test' installs it (Debian package)"
     return path
+
+
+def chromium_driver(profile: Path, page_load_timeout: float = 30):
+    """Headless Chromium through Selenium, able to reach 127.0.0.1 only (a generator: quit after use)."""
+    chromium = require_tool("chromium")
+    chromedriver = require_tool("chromedriver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    os.environ.setdefault("SE_AVOID_STATS", "true")  # Selenium never phones home
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,1000",
+        # Any host but 127.0.0.1 fails to resolve: a page that tries to reach out cannot.
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
+    driver.set_page_load_timeout(page_load_timeout)
+    try:
+        yield driver
+    finally:
+        driver.quit()

@@ -188,3 +188,28 @@ def wait_until(predicate, timeout: float = 30, what: str = "condition"):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.1)
+
+
+@contextmanager
+def seeded_desk(root: Path):
+    """A running desk on a fresh inbox whose English is stored in the memory beforehand.
+
+    The memory and packages folders are private to ``root`` for as long as the desk runs.
+    Yields ``{"url", "inbox", "out", "ids"}``.
+    """
+    saved = {k: os.environ.get(k) for k in ("PUBLISHER_CACHE_DIR", "ARGOS_PACKAGES_DIR")}
+    os.environ["PUBLISHER_CACHE_DIR"] = str(root / "state" / "cache")
+    os.environ["ARGOS_PACKAGES_DIR"] = str(root / "state" / "packages")
+    try:
+        inbox = make_inbox(root)
+        ids = seed_memory(inbox / "village-bus.md", STORED, inbox / "glossary.csv")
+        seed_memory(inbox / "hostile.md", {HOSTILE_KO: HOSTILE_EN, "이상한 안내문": "A strange notice"}, inbox / "glossary.csv")
+        out = root / "out"
+        with running_desk(inbox, out) as url:
+            yield {"url": url, "inbox": inbox, "out": out, "ids": ids}
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v

@@ -8,14 +8,13 @@ stays text (no script runs).
 from __future__ import annotations
 
 import json
-import os
 import socket
 import threading
 import time
 import urllib.request
 
 import pytest
-from conftest import require_tool
+from conftest import chromium_driver
 from render_samples import HOSTILE, hostile_brief, sample_brief
 
 from publisher.render import write_brief
@@ -55,34 +54,7 @@ def site(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    chromium = require_tool("chromium")
-    chromedriver = require_tool("chromedriver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    os.environ.setdefault("SE_AVOID_STATS", "true")  # Selenium never phones home
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1280,1000",
-        # Any host but 127.0.0.1 fails to resolve: a page that tries to reach out cannot.
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-        f"--user-data-dir={tmp_path_factory.mktemp('chrome-profile')}",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
+    yield from chromium_driver(tmp_path_factory.mktemp("chrome-profile"), page_load_timeout=30)
 
 
 def requested_urls(driver) -> list[str]:

@@ -8,23 +8,20 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import threading
 import time
 
 import pytest
 from click.testing import CliRunner
 from desk_support import (
+    seeded_desk,
     FLAGGED_EN,
     FLAGGED_KO,
-    HOSTILE_EN,
-    HOSTILE_KO,
     STORED,
     corrections_rows,
     http,
     make_inbox,
     page_tokens,
-    running_desk,
     seed_memory,
 )
 
@@ -190,26 +187,8 @@ def test_desk_without_a_model_fails_before_listening(tmp_path):
 @pytest.fixture(scope="module")
 def desk_env(tmp_path_factory):
     """A running desk on a seeded inbox (module scope: one start for the HTTP tests)."""
-    import os as _os
-
-    root = tmp_path_factory.mktemp("desk-http")
-    state = root / "state"
-    saved = {k: _os.environ.get(k) for k in ("PUBLISHER_CACHE_DIR", "ARGOS_PACKAGES_DIR")}
-    _os.environ["PUBLISHER_CACHE_DIR"] = str(state / "cache")
-    _os.environ["ARGOS_PACKAGES_DIR"] = str(state / "packages")
-    try:
-        inbox = make_inbox(root)
-        ids = seed_memory(inbox / "village-bus.md", STORED, inbox / "glossary.csv")
-        seed_memory(inbox / "hostile.md", {HOSTILE_KO: HOSTILE_EN, "이상한 안내문": "A strange notice"}, inbox / "glossary.csv")
-        out = root / "out"
-        with running_desk(inbox, out) as url:
-            yield {"url": url, "inbox": inbox, "out": out, "ids": ids}
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                _os.environ.pop(k, None)
-            else:
-                _os.environ[k] = v
+    with seeded_desk(tmp_path_factory.mktemp("desk-http")) as desk:
+        yield desk
 
 
 @pytest.mark.slow

@@ -18,17 +18,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import require_tool
+from conftest import chromium_driver, require_tool
 from desk_support import (
+    seeded_desk,
     FLAGGED_EN,
     FLAGGED_KO,
     HOSTILE_EN,
     HOSTILE_KO,
     STORED,
     corrections_rows,
-    make_inbox,
-    running_desk,
-    seed_memory,
     wait_until,
 )
 
@@ -41,54 +39,13 @@ CORRECTION = "The district office will collect riders' views again next month."
 
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory):
-    root = tmp_path_factory.mktemp("desk-browser")
-    saved = {k: os.environ.get(k) for k in ("PUBLISHER_CACHE_DIR", "ARGOS_PACKAGES_DIR")}
-    os.environ["PUBLISHER_CACHE_DIR"] = str(root / "state" / "cache")
-    os.environ["ARGOS_PACKAGES_DIR"] = str(root / "state" / "packages")
-    try:
-        inbox = make_inbox(root)
-        ids = seed_memory(inbox / "village-bus.md", STORED, inbox / "glossary.csv")
-        seed_memory(inbox / "hostile.md", {HOSTILE_KO: HOSTILE_EN, "이상한 안내문": "A strange notice"}, inbox / "glossary.csv")
-        out = root / "out"
-        with running_desk(inbox, out) as url:
-            yield {"url": url, "inbox": inbox, "out": out, "ids": ids}
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    with seeded_desk(tmp_path_factory.mktemp("desk-browser")) as desk:
+        yield desk
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    chromium = require_tool("chromium")
-    chromedriver = require_tool("chromedriver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    os.environ.setdefault("SE_AVOID_STATS", "true")  # Selenium never phones home
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-sync",
-        "--window-size=1280,1000",
-        # Any host but 127.0.0.1 fails to resolve: a page that tries to reach out cannot.
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-        f"--user-data-dir={tmp_path_factory.mktemp('chrome-profile')}",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
+    yield from chromium_driver(tmp_path_factory.mktemp("chrome-profile"), page_load_timeout=60)
 
 
 # --------------------------------------------------------------------------- helpers
