@@ -104,3 +104,15 @@ def chromium_driver(profile: Path, page_load_timeout: float = 30):
         yield driver
     finally:
         driver.quit()
+
+
+def requested_urls(driver) -> list[str]:
+    """Every URL the pages asked for since the last call (Chrome's network log)."""
+    import json
+
+    urls = []
+    for entry in driver.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        if msg["method"] == "Network.requestWillBeSent":
+            urls.append(msg["params"]["request"]["url"])
+    return urls

@@ -7,14 +7,13 @@ stays text (no script runs).
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import time
 import urllib.request
 
 import pytest
-from conftest import chromium_driver
+from conftest import chromium_driver, requested_urls
 from render_samples import HOSTILE, hostile_brief, sample_brief
 
 from publisher.render import write_brief
@@ -55,16 +54,6 @@ def site(tmp_path_factory) -> str:
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     yield from chromium_driver(tmp_path_factory.mktemp("chrome-profile"), page_load_timeout=30)
-
-
-def requested_urls(driver) -> list[str]:
-    """Every URL the pages asked for since the last call (Chrome's network log)."""
-    urls = []
-    for entry in driver.get_log("performance"):
-        msg = json.loads(entry["message"])["message"]
-        if msg["method"] == "Network.requestWillBeSent":
-            urls.append(msg["params"]["request"]["url"])
-    return urls
 
 
 def displayed(driver, selector: str) -> list[bool]:

@@ -11,14 +11,13 @@ Set DESK_SCREENSHOTS=/some/dir to keep screenshots of the review page (wide and 
 from __future__ import annotations
 
 import html as htmllib
-import json
 import os
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import chromium_driver, require_tool
+from conftest import chromium_driver, requested_urls, require_tool
 from desk_support import (
     seeded_desk,
     FLAGGED_EN,
@@ -106,15 +105,6 @@ def index_entry(out: Path, slug: str) -> str:
 
 def brief_text(out: Path, slug: str) -> str:
     return htmllib.unescape((out / slug / "brief.html").read_text(encoding="utf-8"))
-
-
-def requested_urls(driver) -> list[str]:
-    urls = []
-    for entry in driver.get_log("performance"):
-        msg = json.loads(entry["message"])["message"]
-        if msg["method"] == "Network.requestWillBeSent":
-            urls.append(msg["params"]["request"]["url"])
-    return urls
 
 
 # ----------------------------------------------------------------------------- tests
