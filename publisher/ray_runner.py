@@ -44,7 +44,7 @@ import tempfile
 import threading
 import time
 import zipfile
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
@@ -363,7 +363,40 @@ class RunKeys:
         self._dir.cleanup()
 
 
-def _remote_translator(base, pool: TranslationPool, memory_path, run_keys: RunKeys):
+class SharedTexts:
+    """The model inputs of this run's recent batches and their English, shared by the driver's
+    batch threads, so that no text goes to the model twice.
+
+    Two batches in flight can both miss the memory for a sentence that both contain (the
+    same sentence in two articles). A local build translates the run in one batch and sends
+    such a sentence once; here the first batch to claim it sends it and the other waits for
+    that English. A text stays claimable after it is done (its English is in the memory by
+    the time it drops out), so the window is bounded, not the run: ``keep`` texts.
+    """
+
+    def __init__(self, keep: int = 50_000) -> None:
+        self._futures: OrderedDict[str, Future] = OrderedDict()
+        self._lock = threading.Lock()
+        self.keep = keep
+
+    def claim(self, texts: Iterable[str]) -> tuple[list[str], dict[str, Future]]:
+        """(the texts this caller must translate and resolve, a future for every text)."""
+        mine: list[str] = []
+        futures: dict[str, Future] = {}
+        with self._lock:
+            for text in texts:
+                fut = self._futures.get(text)
+                if fut is None or (fut.done() and fut.exception() is not None):  # a failed batch is tried again
+                    fut = self._futures[text] = Future()
+                    mine.append(text)
+                self._futures.move_to_end(text)
+                futures[text] = fut
+            while len(self._futures) > self.keep:  # waiters hold their own references
+                self._futures.popitem(last=False)
+        return mine, futures
+
+
+def _remote_translator(base, pool: TranslationPool, memory_path, run_keys: RunKeys, shared: SharedTexts):
     """A driver-side Translator whose model calls go to the pool (memory and glossary stay here)."""
     from .document import ORIGIN_MACHINE, ORIGIN_MEMORY
     from .memory import MemoryHit, TranslationMemory
@@ -390,12 +423,22 @@ def _remote_translator(base, pool: TranslationPool, memory_path, run_keys: RunKe
         def translate_texts(self, texts: list[str]) -> list[str]:
             if not texts:
                 return []
-            start = time.perf_counter()
-            english = pool.translate(list(texts))
-            self.stats.model_seconds += time.perf_counter() - start
-            self.stats.model_calls += 1
-            self.stats.translated += len(texts)
-            return english
+            mine, futures = shared.claim(texts)
+            if mine:
+                start = time.perf_counter()
+                try:
+                    english = pool.translate(mine)
+                except BaseException as exc:
+                    for text in mine:  # the batches waiting for these texts fail with this one
+                        futures[text].set_exception(exc)
+                    raise
+                for text, en in zip(mine, english):
+                    futures[text].set_result(en)
+                self.stats.model_seconds += time.perf_counter() - start
+                self.stats.model_calls += 1
+                self.stats.translated += len(mine)
+            # Each thread resolves its own texts before it waits for others': no cycle.
+            return [futures[text].result() for text in texts]
 
     memory = RunMemory(memory_path) if memory_path is not None else None
     return RemoteTranslator(base.model, settings=base.settings, memory=memory, glossary=base.glossary)
@@ -493,6 +536,7 @@ class _Driver:
         self._tlock = threading.Lock()
         self.done = 0
         self.run_keys = RunKeys()
+        self.shared = SharedTexts()
         self.task_peak_mb = 0.0
 
     # --- translation: the memory on the driver, the model on the actors
@@ -501,7 +545,7 @@ class _Driver:
         t = getattr(self._local, "translator", None)
         if t is None:
             memory = self.translator.memory
-            t = _remote_translator(self.translator, self.pool, memory.path if memory is not None else None, self.run_keys)
+            t = _remote_translator(self.translator, self.pool, memory.path if memory is not None else None, self.run_keys, self.shared)
             self._local.translator = t
             with self._tlock:
                 self._translators.append(t)
