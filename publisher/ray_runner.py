@@ -370,30 +370,54 @@ class SharedTexts:
     Two batches in flight can both miss the memory for a sentence that both contain (the
     same sentence in two articles). A local build translates the run in one batch and sends
     such a sentence once; here the first batch to claim it sends it and the other waits for
-    that English. A text stays claimable after it is done (its English is in the memory by
-    the time it drops out), so the window is bounded, not the run: ``keep`` texts.
+    that English. A finished text stays in a window of the last ``keep`` texts (its English,
+    ~0.3 KB; by the time it drops out it is in the memory), so the driver's memory does not
+    grow with the run. A text whose batch failed leaves the window and is tried again.
     """
 
-    def __init__(self, keep: int = 50_000) -> None:
-        self._futures: OrderedDict[str, Future] = OrderedDict()
+    def __init__(self, keep: int = 16_384) -> None:
+        self._entries: OrderedDict[str, str | Future] = OrderedDict()
         self._lock = threading.Lock()
         self.keep = keep
 
-    def claim(self, texts: Iterable[str]) -> tuple[list[str], dict[str, Future]]:
-        """(the texts this caller must translate and resolve, a future for every text)."""
+    def translate(self, texts: list[str], send: Callable[[list[str]], list[str]]) -> tuple[list[str], int]:
+        """(English for ``texts``, how many were sent): ``send`` gets only the texts that no
+        batch in the window has claimed; the others are waited for or reused."""
         mine: list[str] = []
-        futures: dict[str, Future] = {}
+        found: dict[str, str | Future] = {}
         with self._lock:
             for text in texts:
-                fut = self._futures.get(text)
-                if fut is None or (fut.done() and fut.exception() is not None):  # a failed batch is tried again
-                    fut = self._futures[text] = Future()
+                entry = self._entries.get(text)
+                if entry is None:
+                    entry = self._entries[text] = Future()
                     mine.append(text)
-                self._futures.move_to_end(text)
-                futures[text] = fut
-            while len(self._futures) > self.keep:  # waiters hold their own references
-                self._futures.popitem(last=False)
-        return mine, futures
+                self._entries.move_to_end(text)
+                found[text] = entry
+            while len(self._entries) > self.keep:  # a waiter holds its own reference
+                self._entries.popitem(last=False)
+        if mine:
+            try:
+                english = send(mine)
+            except BaseException as exc:
+                self._settle(mine, found, None, exc)  # the batches waiting for these fail with this one
+                raise
+            self._settle(mine, found, english, None)
+        # Each batch resolves the texts it claimed before it waits for others': no cycle.
+        return [e if isinstance(e, str) else e.result() for e in (found[t] for t in texts)], len(mine)
+
+    def _settle(self, mine: list[str], found: dict, english: list[str] | None, error: BaseException | None) -> None:
+        with self._lock:
+            for i, text in enumerate(mine):
+                if self._entries.get(text) is found[text]:
+                    if error is None:
+                        self._entries[text] = english[i]
+                    else:
+                        del self._entries[text]
+        for i, text in enumerate(mine):
+            if error is None:
+                found[text].set_result(english[i])
+            else:
+                found[text].set_exception(error)
 
 
 def _remote_translator(base, pool: TranslationPool, memory_path, run_keys: RunKeys, shared: SharedTexts):
@@ -423,22 +447,13 @@ def _remote_translator(base, pool: TranslationPool, memory_path, run_keys: RunKe
         def translate_texts(self, texts: list[str]) -> list[str]:
             if not texts:
                 return []
-            mine, futures = shared.claim(texts)
-            if mine:
-                start = time.perf_counter()
-                try:
-                    english = pool.translate(mine)
-                except BaseException as exc:
-                    for text in mine:  # the batches waiting for these texts fail with this one
-                        futures[text].set_exception(exc)
-                    raise
-                for text, en in zip(mine, english):
-                    futures[text].set_result(en)
+            start = time.perf_counter()
+            english, sent = shared.translate(list(texts), pool.translate)
+            if sent:
                 self.stats.model_seconds += time.perf_counter() - start
                 self.stats.model_calls += 1
-                self.stats.translated += len(mine)
-            # Each thread resolves its own texts before it waits for others': no cycle.
-            return [futures[text].result() for text in texts]
+                self.stats.translated += sent
+            return english
 
     memory = RunMemory(memory_path) if memory_path is not None else None
     return RemoteTranslator(base.model, settings=base.settings, memory=memory, glossary=base.glossary)

@@ -208,16 +208,37 @@ def test_ray_options_need_ray_and_are_refused_without_it(tmp_path):
 
 
 def test_shared_texts_send_each_text_once_and_retry_a_failed_one():
-    shared = SharedTexts(keep=3)
-    mine, first = shared.claim(["a", "b"])
-    assert mine == ["a", "b"]
-    mine, second = shared.claim(["b", "c"])
-    assert mine == ["c"] and second["b"] is first["b"]  # "b" is waited for, not sent again
-    first["a"].set_result("A")
-    first["b"].set_exception(RuntimeError("actor lost"))
+    import threading
+
+    shared = SharedTexts(keep=4)
+    sent: list[list[str]] = []
+    release = threading.Event()
+
+    def slow_send(texts):
+        sent.append(list(texts))
+        release.wait(10)
+        return [t.upper() for t in texts]
+
+    results = {}
+    first = threading.Thread(target=lambda: results.setdefault(1, shared.translate(["a", "b"], slow_send)))
+    first.start()
+    while not sent:
+        time.sleep(0.01)
+    second = threading.Thread(target=lambda: results.setdefault(2, shared.translate(["b", "c"], lambda t: sent.append(list(t)) or [x.upper() for x in t])))
+    second.start()
+    while len(sent) < 2:
+        time.sleep(0.01)
+    assert sent == [["a", "b"], ["c"]]  # "b" is being translated by the first batch: not sent again
+    assert second.is_alive()  # ... and the second batch waits for it
+    release.set()
+    first.join(10), second.join(10)
+    assert results == {1: (["A", "B"], 2), 2: (["B", "C"], 1)}
+
+    def broken(texts):
+        raise RuntimeError("actor lost")
+
     with pytest.raises(RuntimeError):
-        second["b"].result()  # the waiting batch fails with the sending one
-    mine, third = shared.claim(["a", "b"])
-    assert mine == ["b"] and third["a"].result() == "A"  # done is reused; failed is tried again
-    shared.claim(["d", "e"])
-    assert shared.claim(["c"])[0] == ["c"]  # only the last `keep` texts are remembered
+        shared.translate(["d"], broken)
+    assert shared.translate(["d", "a"], lambda t: [x.upper() for x in t]) == (["D", "A"], 1)  # failed: tried again
+    shared.translate(["e", "f", "g"], lambda t: [x.upper() for x in t])
+    assert shared.translate(["b"], lambda t: ["new"]) == (["new"], 1)  # only the last `keep` texts are remembered
