@@ -17,6 +17,9 @@ Ray's workers are other processes). Goals: (b) within 1.15x of (a); driver peak 
 The wall ratio is what an editor waits; the CPU ratio is Ray's overhead in work, which the
 wall ratio hides when Ray overlaps rendering with translation and a local build does not.
 
+Then the cost of Argos's beam 4 (the default decoding) against greedy: local builds of the
+first --beam-articles articles (default 40) both ways, for the capacity plan.
+
 Part 2: the site build (index pages, month pages, feed) for 10,000 and 100,000 synthetic
 brief.json files: a first build, a second with nothing changed, and one after adding a
 brief, each in its own process: wall time, peak memory, largest page.
@@ -24,7 +27,7 @@ brief, each in its own process: wall time, peak memory, largest page.
 Part 3: the driver's SQLite translation memory with a million segments: write and lookup
 rates in the driver's batch sizes, bytes per segment.
 
-Run: .venv/bin/python tests/bench/bench_ray.py [--articles N] [--skip-ray] [--skip-site] [--skip-memory]
+Run: .venv/bin/python tests/bench/bench_ray.py [--articles N] [--beam-articles N] [--skip-ray] [--skip-site] [--skip-memory]
      [--site-sizes 10000,100000] [--memory-rows 1000000]
 """
 
@@ -161,7 +164,7 @@ def random_package(root: Path) -> Path:
     return pkg
 
 
-def bench_ray(root: Path, n: int) -> None:
+def bench_ray(root: Path, n: int, beam_articles: int = 40) -> None:
     t0 = time.perf_counter()
     pkg = random_package(root)
     size = sum(p.stat().st_size for p in pkg.rglob("*") if p.is_file()) / 1e6
@@ -194,6 +197,27 @@ def bench_ray(root: Path, n: int) -> None:
     for label, figures in (("wall", walls), ("CPU", cpus)):
         print(f"{label:>4}: (b) / (a) = {figures['(b)'] / figures['(a)']:.2f}{' (goal <= 1.15)' if label == 'wall' else ''}; "
               f"(c) / (a) = {figures['(c)'] / figures['(a)']:.2f}; (d) / (a) = {figures['(d)'] / figures['(a)']:.2f}")
+    if beam_articles:
+        bench_beam(root, pkg, inbox, min(beam_articles, n))
+
+
+def bench_beam(root: Path, pkg: Path, inbox: Path, n: int) -> None:
+    """Local builds of the first n articles, greedy and with the default beam 4: CPU per article."""
+    subset = root / "inbox-beam"
+    subset.mkdir()
+    for p in sorted(inbox.iterdir())[:n]:
+        shutil.copy(p, subset / p.name)
+    print(f"Decoding cost, local build of the first {n} articles, 2 threads:")
+    cpu = {}
+    for label, flags in (("greedy (--fast)", ["--fast"]), ("beam 4 (the default)", [])):
+        env = dict(os.environ, PUBLISHER_CACHE_DIR=str(root / f"cache-{label[:4]}"), ARGOS_PACKAGES_DIR=str(root / f"pk-{label[:4]}"))
+        args = ["--child-build", "brief", str(subset), "-o", str(root / f"out-{label[:4]}"), "--model", str(pkg), "--threads", "2", *flags]
+        wall, peak, out, _ = run_child(args, env)
+        m = re.search(r"translated by the model: (\d+)", out)
+        cpu[label] = last_cpu
+        print(f"    {label:<22} wall {wall:6.1f} s, CPU {last_cpu:6.0f} s = {last_cpu / n:5.2f} core-s/article, "
+              f"{m[1] if m else '?'} segments to the model, peak {peak:.0f} MB", flush=True)
+    print(f"    beam 4 / greedy, CPU: {cpu['beam 4 (the default)'] / cpu['greedy (--fast)']:.2f}")
 
 
 # ------------------------------------------------------------------ part 2
@@ -308,6 +332,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--articles", type=int, default=200)
     ap.add_argument("--skip-ray", action="store_true")
+    ap.add_argument("--beam-articles", type=int, default=40, help="articles for the beam-4 vs greedy rows (0: none)")
     ap.add_argument("--skip-site", action="store_true")
     ap.add_argument("--site-sizes", default="10000,100000")
     ap.add_argument("--skip-memory", action="store_true")
@@ -317,7 +342,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="publisher-bench-ray-") as tmp:
         root = Path(tmp)
         if not args.skip_ray:
-            bench_ray(root, args.articles)
+            bench_ray(root, args.articles, args.beam_articles)
         if not args.skip_site:
             bench_site(root, [int(s) for s in args.site_sizes.split(",") if s])
         if not args.skip_memory:
