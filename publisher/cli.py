@@ -67,7 +67,7 @@ def decoding_options(fn):
             default=None,
             help="CTranslate2 compute type (default int8).",
         ),
-        click.option("--batch-tokens", type=click.IntRange(1, 1_000_000), default=None, help="Tokens per translation batch (default 4096)."),
+        click.option("--batch-tokens", type=click.IntRange(1, 1_000_000), default=None, help="Source tokens per translation batch (default 4096 divided by the beam size)."),
     ]
     for option in reversed(options):
         fn = option(fn)

@@ -476,6 +476,18 @@ def test_default_settings_decode_as_argos_does_and_suit_a_small_cpu():
     assert len({s.bound(n) for n in range(1, 300)}) <= 10 and s.bound(1000) == s.max_decoding_length
 
 
+def test_a_batch_holds_the_same_hypothesis_tokens_whatever_the_beam():
+    from publisher.translate import decode_kwargs
+
+    assert TranslateSettings().batch_tokens == 1024  # beam 4: 4 hypotheses per source token
+    assert TranslateSettings.fast().batch_tokens == 4096
+    assert TranslateSettings(beam_size=3).batch_tokens == 1365
+    assert TranslateSettings(max_batch_tokens=300).batch_tokens == 300  # --batch-tokens wins
+    assert decode_kwargs(TranslateSettings(), [["▁a"]])["max_batch_size"] == 1024
+    # batching is not part of what the English depends on
+    assert TranslateSettings(max_batch_tokens=300).output_key == TranslateSettings().output_key
+
+
 @pytest.mark.parametrize(
     "bad", [dict(beam_size=0), dict(max_batch_tokens=0), dict(length_extra=0), dict(inter_threads=0), dict(bucket_growth=0.5)]
 )

@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         "Transformer-base shape 6+6 layers d=512 ffn=2048 heads=8")
     print(f"model: random weights, {shape_text}, vocab=32000, {size_mb:.0f} MB float32 (int8 at run time), built in {build_s:.1f} s")
     print(f"settings: {settings.decoding_name}, length_penalty={settings.length_penalty}, compute_type={translator.compute_type}, "
-          f"intra_threads={settings.intra_threads}, max_batch_tokens={settings.max_batch_tokens}, "
+          f"intra_threads={settings.intra_threads}, batch_tokens={settings.batch_tokens}, "
           f"bound={settings.length_ratio}*src+{settings.length_extra} rounded up in steps of x{settings.bucket_growth} "
           f"(sum of bounds {sum(bounds)} tokens, {len(set(bounds))} distinct)")
     print(f"runs: (a)-(d) {args.repeat} interleaved rounds, medians; the bucket-step rows one run each")
