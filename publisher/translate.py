@@ -3,8 +3,9 @@
 All segments of a run (every article, every block kind) are collected, de-duplicated and
 looked up in the translation memory; only the misses go to the model, batched together
 (CTranslate2 sorts them by length and cuts them into batches of ``batch_tokens``
-tokens: 4096 hypothesis tokens, so 1024 source tokens under beam 4). Decoding is Argos Translate's own by default (beam 4, length penalty 0.2,
-unknowns replaced; ``TranslateSettings.fast()`` is greedy) and bounded per segment to
+tokens: 4096 hypothesis tokens, so 1024 source tokens under beam 4). Decoding is Argos
+Translate's own by default (beam 4, length penalty 0.2, unknowns replaced;
+``TranslateSettings.fast()`` is greedy) and bounded per segment to
 about ``length_ratio * source tokens + length_extra`` tokens, so a model caught in a loop
 stops early instead of writing hundreds of tokens: greedy in one call, beam search in one
 call per length bucket. Batching and bucketing change no word of the output: the tests
