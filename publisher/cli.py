@@ -622,9 +622,12 @@ def check(articles, model, glossary, strict, beam, threads, compute_type, batch_
         publisher check --strict articles/seoul.ko.txt
     """
     from .checks import describe_flag
-    from .pipeline import read_and_translate
+    from .pipeline import open_run, process_articles
 
-    translated, failed, _ = read_and_translate(articles, model, glossary, _decoding(beam, threads, compute_type, batch_tokens))
+    files, translator = open_run(articles, model, glossary, _decoding(beam, threads, compute_type, batch_tokens))
+    results = process_articles(files, translator)
+    translated = [r.article for r in results if r.ok]
+    failed = [(str(r.path), r.error) for r in results if not r.ok]
     flagged = 0
     for article in translated:
         for _, seg in article.iter_segments():
@@ -636,6 +639,11 @@ def check(articles, model, glossary, strict, beam, threads, compute_type, batch_
             click.echo(f"    ko: {seg.text}")
             click.echo(f"    en: {seg.en}")
     click.echo(f"{flagged} flagged segment(s) in {len(translated)} article(s)")
+    for result in results:  # the same warnings as 'publisher brief': stale and duplicate corrections
+        if result.ok and result.stale_summary:
+            click.echo(f"Warning: stale correction {result.stale_summary}", err=True)
+        for msg in result.warnings:
+            click.echo(f"Warning: {msg}", err=True)
     for path, msg in failed:
         click.echo(f"Error: {path}: {msg}", err=True)
     if failed:

@@ -304,6 +304,23 @@ def test_a_semicolon_file_and_duplicate_rows_through_brief(inbox, tmp_path):
     assert _segments(out, "a")[S1]["en"] == EDIT
 
 
+def test_check_warns_of_stale_and_duplicate_corrections_as_brief_does(inbox, tmp_path):
+    _article(inbox / "a.txt", S1, S2)
+    (inbox / "a.corrections.csv").write_text(
+        f"id,korean,machine_english,corrected_english\np1.1,{S1},,{EDIT}\np1.1,{S1},,{EDIT}\n"
+        f"p9.9,{S3},,Naver is gone from this article.\n", encoding="utf-8"
+    )
+    brief = _brief(inbox, tmp_path / "out")
+    _ok(brief)
+    check = CliRunner().invoke(cli, ["check", str(inbox), "--model", str(FIXTURE_MODEL)])
+    _ok(check)
+    warnings = [ln for ln in check.stderr.splitlines() if ln.startswith("Warning:")]
+    assert warnings == [ln for ln in brief.stderr.splitlines() if ln.startswith("Warning:") and "TEST FIXTURE" not in ln]
+    assert len(warnings) == 2
+    assert any("line 3 duplicates line 2" in w for w in warnings)
+    assert any(w.startswith("Warning: stale correction") and "line 4 (p9.9)" in w for w in warnings)
+
+
 def test_many_stale_rows_are_summarised_in_one_line(inbox, tmp_path):
     _article(inbox / "a.txt", S1)
     _corrections(inbox / "a.corrections.csv", {f"없는 문장 {i}번입니다.": f"Gone {i}." for i in range(500)})
