@@ -429,26 +429,40 @@ def status() -> list[ModelInfo]:
     return _scan()[0] + _scan_ct2()[0]
 
 
-def _scan() -> tuple[list[ModelInfo], list[str]]:
-    """Complete ko->en packages (highest version first) and what is wrong with broken ones."""
-    root = packages_dir()
+def _scan_folders(root: Path, inspect: Callable[[Path], "ModelInfo | None"]) -> tuple[list[ModelInfo], list[str]]:
+    """``inspect`` on each visible sub-folder of ``root`` (by name): the models it found
+    (None: not a ko->en model, passed over) and what is wrong with broken ones."""
     if not root.is_dir():
         return [], []
     found: list[ModelInfo] = []
     problems: list[str] = []
     for child in sorted(root.iterdir()):
-        if child.name.startswith(".") or not child.is_dir() or not (child / "metadata.json").exists():
+        if child.name.startswith(".") or not child.is_dir():
             continue
         try:
-            metadata = _read_metadata(child)
-            if (metadata.get("from_code"), metadata.get("to_code")) != (FROM_CODE, TO_CODE):
-                continue
-            metadata = _check_package_dir(child)
+            info = inspect(child)
         except ModelError as exc:
             log.warning("ignoring %s: %s", child, exc)
             problems.append(str(exc))
             continue
-        found.append(_info(metadata, _dir_sha256(child), child))
+        if info is not None:
+            found.append(info)
+    return found, problems
+
+
+def _installed_package(child: Path) -> ModelInfo | None:
+    """A complete ko->en Argos package folder's info (None: not a ko->en package)."""
+    if not (child / "metadata.json").exists():
+        return None
+    metadata = _read_metadata(child)
+    if (metadata.get("from_code"), metadata.get("to_code")) != (FROM_CODE, TO_CODE):
+        return None
+    return _info(_check_package_dir(child), _dir_sha256(child), child)
+
+
+def _scan() -> tuple[list[ModelInfo], list[str]]:
+    """Complete ko->en packages (highest version first) and what is wrong with broken ones."""
+    found, problems = _scan_folders(packages_dir(), _installed_package)
     found.sort(key=lambda i: _version_key(i.version), reverse=True)
     return found, problems
 
@@ -580,25 +594,17 @@ def _loaded_ct2(folder: Path, layout: ModelLayout, sha256: str) -> LoadedModel:
     return LoadedModel(info=info, model_dir=layout.model_dir, sp_model=layout.source_spm, package_dir=folder, layout=layout)
 
 
+def _installed_ct2(child: Path) -> ModelInfo | None:
+    """An installed CTranslate2 folder's info (None: an Argos package, scanned by _scan)."""
+    layout = detect(child)
+    if layout.kind == ARGOS:
+        return None
+    return _loaded_ct2(child, layout, _dir_sha256(child)).info
+
+
 def _scan_ct2() -> tuple[list[ModelInfo], list[str]]:
     """Installed CTranslate2 ko->en folders (by name) and what is wrong with broken ones."""
-    root = models_dir()
-    if not root.is_dir():
-        return [], []
-    found: list[ModelInfo] = []
-    problems: list[str] = []
-    for child in sorted(root.iterdir()):
-        if child.name.startswith(".") or not child.is_dir():
-            continue
-        try:
-            layout = detect(child)
-            if layout.kind == ARGOS:
-                continue
-            found.append(_loaded_ct2(child, layout, _dir_sha256(child)).info)
-        except ModelError as exc:
-            log.warning("ignoring %s: %s", child, exc)
-            problems.append(str(exc))
-    return found, problems
+    return _scan_folders(models_dir(), _installed_ct2)
 
 
 def verify_loadable(model_dir: Path) -> None:
