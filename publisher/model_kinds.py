@@ -111,18 +111,23 @@ def _vocabulary(model_dir: Path) -> set[str] | None:
     return None
 
 
+def read_json_object(path: Path, advice: str = "") -> dict:
+    """A model's JSON file that holds one object; ModelError in one line (ending in
+    ``advice``, if given) when it cannot be read or holds something else."""
+    tail = f"; {advice}" if advice else ""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"cannot read {path}: {exc}{tail}") from None
+    if not isinstance(data, dict):
+        raise ModelError(f"{path} is not a JSON object{tail}")
+    return data
+
+
 def read_info(folder: Path) -> dict:
     """The optional ``publisher-model.json`` of a CTranslate2 folder ({} when absent)."""
     path = folder / INFO_FILE
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(f"cannot read {path}: {exc}") from None
-    if not isinstance(data, dict):
-        raise ModelError(f"{path} is not a JSON object")
-    return data
+    return read_json_object(path) if path.is_file() else {}
 
 
 def detect(folder: Path) -> ModelLayout:

@@ -42,7 +42,7 @@ from typing import Callable
 
 from .document import ModelError, ModelInfo
 from .fsutil import cache_dir, file_sha256, tree_sha256
-from .model_kinds import ARGOS, ModelLayout, detect, read_info
+from .model_kinds import ARGOS, ModelLayout, detect, read_info, read_json_object
 
 log = logging.getLogger(__name__)
 
@@ -372,15 +372,10 @@ def _extract(archive: _Archive, dest: Path) -> Path:
 
 
 def _read_metadata(package_dir: Path) -> dict:
-    try:
-        data = json.loads((package_dir / "metadata.json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ModelError(f"{package_dir} has no metadata.json; it is not an Argos package folder") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(f"cannot read {package_dir / 'metadata.json'}: {exc}; reinstall the package") from None
-    if not isinstance(data, dict):
-        raise ModelError(f"{package_dir / 'metadata.json'} is not a JSON object; reinstall the package")
-    return data
+    path = package_dir / "metadata.json"
+    if not path.exists():
+        raise ModelError(f"{package_dir} has no metadata.json; it is not an Argos package folder")
+    return read_json_object(path, "reinstall the package")
 
 
 def _check_package_dir(package_dir: Path) -> dict:
