@@ -116,3 +116,20 @@ def requested_urls(driver) -> list[str]:
         if msg["method"] == "Network.requestWillBeSent":
             urls.append(msg["params"]["request"]["url"])
     return urls
+
+
+def write_corrections_csv(path: Path, rows) -> Path:
+    """An editor's corrections file as a spreadsheet saves it: BOM, the header, then each
+    row's cells (id, korean, machine_english, corrected_english) exactly as given (not
+    neutralised: publisher's own writer is tested on its own)."""
+    import csv
+    import io
+
+    from publisher.corrections import COLUMNS
+
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(COLUMNS)
+    writer.writerows(rows)
+    path.write_text("\ufeff" + buf.getvalue(), encoding="utf-8")
+    return path

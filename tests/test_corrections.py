@@ -7,6 +7,7 @@ import dataclasses
 import io
 
 import pytest
+from conftest import write_corrections_csv
 
 from publisher.document import BODY, ORIGIN_EDITED, Article, Block, InputError, OutputError, Segment
 from publisher.corrections import COLUMNS, apply_corrections, export_csv, load_corrections
@@ -16,14 +17,6 @@ from publisher.fsutil import write_new_text
 def _article(*sentences: str) -> Article:
     segs = tuple(Segment(id=f"p1.{i}", text=t, en=f"machine {i}", origin="machine", flags=("hangul",)) for i, t in enumerate(sentences, 1))
     return Article(slug="x", source="x.txt", blocks=(Block(id="p1", kind=BODY, text=" ".join(sentences), segments=segs),))
-
-
-def _write(path, rows):
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(COLUMNS)
-    w.writerows(rows)
-    path.write_text("\ufeff" + buf.getvalue(), encoding="utf-8")
 
 
 def test_export_is_a_spreadsheet_friendly_csv_with_one_row_per_segment():
@@ -41,7 +34,7 @@ def test_round_trip_applies_a_filled_in_correction(tmp_path):
     path.write_text(export_csv(art), encoding="utf-8")
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     rows[2][3] = "The second sentence."
-    _write(path, rows[1:])
+    write_corrections_csv(path, rows[1:])
     corrections = load_corrections(path)
     assert [(c.id, c.english) for c in corrections] == [("p1.2", "The second sentence.")]
     new, applied, stale = apply_corrections(art, corrections)
@@ -54,7 +47,7 @@ def test_round_trip_applies_a_filled_in_correction(tmp_path):
 
 def test_a_correction_follows_its_sentence_when_ids_shift(tmp_path):
     path = tmp_path / "c.csv"
-    _write(path, [["p1.1", "둘째 문장입니다.", "m", "Second."]])
+    write_corrections_csv(path, [["p1.1", "둘째 문장입니다.", "m", "Second."]])
     new, applied, stale = apply_corrections(_article("새로 끼운 문장입니다.", "둘째 문장입니다."), load_corrections(path))
     assert applied == 1 and not stale
     assert [s.en for _, s in new.iter_segments()] == ["machine 1", "Second."]
@@ -62,7 +55,7 @@ def test_a_correction_follows_its_sentence_when_ids_shift(tmp_path):
 
 def test_a_stale_correction_is_reported_not_applied_and_kept(tmp_path):
     path = tmp_path / "c.csv"
-    _write(path, [["p1.1", "예전 문장입니다.", "m", "Old."]])
+    write_corrections_csv(path, [["p1.1", "예전 문장입니다.", "m", "Old."]])
     before = path.read_bytes()
     new, applied, stale = apply_corrections(_article("고친 문장입니다."), load_corrections(path))
     assert applied == 0
@@ -75,7 +68,7 @@ def test_whitespace_and_nfd_differences_do_not_make_a_correction_stale(tmp_path)
     import unicodedata
 
     path = tmp_path / "c.csv"
-    _write(path, [["p1.1", unicodedata.normalize("NFD", "첫  문장입니다."), "m", "First."]])
+    write_corrections_csv(path, [["p1.1", unicodedata.normalize("NFD", "첫  문장입니다."), "m", "First."]])
     _, applied, stale = apply_corrections(_article("첫 문장입니다."), load_corrections(path))
     assert applied == 1 and not stale
 
@@ -209,7 +202,7 @@ def test_an_unknown_delimiter_is_named(tmp_path):
 
 def test_identical_duplicate_rows_are_reported_with_line_numbers(tmp_path):
     path = tmp_path / "c.csv"
-    _write(path, [["p1.1", "첫 문장입니다.", "m", "First."], ["p1.2", "둘째.", "m", ""], ["p1.1", "첫  문장입니다.", "m", "First."]])
+    write_corrections_csv(path, [["p1.1", "첫 문장입니다.", "m", "First."], ["p1.2", "둘째.", "m", ""], ["p1.1", "첫  문장입니다.", "m", "First."]])
     found = read_file(path)
     assert [c.line for c in found.corrections] == [2]
     assert found.warnings == (f"{path}: line 4 duplicates line 2 (same sentence, same correction); it is ignored",)
@@ -219,14 +212,14 @@ def test_identical_duplicate_rows_are_reported_with_line_numbers(tmp_path):
 
 def test_conflicting_duplicate_rows_are_an_error_naming_both_lines(tmp_path):
     path = tmp_path / "c.csv"
-    _write(path, [["p1.1", "첫 문장입니다.", "m", "First."], ["p1.1", "첫 문장입니다.", "m", "The first."]])
+    write_corrections_csv(path, [["p1.1", "첫 문장입니다.", "m", "First."], ["p1.1", "첫 문장입니다.", "m", "The first."]])
     with pytest.raises(InputError, match=r"lines 2 and 3 correct the same Korean sentence differently"):
         load_corrections(path)
 
 
 def test_line_numbers_count_cells_that_span_lines(tmp_path):
     path = tmp_path / "c.csv"
-    _write(path, [["p1.1", "첫 문장\n입니다.", "m", ""], ["p1.2", "둘째.", "m", "Second."]])
+    write_corrections_csv(path, [["p1.1", "첫 문장\n입니다.", "m", ""], ["p1.2", "둘째.", "m", "Second."]])
     assert [c.line for c in load_corrections(path)] == [4]
 
 

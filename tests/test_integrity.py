@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import FIXTURE_MODEL
+from conftest import FIXTURE_MODEL, write_corrections_csv
 from publisher.cli import cli
-from publisher.corrections import COLUMNS, read_file, write_rows
+from publisher.corrections import read_file, write_rows
 
 pytestmark = pytest.mark.slow
 
@@ -70,13 +70,7 @@ def _article(path: Path, *sentences: str) -> Path:
 
 
 def _corrections(path: Path, rows: dict[str, str]) -> Path:
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(COLUMNS)
-    for ko, en in rows.items():
-        w.writerow(["", ko, "", en])
-    path.write_text("\ufeff" + buf.getvalue(), encoding="utf-8")
-    return path
+    return write_corrections_csv(path, (["", ko, "", en] for ko, en in rows.items()))
 
 
 @pytest.fixture

@@ -235,25 +235,19 @@ def test_reading_needs_no_write_lock(tmp_path):
 
 # ------------------------------------------------------------------ corrections derived from the files
 
-import csv as _csv
-import io as _io
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from publisher.corrections import COLUMNS, file_stamp, sync_memory
+from conftest import write_corrections_csv
+
+from publisher.corrections import file_stamp, sync_memory
 
 SENTENCES = ["가 문장입니다.", "나 문장입니다.", "다 문장입니다.", "라 문장입니다."]
 ENGLISH = ["A.", "B.", "Another.", "=Formula?"]
 
 
 def _write_corrections(path: Path, rows: dict[str, str]) -> None:
-    buf = _io.StringIO()
-    w = _csv.writer(buf)
-    w.writerow(COLUMNS)
-    for ko, en in rows.items():
-        w.writerow(["", ko, "", en])
-    path.write_text("\ufeff" + buf.getvalue(), encoding="utf-8")
+    write_corrections_csv(path, (["", ko, "", en] for ko, en in rows.items()))
 
 
 def _truth(inbox: Path) -> set[tuple[str, str, str]]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import FIXTURE_MODEL, REPO, require_tool
+from conftest import FIXTURE_MODEL, REPO, require_tool, write_corrections_csv
 from publisher.document import TEST_MODEL_NOTICE, brief_from_dict
 from publisher.cli import cli
 from publisher.pipeline import BuildSettings, build, corrections_path
@@ -180,15 +180,7 @@ def _brief_slug(p: Path) -> str:
 
 
 def _corrections(path: Path, rows: list[tuple[str, str, str]]) -> None:
-    import csv
-    import io
-
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(["id", "korean", "machine_english", "corrected_english"])
-    for seg_id, ko, en in rows:
-        w.writerow([seg_id, ko, "", en])
-    path.write_text("\ufeff" + buf.getvalue(), encoding="utf-8")
+    write_corrections_csv(path, ([seg_id, ko, "", en] for seg_id, ko, en in rows))
 
 
 def test_corrections_apply_survive_rebuilds_and_carry_to_other_articles(inbox, tmp_path):
