@@ -223,6 +223,15 @@ def _with_progress(bar, run):
         bar.close()
 
 
+def _echo_warnings(stale: list[str], warnings: list[str]) -> None:
+    """The editor's warnings of a run (brief and check print the same lines): stale
+    corrections, one line per corrections file, then the others."""
+    for msg in stale:
+        click.echo(f"Warning: stale correction {msg}", err=True)
+    for msg in warnings:
+        click.echo(f"Warning: {msg}", err=True)
+
+
 def _print_report(report, out_dir: Path, ray: bool) -> None:
     """What a build did, one line per brief; BuildFailed when any article (or the site) failed."""
     if report.test_model:
@@ -247,10 +256,7 @@ def _print_report(report, out_dir: Path, ray: bool) -> None:
             f"peak memory: driver {t.get('driver_peak_mb', 0)} MB, translation actor {t.get('actor_peak_mb', 0)} MB, "
             f"task worker {t.get('task_worker_peak_mb', 0)} MB"
         )
-    for msg in report.stale_corrections:
-        click.echo(f"Warning: stale correction {msg}", err=True)
-    for msg in report.warnings:
-        click.echo(f"Warning: {msg}", err=True)
+    _echo_warnings(report.stale_corrections, report.warnings)
     if report.site_error:
         click.echo(f"Error: index and feed not updated (the previous ones are kept): {report.site_error}", err=True)
     else:
@@ -622,10 +628,9 @@ def check(articles, model, glossary, strict, beam, threads, compute_type, batch_
         publisher check --strict articles/seoul.ko.txt
     """
     from .checks import describe_flag
-    from .pipeline import open_run, process_articles
+    from .pipeline import translate_files
 
-    files, translator = open_run(articles, model, glossary, _decoding(beam, threads, compute_type, batch_tokens))
-    results = process_articles(files, translator)
+    results, _ = translate_files(articles, model, glossary, _decoding(beam, threads, compute_type, batch_tokens))
     translated = [r.article for r in results if r.ok]
     failed = [(str(r.path), r.error) for r in results if not r.ok]
     flagged = 0
@@ -639,11 +644,7 @@ def check(articles, model, glossary, strict, beam, threads, compute_type, batch_
             click.echo(f"    ko: {seg.text}")
             click.echo(f"    en: {seg.en}")
     click.echo(f"{flagged} flagged segment(s) in {len(translated)} article(s)")
-    for result in results:  # the same warnings as 'publisher brief': stale and duplicate corrections
-        if result.ok and result.stale_summary:
-            click.echo(f"Warning: stale correction {result.stale_summary}", err=True)
-        for msg in result.warnings:
-            click.echo(f"Warning: {msg}", err=True)
+    _echo_warnings([r.stale_summary for r in results if r.ok and r.stale_summary], [w for r in results for w in r.warnings])
     for path, msg in failed:
         click.echo(f"Error: {path}: {msg}", err=True)
     if failed:

@@ -633,16 +633,22 @@ def open_run(paths: Iterable[Path], model_spec: str | None, glossary: Path | Non
     return files, translator
 
 
+def translate_files(
+    paths: Iterable[Path], model_spec: str | None, glossary: Path | None, decoding=None
+) -> tuple[list[ArticleResult], object]:
+    """Read, segment, apply corrections and translate: each article's result (with its stale
+    and duplicate-correction warnings), and the translator."""
+    files, translator = open_run(paths, model_spec, glossary, decoding)
+    return process_articles(files, translator), translator
+
+
 def read_and_translate(
     paths: Iterable[Path], model_spec: str | None, glossary: Path | None, decoding=None
 ) -> tuple[list[Article], list[tuple[str, str]], object]:
-    """Read, segment, apply corrections and translate (for ``check``, ``edits export`` and ``translate``).
-
-    Returns the translated articles, ``(path, message)`` for each article that failed, and
-    the translator.
+    """:func:`translate_files` for ``edits export`` and ``translate``: the translated
+    articles, ``(path, message)`` for each article that failed, and the translator.
     """
-    files, translator = open_run(paths, model_spec, glossary, decoding)
-    results = process_articles(files, translator)
+    results, translator = translate_files(paths, model_spec, glossary, decoding)
     good = [r.article for r in results if r.ok]
     failed = [(str(r.path), r.error) for r in results if not r.ok]
     return good, failed, translator
