@@ -48,7 +48,6 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 SAMPLES = sorted(p for p in (REPO / "articles").iterdir() if p.suffix in (".txt", ".md"))
 PEAK = "BENCH_PEAK_MB="
-last_cpu = 0.0  # machine CPU seconds of the last run_child
 
 
 # ------------------------------------------------------------------ child processes
@@ -109,16 +108,16 @@ def machine_busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def run_child(args: list[str], env: dict) -> tuple[float, float, str, str]:
-    global last_cpu
+def run_child(args: list[str], env: dict) -> tuple[float, float, str, str, float]:
+    """(wall s, the child's peak MB, its stdout, its stderr, the machine's CPU s meanwhile)."""
     t0, c0 = time.perf_counter(), machine_busy_seconds()
     proc = subprocess.run([sys.executable, __file__, *args], env=env, capture_output=True, text=True)
     wall = time.perf_counter() - t0
-    last_cpu = machine_busy_seconds() - c0
+    cpu = machine_busy_seconds() - c0
     m = re.search(rf"{PEAK}(\d+)", proc.stderr)
     if proc.returncode != 0 or not m:
         raise SystemExit(f"run {args[:3]} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    return wall, float(m[1]), proc.stdout, proc.stderr
+    return wall, float(m[1]), proc.stdout, proc.stderr, cpu
 
 
 # ------------------------------------------------------------------ part 1
@@ -186,11 +185,11 @@ def bench_ray(root: Path, n: int, beam_articles: int = 40) -> None:
         # --fast: greedy, as the header says and as the figures in the README were measured
         # (the default became Argos's beam 4 with issue 15; the overhead ratio is what counts).
         args = ["--child-build", *lead, "brief", str(inbox), "-o", str(root / f"out-{i}"), "--model", str(pkg), "--fast", *flags]
-        wall, peak, out, err = run_child(args, env)
+        wall, peak, out, err, cpu = run_child(args, env)
         built = out.count("built ")
         m = re.search(r"translated by the model: (\d+)", out)
-        walls[name[:3]], cpus[name[:3]] = wall, last_cpu
-        print(f"{name:<40}{wall:>9.1f}{wall / n:>11.2f}{60 * n / wall:>9.1f}{last_cpu:>8.0f}{peak:>11.0f}{built:>7}{m[1] if m else '?':>18}", flush=True)
+        walls[name[:3]], cpus[name[:3]] = wall, cpu
+        print(f"{name:<40}{wall:>9.1f}{wall / n:>11.2f}{60 * n / wall:>9.1f}{cpu:>8.0f}{peak:>11.0f}{built:>7}{m[1] if m else '?':>18}", flush=True)
         for line in out.splitlines():
             if line.startswith("ray:"):
                 print(f"    {line}", flush=True)
@@ -208,16 +207,16 @@ def bench_beam(root: Path, pkg: Path, inbox: Path, n: int) -> None:
     for p in sorted(inbox.iterdir())[:n]:
         shutil.copy(p, subset / p.name)
     print(f"Decoding cost, local build of the first {n} articles, 2 threads:")
-    cpu = {}
+    cpus = {}
     for label, flags in (("greedy (--fast)", ["--fast"]), ("beam 4 (the default)", [])):
         env = dict(os.environ, PUBLISHER_CACHE_DIR=str(root / f"cache-{label[:4]}"), ARGOS_PACKAGES_DIR=str(root / f"pk-{label[:4]}"))
         args = ["--child-build", "brief", str(subset), "-o", str(root / f"out-{label[:4]}"), "--model", str(pkg), "--threads", "2", *flags]
-        wall, peak, out, _ = run_child(args, env)
+        wall, peak, out, _, cpu = run_child(args, env)
         m = re.search(r"translated by the model: (\d+)", out)
-        cpu[label] = last_cpu
-        print(f"    {label:<22} wall {wall:6.1f} s, CPU {last_cpu:6.0f} s = {last_cpu / n:5.2f} core-s/article, "
+        cpus[label] = cpu
+        print(f"    {label:<22} wall {wall:6.1f} s, CPU {cpu:6.0f} s = {cpu / n:5.2f} core-s/article, "
               f"{m[1] if m else '?'} segments to the model, peak {peak:.0f} MB", flush=True)
-    print(f"    beam 4 / greedy, CPU: {cpu['beam 4 (the default)'] / cpu['greedy (--fast)']:.2f}")
+    print(f"    beam 4 / greedy, CPU: {cpus['beam 4 (the default)'] / cpus['greedy (--fast)']:.2f}")
 
 
 # ------------------------------------------------------------------ part 2
@@ -272,7 +271,7 @@ def bench_site(root: Path, sizes: list[int]) -> None:
             if change == "add":
                 synthetic_one = out / "brief-new"
                 shutil.copytree(out / "brief-000000", synthetic_one)
-            wall, peak, stdout, _ = run_child(["--child-site", str(out)], env)
+            wall, peak, stdout, _, _ = run_child(["--child-site", str(out)], env)
             info = json.loads(stdout.strip().splitlines()[-1])
             name, size = largest_page(out)
             print(f"{n:>8}  {label:<26}{info['wall']:>8.1f}{1e6 * info['wall'] / n:>10.0f}{peak:>9.0f}{info['parsed']:>8}"
