@@ -11,8 +11,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .document import OutputError
@@ -33,6 +36,21 @@ def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     _feed(digest, Path(path))
     return digest.hexdigest()
+
+
+MISSING = "-"  # the fingerprint of a file that is not there or cannot be read
+
+
+def fingerprint(path: Path | None) -> str:
+    """What a file holds, for deciding whether something built from it is up to date: the
+    sha256 of its bytes, or :data:`MISSING` when there is no such file or it cannot be read
+    (whoever needs its content reports why when reading it). The one file fingerprint."""
+    if path is None:
+        return MISSING
+    try:
+        return file_sha256(path)
+    except OSError:
+        return MISSING
 
 
 def tree_sha256(root: Path, *, skip: tuple[str, ...] = ("__pycache__",)) -> str:
@@ -148,11 +166,10 @@ def replace_dir(staging: Path, target: Path) -> None:
     """Put the finished folder ``staging`` at ``target`` whole, replacing what was there.
 
     With Linux's atomic exchange a reader sees the old folder or the new one, never a mix;
-    elsewhere the old folder is moved aside first (``clean_staging`` puts it back if the
-    process dies in between). The old folder is then deleted.
+    elsewhere the old folder is moved aside first and put back at once if the new one
+    cannot take its place (``clean_staging`` puts it back if the process dies in between).
+    The old folder is then deleted.
     """
-    import shutil
-
     staging, target = Path(staging), Path(target)
     try:
         if not target.exists():
@@ -164,16 +181,52 @@ def replace_dir(staging: Path, target: Path) -> None:
         aside = target.with_name(f".old-{target.name}")
         shutil.rmtree(aside, ignore_errors=True)
         os.rename(target, aside)
-        os.rename(staging, target)
+        try:
+            os.rename(staging, target)
+        except OSError:
+            os.rename(aside, target)  # the working folder goes back
+            raise
         shutil.rmtree(aside, ignore_errors=True)
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
 
 
+@contextmanager
+def staged_dir(target: Path, *, prefix: str = ".staging-", mode: int = 0o755) -> Iterator[Path]:
+    """Build a folder beside ``target`` and swap it in whole: the one way a folder is replaced.
+
+    Yields a new empty folder in ``target``'s parent (named ``prefix`` + the target's name +
+    a random tail, so ``clean_staging`` recognises leftovers); when the block ends without an
+    error, the folder gets ``mode`` and replaces ``target`` (:func:`replace_dir`). When the
+    block raises, the folder is removed and ``target`` is untouched. Errors name ``target``,
+    never the staging folder.
+
+        with staged_dir(out_dir / slug) as folder:
+            write_files(folder)
+    """
+    target = Path(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f"{prefix}{target.name}-", dir=target.parent))
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+    try:
+        try:
+            yield staging
+        except OutputError as exc:
+            raise OutputError(str(exc).replace(str(staging), str(target))) from None
+        try:
+            os.chmod(staging, mode)
+        except OSError as exc:
+            raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+        replace_dir(staging, target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
 def remove_dir(target: Path) -> None:
     """Delete a folder so that it disappears at once (renamed aside, then deleted)."""
-    import shutil
-
     target = Path(target)
     aside = target.with_name(f".removed-{target.name}")
     try:
@@ -186,8 +239,6 @@ def remove_dir(target: Path) -> None:
 
 def clean_staging(out_dir: Path) -> None:
     """Tidy after a build that died: drop staging folders, restore a folder left aside."""
-    import shutil
-
     out_dir = Path(out_dir)
     for p in out_dir.glob(".staging-*"):
         shutil.rmtree(p, ignore_errors=True)
