@@ -189,7 +189,8 @@ def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed
         publisher brief desk-b/ -o out --keep-removed
         publisher brief archive/ -o out --ray auto --actors 8 --threads 4
     """
-    from .pipeline import BuildSettings, build
+    from .build import BuildSettings, build
+    from .models import remember_model
 
     settings = BuildSettings(
         out_dir=out_dir,
@@ -205,12 +206,13 @@ def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed
         from .document import InputError
 
         raise InputError("--actors and --in-flight only apply with --ray ADDRESS")
+    if model is not None:
+        remember_model(model)  # a real model named here is installed, so the next plain build finds it
     if ray_address is not None:
-        from .ray_runner import RayOptions
-        from .ray_runner import build as ray_build
+        from .ray import RayExecutor, RayOptions
 
-        options = RayOptions(address=ray_address.strip(), actors=actors, threads=threads or 2, max_in_flight=in_flight)
-        report = _with_progress(_RateProgress(), lambda bar: ray_build(articles, settings, options, progress=bar))
+        executor = RayExecutor(RayOptions(address=ray_address.strip(), actors=actors, threads=threads or 2, max_in_flight=in_flight))
+        report = _with_progress(_RateProgress(), lambda bar: build(articles, settings, progress=bar, executor=executor))
     else:
         report = _with_progress(_StageProgress(), lambda bar: build(articles, settings, progress=bar))
     _print_report(report, out_dir, ray=ray_address is not None)
@@ -360,7 +362,7 @@ def segment(file, as_json, plain):
         publisher segment --json articles/seoul.ko.txt > seoul.json
     """
     from .document import InputError, document
-    from .pipeline import prepare_named
+    from .build.stages import prepare_named
 
     if plain:
         if as_json:
@@ -376,7 +378,7 @@ def segment(file, as_json, plain):
 
 
 def _split(file: Path) -> list[str]:
-    from .pipeline import split_text_file
+    from .build.stages import split_text_file
 
     return split_text_file(file)
 
@@ -413,7 +415,7 @@ def translate(file, model, glossary, output, beam, threads, compute_type, batch_
         publisher translate seoul.json -o seoul.en.json
     """
     from .document import document, to_dict
-    from .pipeline import translate_file
+    from .build.stages import translate_file
 
     done, model_info = translate_file(file, model, glossary, _decoding(beam, threads, compute_type, batch_tokens))
     _write_json({**document("article", done), "model": to_dict(model_info)}, output)
@@ -432,7 +434,7 @@ def summarize(file, sentences, count, output):
         publisher summarize seoul.en.json -o seoul.brief.json
     """
     from .document import document
-    from .pipeline import summarize_file, summarize_lines_file
+    from .build.stages import summarize_file, summarize_lines_file
 
     if sentences:
         _echo_lines(summarize_lines_file(file, count))
@@ -450,7 +452,7 @@ def summarize_lines(file, count):
     Example:
         publisher summarize-lines --count 3 sentences.txt
     """
-    from .pipeline import summarize_lines_file
+    from .build.stages import summarize_lines_file
 
     _echo_lines(summarize_lines_file(file, count))
 
@@ -466,7 +468,7 @@ def render(file, out_dir, layout):
     Example:
         publisher render seoul.brief.json -o out
     """
-    from .pipeline import render_brief_file
+    from .build.stages import render_brief_file
 
     path = render_brief_file(file, out_dir, layout)
     click.echo(f"wrote {path}")
@@ -628,7 +630,7 @@ def check(articles, model, glossary, strict, beam, threads, compute_type, batch_
         publisher check --strict articles/seoul.ko.txt
     """
     from .checks import describe_flag
-    from .pipeline import translate_files
+    from .build.stages import translate_files
 
     results, _ = translate_files(articles, model, glossary, _decoding(beam, threads, compute_type, batch_tokens))
     translated = [r.article for r in results if r.ok]
@@ -679,7 +681,7 @@ def edits_export(article, model, glossary, output):
     Example:
         publisher edits export articles/seoul.ko.txt
     """
-    from .pipeline import export_corrections
+    from .build.stages import export_corrections
 
     click.echo(f"wrote {export_corrections(article, model, glossary, output)}")
 
@@ -722,7 +724,7 @@ def desk(articles, out_dir, model, glossary, port):
         publisher desk articles/ --model tests/fixture/ko_en_test.argosmodel --port 0
     """
     from .desk import serve as serve_desk
-    from .pipeline import BuildSettings
+    from .build import BuildSettings
 
     settings = BuildSettings(out_dir=out_dir, model=model, glossary=glossary)
     inbox = list(articles) or [Path("articles")]

@@ -39,10 +39,10 @@ from .document import (
     Segment,
     brief_json,
 )
-from .fsutil import atomic_write_bytes, atomic_write_text, safe_slug, tree_sha256
+from .fsutil import atomic_write_bytes, safe_slug, tree_sha256
 from .text import EMAIL_FULL_RE, HANGUL_CLASS, MARKER_RE, graphemes, no_bidi
 from .urls import safe_link
-from .wellformed import write_checked
+from .wellformed import check_text
 
 log = logging.getLogger(__name__)
 
@@ -564,43 +564,24 @@ def copy_assets(out_dir: Path) -> Path:
     return assets
 
 
-def write_brief(brief: Brief, out_dir: Path, layout: str = "columns") -> Path:
-    """Write ``out_dir/<slug>/`` (brief.html, editor.html, brief.pdf, brief.json) and the assets.
+def render_brief_files(brief: Brief, layout: str = "columns") -> tuple[tuple[str, bytes], ...]:
+    """The files of one brief's folder as ``(name, bytes)``, ``brief.json`` last.
 
-    Everything is rendered before anything is written, and every file is replaced
-    atomically: a failed or killed build leaves the previous brief intact.
-    Returns the brief's folder.
+    Every HTML page is parsed back first (:func:`publisher.wellformed.check_text`): a page
+    that would not parse is an OutputError here, wherever the rendering runs (this process
+    or a Ray task), and nothing is written. ``brief.json`` comes last because it carries
+    the inputs hash that lets the next build skip this brief: the writer
+    (``build.publish.write_brief_folder``) writes in this order, so it never describes files
+    that were not written.
     """
-    out_dir = Path(out_dir)
-    files = _render_files(brief, layout)
-    copy_assets(out_dir)
-    slug = safe_slug(brief.article.slug)
-    return _write_files(files, out_dir / slug, f"article {slug}")
-
-
-def write_brief_files(brief: Brief, target: Path, layout: str = "columns") -> Path:
-    """Write the four files of one brief into the folder ``target`` (no assets)."""
-    return _write_files(_render_files(brief, layout), Path(target), f"article {safe_slug(brief.article.slug)}")
-
-
-def _render_files(brief: Brief, layout: str) -> list[tuple[str, bytes | str]]:
+    what = f"article {safe_slug(brief.article.slug)}"
     view = build_view(brief)  # the PDF builds its own: it glues Korean words in its copy
-    html = render_html(brief, view=view)
-    editor = render_html(brief, editor=True, view=view)
+    html = check_text("brief.html", render_html(brief, view=view), what)
+    editor = check_text("editor.html", render_html(brief, editor=True, view=view), what)
     pdf = render_pdf(brief, layout)
-    data = brief_json(brief)
-    # brief.json last: it carries the inputs hash that lets the next build skip this
-    # brief, so it must never describe files that were not written.
-    return [("brief.pdf", pdf), ("editor.html", editor), ("brief.html", html), (BRIEF_JSON, data)]
-
-
-def _write_files(files: list[tuple[str, bytes | str]], target: Path, what: str) -> Path:
-    for name, content in files:
-        if isinstance(content, bytes):
-            atomic_write_bytes(target / name, content)
-        elif name.endswith(".html"):
-            write_checked(target / name, content, what)  # parsed back before it is written
-        else:
-            atomic_write_text(target / name, content)
-    log.info("wrote %s", target)
-    return target
+    return (
+        ("brief.pdf", pdf),
+        ("editor.html", editor.encode("utf-8")),
+        ("brief.html", html.encode("utf-8")),
+        (BRIEF_JSON, brief_json(brief).encode("utf-8")),
+    )

@@ -47,21 +47,26 @@ def problem(path: Path, text: str) -> str | None:
     return None
 
 
-def write_checked(path: Path, text: str, what) -> Path:
-    """Parse ``text`` back as what ``path``'s suffix says, then write it atomically.
+def check_text(name: str, text: str, what) -> str:
+    """Parse ``text`` back as the file ``name``'s suffix says; return it, or raise OutputError.
 
     ``what`` names the source for the error message ("article openai-seoul"), or is a
     function that finds it (called only on a failure).
     """
-    found = problem(path, text)
+    found = problem(Path(name), text)
     if found is not None:
         if callable(what):
             what = what()
         raise OutputError(
-            f"{Path(path).name} for {what} did not parse back ({found}); the previous file is kept. "
+            f"{Path(name).name} for {what} did not parse back ({found}); the previous file is kept. "
             "This is a bug in the publisher: report it with the article"
         )
-    return atomic_write_text(path, text)
+    return text
 
 
-__all__ = ["write_checked", "xml_problem", "html_problem", "problem"]
+def write_checked(path: Path, text: str, what) -> Path:
+    """:func:`check_text`, then write ``text`` to ``path`` atomically."""
+    return atomic_write_text(path, check_text(path, text, what))
+
+
+__all__ = ["check_text", "write_checked", "xml_problem", "html_problem", "problem"]

@@ -183,7 +183,8 @@ def test_render_waits_for_the_out_lock_like_a_build(tmp_path):
     from render_samples import sample_brief
 
     from publisher.document import OutputError, brief_json
-    from publisher.pipeline import lock_out_dir, render_brief_file
+    from publisher.build.publish import lock_out_dir
+    from publisher.build.stages import render_brief_file
 
     path = tmp_path / "b.brief.json"
     path.write_text(brief_json(sample_brief()), encoding="utf-8")
@@ -199,13 +200,13 @@ def test_render_waits_for_the_out_lock_like_a_build(tmp_path):
 
 def test_the_error_boundary_maps_each_error_class_to_its_exit_code(monkeypatch, tmp_path):
     """One boundary (the group) turns errors into one line: the class carries the exit code."""
-    from publisher import pipeline
+    from publisher.build import stages
     from publisher.document import InputError, ModelError, OutputError, PublisherError
 
     path = tmp_path / "t.txt"
     path.write_text("한 문장.\n", encoding="utf-8")
     for exc, code in ((InputError("bad input; fix it"), 2), (ModelError("no model"), 3), (OutputError("disk full"), 4), (PublisherError("odd"), 1)):
-        monkeypatch.setattr(pipeline, "split_text_file", lambda p, exc=exc: (_ for _ in ()).throw(exc))
+        monkeypatch.setattr(stages, "split_text_file", lambda p, exc=exc: (_ for _ in ()).throw(exc))
         result = CliRunner().invoke(cli, ["split-sentences", str(path)])
         _assert_one_line_error(result, code)
         assert str(exc) in result.stderr
@@ -213,14 +214,14 @@ def test_the_error_boundary_maps_each_error_class_to_its_exit_code(monkeypatch, 
     def interrupted(p):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline, "split_text_file", interrupted)
+    monkeypatch.setattr(stages, "split_text_file", interrupted)
     result = CliRunner().invoke(cli, ["split-sentences", str(path)])
     assert result.exit_code == 130 and result.stderr.strip() == "Error: interrupted"
 
     def bug(p):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(pipeline, "split_text_file", bug)
+    monkeypatch.setattr(stages, "split_text_file", bug)
     result = CliRunner().invoke(cli, ["split-sentences", str(path)])
     _assert_one_line_error(result, 70)
     assert "PUBLISHER_DEBUG=1" in result.stderr

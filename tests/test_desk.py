@@ -37,7 +37,7 @@ from publisher.corrections import (
     load_corrections,
     read_rows,
 )
-from publisher.pipeline import BuildSettings, corrections_path
+from publisher.build import BuildSettings, corrections_path
 
 # ----------------------------------------------------------------- corrections edits
 
@@ -139,7 +139,7 @@ def test_the_desk_never_writes_through_a_symlink(tmp_path):
 @pytest.mark.slow
 def test_review_shows_the_machine_english_even_where_the_memory_holds_a_correction(tmp_path, fixture_model):
     from publisher.memory import TranslationMemory
-    from publisher.pipeline import open_review_translator, review_article
+    from publisher.build.review import open_review_translator, review_article
 
     inbox = make_inbox(tmp_path)
     article = inbox / "village-bus.md"

@@ -18,7 +18,7 @@ import pytest
 from desk_support import STORED, VILLAGE_BUS, corrections_rows, http, page_tokens, running_desk, seed_memory
 
 from publisher.corrections import load_corrections
-from publisher.pipeline import corrections_path
+from publisher.build import corrections_path
 
 pytestmark = pytest.mark.slow
 

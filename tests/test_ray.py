@@ -23,9 +23,11 @@ from conftest import FIXTURE_MODEL, REPO
 
 from publisher.document import ModelError
 from publisher.cli import cli
-from publisher.pipeline import BuildSettings, build
-from publisher.ray_runner import RayOptions, SharedTexts, TranslationPool, package_blob, unpack_package
-from publisher.ray_runner import build as ray_build
+from publisher.build import BuildSettings, build
+from publisher.ray import RayExecutor, RayOptions
+from publisher.ray.pool import TranslationPool
+from publisher.ray.shipping import package_blob, unpack_package
+from publisher.ray.window import SharedTexts
 from publisher.site import ATOM_NS
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -77,6 +79,12 @@ def make_inbox(root: Path, generated: int = 2) -> Path:
 
 def settings(out: Path, **kw) -> BuildSettings:
     return BuildSettings(out_dir=out, model=str(FIXTURE_MODEL), **kw)
+
+
+def ray_build(paths, settings: BuildSettings, options: RayOptions, progress=None):
+    """The build skeleton with the Ray executor, as `publisher brief --ray` runs it."""
+    kwargs = {"progress": progress} if progress is not None else {}
+    return build(paths, settings, executor=RayExecutor(options), **kwargs)
 
 
 def brief_docs(out: Path) -> dict[str, dict]:

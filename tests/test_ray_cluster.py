@@ -13,10 +13,9 @@ from collections import Counter
 import pytest
 import ray
 from ray.cluster_utils import Cluster
-from test_ray import SAMPLES, make_inbox, settings
+from test_ray import SAMPLES, make_inbox, ray_build, settings
 
-from publisher.ray_runner import RayOptions
-from publisher.ray_runner import build as ray_build
+from publisher.ray import RayOptions
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 

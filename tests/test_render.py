@@ -32,8 +32,8 @@ from publisher.render import (
     TEMPLATES_DIR,
     render_html,
     render_pdf_html,
-    write_brief,
 )
+from publisher.build.publish import publish_brief as write_brief
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"

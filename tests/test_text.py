@@ -150,7 +150,7 @@ def test_property_any_unicode_reaches_the_page_and_feed_whole_or_documented(raw,
     import html5lib
     from bs4 import BeautifulSoup
 
-    from publisher.pipeline import make_brief
+    from publisher.build.article import make_brief
     from publisher.render import render_html
     from publisher.segment import segment_article
     from publisher.site import _entry, render_feed, render_index

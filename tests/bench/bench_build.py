@@ -133,13 +133,15 @@ def corrections_bookkeeping(root: Path, n: int, per_article: int = 20) -> None:
     import statistics
 
     os.environ.update(fresh_env(root / "state-corrections"))
-    from publisher import corrections, pipeline
+    from publisher import corrections
+    from publisher.build import BuildSettings, build, corrections_path, expand_articles, freshness, run
+    from publisher.build.article import read_segmented
 
     (root / "corr").mkdir()
     inbox = make_inbox(root / "corr", n)
     rows_total = 0
-    for path in pipeline.expand_articles([inbox]):
-        article = pipeline.prepare(path)
+    for path in expand_articles([inbox]):
+        article = read_segmented(path)
         texts = [seg.text for _, seg in article.iter_segments() if seg.text.strip()][:per_article]
         buf = io.StringIO()
         w = csv.writer(buf)
@@ -147,16 +149,16 @@ def corrections_bookkeeping(root: Path, n: int, per_article: int = 20) -> None:
         for i, ko in enumerate(texts):
             w.writerow([f"s{i}", ko, "", f"Edited sentence {i} of {path.stem}."])
         rows_total += len(texts)
-        pipeline.corrections_path(path).write_text("\ufeff" + buf.getvalue(), encoding="utf-8")
+        corrections_path(path).write_text("\ufeff" + buf.getvalue(), encoding="utf-8")
     out = root / "out-corr"
-    settings = pipeline.BuildSettings(out_dir=out, model=str(FIXTURE))
+    settings = BuildSettings(out_dir=out, model=str(FIXTURE))
     t0 = time.perf_counter()
-    first = pipeline.build([inbox], settings)
+    first = build([inbox], settings)
     first_s = time.perf_counter() - t0
     assert first.ok and len(first.built) == n, first.failed
 
-    spent = {"sync": 0.0, "carried": 0.0, "lookup": 0.0}
-    real_sync, real_carried, real_lookup = pipeline.sync_corrections, corrections.carried_digest, pipeline.memory_corrections
+    spent = {"sync": 0.0, "carried": 0.0}
+    real_sync, real_carried = run.sync_corrections, freshness.carried_of
 
     def timed(name, fn):
         def wrapper(*args, **kwargs):
@@ -168,21 +170,20 @@ def corrections_bookkeeping(root: Path, n: int, per_article: int = 20) -> None:
 
         return wrapper
 
-    pipeline.sync_corrections = timed("sync", real_sync)
-    corrections.carried_digest = timed("carried", real_carried)
-    pipeline.memory_corrections = timed("lookup", real_lookup)
+    run.sync_corrections = timed("sync", real_sync)
+    freshness.carried_of = timed("carried", real_carried)  # the memory lookup and the digest
     walls, books, parts = [], [], []
     try:
         for _ in range(5):
-            spent.update(sync=0.0, carried=0.0, lookup=0.0)
+            spent.update(sync=0.0, carried=0.0)
             t0 = time.perf_counter()
-            again = pipeline.build([inbox], settings)
+            again = build([inbox], settings)
             walls.append(time.perf_counter() - t0)
             books.append(sum(spent.values()))
             parts.append(dict(spent))
             assert again.ok and len(again.skipped) == n and not again.built
     finally:
-        pipeline.sync_corrections, corrections.carried_digest, pipeline.memory_corrections = real_sync, real_carried, real_lookup
+        run.sync_corrections, freshness.carried_of = real_sync, real_carried
     wall, book = statistics.median(walls), statistics.median(books)
     print()
     print(f"Corrections bookkeeping: {n} articles, {rows_total} corrections ({per_article} per article), in process")

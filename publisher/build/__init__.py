@@ -1,0 +1,26 @@
+"""The build: which briefs to (re)build from an inbox, and publishing them into ``out/``.
+
+``inbox`` (which files), ``freshness`` (is a brief up to date?), ``article`` (the
+per-article step), ``publish`` (slugs, the out/ lock, the one writer of a brief folder,
+unpublishing), ``run`` (the one skeleton, :func:`build`, and the executor interface),
+``local`` (the default executor), ``review`` (the desk's view of an article) and
+``stages`` (one stage at a time, for the CLI's stage commands).
+"""
+
+from .inbox import corrections_path, default_glossary, expand_articles
+from .local import LocalExecutor
+from .run import BuildJob, BuildReport, BuildSettings, Executor, Item, build, open_translator
+
+__all__ = [
+    "BuildJob",
+    "BuildReport",
+    "BuildSettings",
+    "Executor",
+    "Item",
+    "LocalExecutor",
+    "build",
+    "corrections_path",
+    "default_glossary",
+    "expand_articles",
+    "open_translator",
+]
