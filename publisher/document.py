@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -201,8 +202,6 @@ class Brief:
     @property
     def date_iso(self) -> str | None:
         """The article's date as YYYY-MM-DD, or None when it has none or it is not a date."""
-        from datetime import datetime
-
         value = self.article.date
         if not value:
             return None

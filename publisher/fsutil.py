@@ -8,6 +8,8 @@ file or the new one, never a truncated one.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import hashlib
 import os
 import re
@@ -145,9 +147,6 @@ _AT_FDCWD = -100
 
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two directory entries in one step (Linux renameat2); False when not supported."""
-    import ctypes
-    import errno
-
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         fn = libc.renameat2

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .document import InputError
+from .segment import kiwi
 from .text import PLACEHOLDER_RE, normalize_text
 
 log = logging.getLogger(__name__)
@@ -65,8 +66,6 @@ def term_warnings(entries) -> tuple[str, ...]:
 def _tokens(text: str):
     """Kiwi tokens of ``text`` as (start, end, tag); characters beyond the BMP are masked
     first so that offsets are code points whatever Kiwi counts internally."""
-    from .segment import kiwi
-
     masked = "".join(ch if ord(ch) <= 0xFFFF else "\u25a1" for ch in text)
     return [(t.start, t.start + t.len, t.tag) for t in kiwi().tokenize(masked)]
 

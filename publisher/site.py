@@ -30,16 +30,21 @@ import json
 import logging
 import os
 import sqlite3
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote
 
 from . import __version__
 from .document import BRIEF_JSON, Brief, OutputError, PublisherError, read_brief
+from .fsutil import cache_dir
+from .render import TEMPLATES_DIR, TEST_MODEL_BANNER, copy_assets, render_template
 from .text import no_bidi
+from .urls import BadURL, check_http_url
 from .wellformed import problem, write_checked
 
 log = logging.getLogger(__name__)
@@ -183,15 +188,11 @@ def month_page_name(month: str, page: int = 1) -> str:
 
 def render_index(entries: list[Entry], pager: Pager | None = None) -> str:
     """One index (or month) page listing ``entries``."""
-    from .render import render_template
-
     return render_template("index.html.j2", entries=entries, assets="assets", pager=pager or Pager(), months=None)
 
 
 def render_archive(months: list[tuple[str, int]]) -> str:
     """``archive.html``: every month with its number of briefs, newest first."""
-    from .render import render_template
-
     return render_template("index.html.j2", entries=[], assets="assets", pager=Pager(title="Archive by month"), months=months)
 
 
@@ -212,8 +213,6 @@ def site_url(value: str | None = None) -> str | None:
 
 def validate_site_url(value: str) -> str:
     """``value`` as a checked base address ending in '/', or OutputError in one line (see :mod:`publisher.urls`)."""
-    from .urls import BadURL, check_http_url
-
     try:
         check_http_url(value, base=True)
     except BadURL as exc:
@@ -244,10 +243,6 @@ def render_feed(entries: list[Entry], title: str = "Bilingual briefs", base: str
     With ``base`` (the site's public address) the feed carries ``xml:base`` so that every
     link resolves to an absolute address.
     """
-    import xml.etree.ElementTree as ET
-
-    from .render import TEST_MODEL_BANNER
-
     ET.register_namespace("", ATOM_NS)
 
     def el(parent, tag, text=None, **attrs):
@@ -322,8 +317,6 @@ class SiteReport:
 
 def card_index_path(out_dir: Path) -> Path:
     """Where the card index of ``out_dir`` lives: the cache folder, one file per output folder."""
-    from .fsutil import cache_dir
-
     key = hashlib.sha256(str(Path(out_dir).resolve()).encode()).hexdigest()[:24]
     return cache_dir("site", f"{key}.sqlite")
 
@@ -424,8 +417,6 @@ def _refresh_cards(conn: sqlite3.Connection, out_dir: Path, report: SiteReport) 
 
 
 def _template_digest() -> str:
-    from .render import TEMPLATES_DIR
-
     h = hashlib.sha256(__version__.encode())
     h.update((TEMPLATES_DIR / "index.html.j2").read_bytes())
     return h.hexdigest()
@@ -507,8 +498,6 @@ def build_site(out_dir: Path, *, feed_entries: int | None = None, page_size: int
     Only pages whose content changed are rewritten. ``feed_entries`` (default: 100 or
     ``PUBLISHER_FEED_ENTRIES``) caps the feed; ``page_size`` the briefs per page.
     """
-    from .render import copy_assets
-
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise OutputError(f"{out_dir} is not a folder; build some briefs first ('publisher brief ARTICLE -o {out_dir}')")
@@ -563,8 +552,6 @@ def build_site(out_dir: Path, *, feed_entries: int | None = None, page_size: int
 
 def make_server(out_dir: Path, port: int = 8000):
     """A threading HTTP server for ``out_dir`` bound to 127.0.0.1 only (port 0: any free port)."""
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise OutputError(f"{out_dir} is not a folder; build some briefs first ('make brief')")

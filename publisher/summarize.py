@@ -27,12 +27,11 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+
+import numpy as np
 
 from .document import BODY, PULLQUOTE, TITLE, Article, InputError
-
-if TYPE_CHECKING:  # pragma: no cover
-    import numpy as np
+from .segment import kiwi
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +76,6 @@ _QUOTE_CHARS = ("\u201c", "\u201d", '"', "\u300c", "\u300e")
 
 def _kiwi():
     """The process-wide Kiwi analyser, shared with the segment stage."""
-    from .segment import kiwi
-
     return kiwi()
 
 
@@ -98,8 +95,6 @@ def terms_of(texts: Sequence[str]) -> list[list[str]]:
 
 def _term_matrix(term_lists: Sequence[Sequence[str]]):
     """Raw term counts (sentences x vocabulary) and the vocabulary index."""
-    import numpy as np
-
     vocab: dict[str, int] = {}
     for terms in term_lists:
         for w in terms:
@@ -113,8 +108,6 @@ def _term_matrix(term_lists: Sequence[Sequence[str]]):
 
 def _pagerank(weights: np.ndarray, damping: float = DAMPING, iters: int = 100, tol: float = 1e-9) -> np.ndarray:
     """PageRank of a weighted graph; rows without edges jump uniformly."""
-    import numpy as np
-
     n = weights.shape[0]
     sums = weights.sum(axis=1, keepdims=True)
     trans = np.where(sums > 0, weights / np.where(sums > 0, sums, 1.0), 1.0 / n)
@@ -129,8 +122,6 @@ def _pagerank(weights: np.ndarray, damping: float = DAMPING, iters: int = 100, t
 
 def _bm25_similarity(tf: np.ndarray, k1: float = BM25_K1, b: float = BM25_B) -> np.ndarray:
     """BM25 score of sentence j for the terms of sentence i, symmetrized."""
-    import numpy as np
-
     n = tf.shape[0]
     df = (tf > 0).sum(axis=0)
     idf = np.log((n - df + 0.5) / (df + 0.5) + 1.0)
@@ -149,8 +140,6 @@ def signals(
     sentences: Sequence[str] | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The raw per-sentence signals and the sentences' TF-IDF cosine matrix."""
-    import numpy as np
-
     n = len(term_lists)
     tf, vocab = _term_matrix(term_lists)
     df = (tf > 0).sum(axis=0)
@@ -199,8 +188,6 @@ def select(scores: np.ndarray, cosine: np.ndarray, count: int, mmr: float = MMR_
     Gains are compared at 1e-9: BLAS kernels differ between CPUs in the last bits, and
     that noise must not decide between sentences that score the same.
     """
-    import numpy as np
-
     n = len(scores)
     count = min(count, n)
     scores = np.round(scores, 9)

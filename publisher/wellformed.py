@@ -8,7 +8,10 @@ and only then writes it atomically. A failure raises :class:`OutputError` naming
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from pathlib import Path
+
+import html5lib
 
 from .document import OutputError
 from .fsutil import atomic_write_text
@@ -16,8 +19,6 @@ from .fsutil import atomic_write_text
 
 def xml_problem(text: str) -> str | None:
     """Why ``text`` is not a well-formed XML document, or None."""
-    import xml.etree.ElementTree as ET
-
     try:
         ET.fromstring(text.encode("utf-8"))
     except ET.ParseError as exc:
@@ -27,8 +28,6 @@ def xml_problem(text: str) -> str | None:
 
 def html_problem(text: str) -> str | None:
     """The first parse error html5lib reports for ``text``, or None when it parses cleanly."""
-    import html5lib
-
     parser = html5lib.HTMLParser(strict=False, namespaceHTMLElements=False)
     parser.parse(text)
     if not parser.errors:

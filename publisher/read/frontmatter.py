@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as _dt
 
+import yaml
+
 from ..document import InputError
 
 FRONT_KEYS = {"title", "date", "author", "outlet", "source", "url", "role", "email", "byline", "language", "lang"}
@@ -25,8 +27,6 @@ def split_front_matter(text: str) -> tuple[dict, str]:
 
 
 def _parse_yaml(raw: str) -> dict:
-    import yaml
-
     try:
         data = yaml.safe_load(raw)
     except yaml.YAMLError as exc:
