@@ -455,7 +455,7 @@ def open_translator(model_spec: str | None, glossary_path: Path | None, decoding
     """The model, glossary and translation memory for a run (model errors surface first)."""
     from .glossary import load_glossary
     from .memory import TranslationMemory
-    from .model_store import install_from_file, load_model, status
+    from .models import install_from_file, load_model, status
     from .translate import Translator
 
     model = load_model(model_spec)

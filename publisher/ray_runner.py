@@ -169,7 +169,7 @@ def unpack_package(blob: bytes, digest: str, root: Path | None = None) -> Path:
     """Check ``blob`` against ``digest`` and unpack it once per node; return the package folder."""
     from filelock import FileLock
 
-    from .model_store import cache_root
+    from .models import cache_root
 
     got = hashlib.sha256(blob).hexdigest()
     if got != digest:
@@ -222,7 +222,7 @@ class TranslationWorker:
     def _load(self, package: list) -> None:
         import ray
 
-        from .model_store import load_model
+        from .models import load_model
         from .translate import Translator
 
         blob = ray.get(package[0])
