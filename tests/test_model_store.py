@@ -15,6 +15,7 @@ import os
 import re
 import socket
 import stat
+import struct
 import threading
 import time
 import zipfile
@@ -392,6 +393,40 @@ def test_refused_install_with_nothing_installed_leaves_packages_dir_empty(fixtur
     assert tree(models.packages_dir()) == {}
     assert models.status() == []
 
+
+
+def _damaged_inside(fixture, d):
+    """A well-formed archive whose model.bin bytes are damaged: only extraction finds it (bad CRC)."""
+    good = make_package(fixture, d / "good.argosmodel")
+    with zipfile.ZipFile(good) as zf:
+        info = next(i for i in zf.infolist() if i.filename.endswith("/model/model.bin"))
+    assert info.compress_type == zipfile.ZIP_STORED
+    data = bytearray(good.read_bytes())
+    name_len, extra_len = struct.unpack("<HH", data[info.header_offset + 26 : info.header_offset + 30])
+    data[info.header_offset + 30 + name_len + extra_len + info.file_size // 2] ^= 0xFF
+    bad = d / "damaged.argosmodel"
+    bad.write_bytes(bytes(data))
+    return bad
+
+
+def test_damage_found_while_extracting_leaves_the_installed_model_and_the_cache_as_they_were(fixture_model, tmp_path, installed):
+    """The failure happens inside the staged folder, after files were written: the staged
+    folder goes, the installed package of the same name is not replaced."""
+    bad_dir = tmp_path / "inbox"
+    bad_dir.mkdir()
+    bad = _damaged_inside(fixture_model, bad_dir)
+    pkgs = models.packages_dir()
+    before = tree(pkgs)
+
+    with pytest.raises(ModelError, match=r"damaged \(bad data inside the archive\); download it again"):
+        models.install_from_file(bad)
+    assert tree(pkgs) == before
+    assert {p.name for p in pkgs.iterdir()} == {Path(installed.path).name, ".publisher-install.lock"}
+    assert_installed_model_works()
+
+    with pytest.raises(ModelError, match=r"bad data inside the archive"):
+        models.load_model(bad)
+    assert [p.name for p in models.cache_root().iterdir() if not p.name.endswith(".lock")] == []
 
 # ------------------------------------------------------------------------ the package index
 
