@@ -506,8 +506,8 @@ def models_install(file):
         publisher models install --file /media/usb/translate-ko_en-1_1.argosmodel
         publisher models install --file ./opus-mt-ko-en-ct2
     """
-    from . import model_store as m
-    from .model_kinds import KIND_LABELS
+    from . import models as m
+    from .models import KIND_LABELS
 
     info = m.install_from_file(file) if file is not None else m.install_from_index()
     click.echo(f"installed {info.name} {info.version} ({KIND_LABELS.get(info.kind, info.kind)}, sha256 {info.sha256[:12]}) in {info.path}")
@@ -521,9 +521,8 @@ def models_status():
     Example:
         publisher models status
     """
-    from . import model_store as m
-
-    from .model_kinds import KIND_LABELS
+    from . import models as m
+    from .models import KIND_LABELS
 
     found = m.status()
     click.echo(f"packages directory: {m.packages_dir()}")

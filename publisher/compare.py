@@ -69,7 +69,7 @@ def _spec(value: str | None) -> str | None:
 def compare_models(model_a: str, model_b: str, article: Path, *, decoding=None, glossary: Path | None = None) -> Comparison:
     """Translate ``article`` with both models (``"installed"`` names the installed one)."""
     from .glossary import load_glossary
-    from .model_store import load_model
+    from .models import load_model
     from .pipeline import default_glossary, prepare
     from .translate import TranslateSettings, Translator
 
@@ -98,7 +98,7 @@ def compare_models(model_a: str, model_b: str, article: Path, *, decoding=None, 
 
 def render_comparison(comparison: Comparison) -> str:
     """The comparison page (self-contained HTML)."""
-    from .model_kinds import KIND_LABELS
+    from .models import KIND_LABELS
     from .render import render_template
 
     return render_template("compare.html.j2", c=comparison, kinds=KIND_LABELS)

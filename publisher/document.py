@@ -154,7 +154,7 @@ class ModelInfo:
     to_code: str = "en"
     test_fixture: bool = False
     path: str | None = None
-    kind: str = "argos"  # model_kinds: argos, marian, m2m100 or nllb
+    kind: str = "argos"  # models.kinds: argos, marian, m2m100 or nllb
 
     @property
     def key(self) -> str:

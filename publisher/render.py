@@ -304,7 +304,7 @@ def _generated_text(value: str | None) -> str | None:
 
 
 def _kind_label(kind: str) -> str:
-    from .model_kinds import KIND_LABELS
+    from .models import KIND_LABELS
 
     return KIND_LABELS.get(kind, kind)
 

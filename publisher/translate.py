@@ -12,7 +12,7 @@ call per length bucket. Batching and bucketing change no word of the output: the
 compare it with one Argos-style call per sentence (tests/test_translate.py, ``make parity``).
 
 The model may be an Argos package or a CTranslate2 folder converted from OPUS-MT (Marian),
-M2M-100 or NLLB (``model.layout``, see :mod:`publisher.model_kinds`): the kind decides
+M2M-100 or NLLB (``model.layout``, see :mod:`publisher.models.kinds`): the kind decides
 the source framing tokens, the target prefix and the target tokenizer.
 
 Footnote markers ``[n]``, URLs and emails never reach the model: URLs and emails are

@@ -97,7 +97,7 @@ def seed_memory(article: Path, english: dict[str, str], glossary: Path | None) -
     article's segments; every segment must have one. Returns segment id -> Korean."""
     from publisher.glossary import load_glossary
     from publisher.memory import TranslationMemory
-    from publisher.model_store import load_model
+    from publisher.models import load_model
     from publisher.translate import prepare as prepare_text
 
     segs = segments(article)

@@ -254,7 +254,7 @@ def test_check_reports_a_bad_corrections_file_and_checks_the_other_articles(inbo
 
 def test_formula_cells_round_trip_exactly_through_export_and_brief(inbox, tmp_path):
     from publisher.memory import TranslationMemory
-    from publisher.model_store import load_model
+    from publisher.models import load_model
 
     formula_ko = "=1+2는 3이라고 OpenAI는 밝혔다."
     art = _article(inbox / "a.txt", formula_ko, S2)

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from publisher import model_store
+from publisher import models
 from publisher.document import ModelError
 from publisher.cli import cli
-from publisher.model_kinds import KIND_LABELS, detect
+from publisher.models import KIND_LABELS, detect
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixture"
@@ -72,7 +72,7 @@ def test_kind_is_detected_from_the_files(folder, kind):
 
 
 def test_an_argos_package_folder_is_detected_as_argos():
-    loaded = model_store.load_model(ARGOS_FIXTURE)
+    loaded = models.load_model(ARGOS_FIXTURE)
     assert detect(loaded.package_dir).kind == "argos"
     assert loaded.info.kind == "argos" and loaded.info.key.startswith("argos:")
 
@@ -96,7 +96,7 @@ def test_a_broken_marian_folder_is_refused_in_one_line(tmp_path, breakage, messa
         victim = {"no-config": "config.json", "no-target-spm": "target.spm", "no-vocabulary": "shared_vocabulary.json"}[breakage]
         (folder / victim).unlink()
     with pytest.raises(ModelError, match=re.escape(message)) as err:
-        model_store.load_model(folder)
+        models.load_model(folder)
     assert "\n" not in str(err.value)
     result = CliRunner().invoke(cli, ["translate", str(REPO / "articles" / "busan-port-ai.md"), "--model", str(folder)])
     assert message in one_line_error(result)
@@ -131,15 +131,15 @@ def test_some_other_ctranslate2_model_is_refused_saying_what_was_found(tmp_path)
 
 @pytest.mark.parametrize("folder, kind", CT2_FIXTURES)
 def test_a_fixture_folder_loads_as_a_fixture_and_is_never_installed(folder, kind):
-    loaded = model_store.load_model(folder)
+    loaded = models.load_model(folder)
     assert loaded.info.kind == kind and loaded.info.test_fixture
     assert loaded.info.name == f"publisher-test-fixture-{kind}"
     assert loaded.info.key.startswith(f"{kind}:publisher-test-fixture-{kind}@0.1.0#")
     assert re.fullmatch(r"[0-9a-f]{64}", loaded.info.sha256)
-    assert model_store.load_model(folder).info.sha256 == loaded.info.sha256  # a content checksum: stable
+    assert models.load_model(folder).info.sha256 == loaded.info.sha256  # a content checksum: stable
     with pytest.raises(ModelError, match="test fixture, not a translator"):
-        model_store.install_from_file(folder)
-    assert not model_store.models_dir().exists() or not any(model_store.models_dir().iterdir())
+        models.install_from_file(folder)
+    assert not models.models_dir().exists() or not any(models.models_dir().iterdir())
 
 
 @pytest.mark.parametrize("folder, kind", CT2_FIXTURES)
@@ -148,18 +148,18 @@ def test_install_status_and_default_use_of_a_converted_model(folder, kind, tmp_p
     result = CliRunner().invoke(cli, ["models", "install", "--file", str(mine)])
     assert result.exit_code == 0, result.output
     assert KIND_LABELS[kind] in result.output
-    installed = model_store.models_dir() / mine.name
-    assert (installed / "model.bin").is_file() and json.loads((installed / model_store.SIDECAR).read_text())["kind"] == kind
+    installed = models.models_dir() / mine.name
+    assert (installed / "model.bin").is_file() and json.loads((installed / models.SIDECAR).read_text())["kind"] == kind
     status = CliRunner().invoke(cli, ["models", "status"])
     assert status.exit_code == 0, status.output
     line = next(l for l in status.output.splitlines() if f"newsroom-{mine.name}" in l)
-    sha = model_store.load_model(mine).info.sha256
+    sha = models.load_model(mine).info.sha256
     assert KIND_LABELS[kind] in line and sha[:12] in line
     # no Argos package installed: the converted model is the one used by default
-    default = model_store.load_model(None)
+    default = models.load_model(None)
     assert default.info.kind == kind and default.info.sha256 == sha and not default.info.test_fixture
     # nothing was put where argostranslate would read it as an Argos package
-    assert not model_store.packages_dir().exists() or not any(model_store.packages_dir().iterdir())
+    assert not models.packages_dir().exists() or not any(models.packages_dir().iterdir())
 
 
 def test_a_damaged_model_bin_is_refused_at_install_and_nothing_is_installed(tmp_path):
@@ -168,7 +168,7 @@ def test_a_damaged_model_bin_is_refused_at_install_and_nothing_is_installed(tmp_
     (mine / "model.bin").write_bytes(data[: len(data) // 2])
     result = CliRunner().invoke(cli, ["models", "install", "--file", str(mine)])
     assert "does not load as a CTranslate2 model" in one_line_error(result)
-    assert not model_store.models_dir().exists() or not [p for p in model_store.models_dir().iterdir() if not p.name.startswith(".")]
+    assert not models.models_dir().exists() or not [p for p in models.models_dir().iterdir() if not p.name.startswith(".")]
 
 
 # ------------------------------------------------------------------ a brief with each kind
@@ -183,7 +183,7 @@ def test_corpus_sentences_through_each_kind_come_back_as_english(folder, kind):
               if "\t" in l and not l.startswith("#")][:40]
     segs = tuple(Segment(f"p1.{i}", k) for i, k in enumerate(corpus))
     art = Article(slug="k", source="k.txt", blocks=(Block("p1", "body", " ".join(corpus), segs),))
-    t = Translator(model_store.load_model(folder))
+    t = Translator(models.load_model(folder))
     [out] = t.translate_articles([art])
     english = [s.en for _, s in out.iter_segments()]
     assert len(english) == len(corpus) == 40

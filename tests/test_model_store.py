@@ -15,6 +15,7 @@ import os
 import re
 import socket
 import stat
+import struct
 import threading
 import time
 import zipfile
@@ -23,8 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from publisher import model_store
-from publisher.document import ModelError, PublisherError
+from publisher import models
+from publisher.document import ModelError, ModelInfo, PublisherError
+from publisher.models import archive
 
 CORPUS = Path(__file__).resolve().parent / "fixture" / "corpus.tsv"
 
@@ -45,7 +47,7 @@ PAIRS = corpus_pairs()
 PROBE_KO = PAIRS[0][0]  # "OpenAI ... Seoul" — the first corpus pair
 
 
-def translate(lm: model_store.LoadedModel, sentences: list[str], beam: int = 1) -> list[str]:
+def translate(lm: models.LoadedModel, sentences: list[str], beam: int = 1) -> list[str]:
     import ctranslate2
     import sentencepiece as spm
 
@@ -126,12 +128,12 @@ def fixture_english(beam: int = 1) -> str:
     computed, never stored: the fixture's int8 output may differ between CPUs.
     """
     if beam not in _REFERENCE:
-        [_REFERENCE[beam]] = translate(model_store.load_model(Path(__file__).resolve().parent / "fixture" / "ko_en_test.argosmodel"), [PROBE_KO], beam=beam)
+        [_REFERENCE[beam]] = translate(models.load_model(Path(__file__).resolve().parent / "fixture" / "ko_en_test.argosmodel"), [PROBE_KO], beam=beam)
     return _REFERENCE[beam]
 
 
 def assert_installed_model_works() -> None:
-    lm = model_store.load_model(None)
+    lm = models.load_model(None)
     assert not lm.info.test_fixture
     assert translate(lm, [PROBE_KO]) == [fixture_english()]
 
@@ -142,8 +144,8 @@ def good_package(fixture_model, tmp_path) -> Path:
 
 
 @pytest.fixture
-def installed(good_package) -> model_store.ModelInfo:
-    info = model_store.install_from_file(good_package)
+def installed(good_package) -> ModelInfo:
+    info = models.install_from_file(good_package)
     assert_installed_model_works()
     return info
 
@@ -169,7 +171,7 @@ def test_fixture_is_small_labelled_and_deterministically_zipped(fixture_model):
 
 
 def test_fixture_loads_from_cache_and_translates_training_sentences(fixture_model):
-    lm = model_store.load_model(fixture_model)
+    lm = models.load_model(fixture_model)
     assert lm.info.test_fixture is True
     assert lm.info.sha256 == sha256(fixture_model)
     assert (lm.info.from_code, lm.info.to_code) == ("ko", "en")
@@ -186,27 +188,27 @@ def test_fixture_loads_from_cache_and_translates_training_sentences(fixture_mode
         assert probe and not re.search(r"[\uac00-\ud7af]", probe)  # a trained sentence comes out in English
 
     # Never installed by loading.
-    assert model_store.status() == []
-    assert tree(model_store.packages_dir()) == {}
+    assert models.status() == []
+    assert tree(models.packages_dir()) == {}
 
 
 def test_fixture_cache_extraction_is_reused(fixture_model):
-    first = model_store.load_model(fixture_model)
+    first = models.load_model(fixture_model)
     marker = first.package_dir / "model" / "model.bin"
     before = marker.stat().st_mtime_ns
-    second = model_store.load_model(str(fixture_model))
+    second = models.load_model(str(fixture_model))
     assert second.package_dir == first.package_dir
     assert marker.stat().st_mtime_ns == before
     # one extraction and no staging left-overs (the extraction's lock file may stay)
-    assert [p.name for p in model_store.cache_root().iterdir() if not p.name.endswith(".lock")] == [first.info.sha256]
+    assert [p.name for p in models.cache_root().iterdir() if not p.name.endswith(".lock")] == [first.info.sha256]
 
 
 def test_fixture_is_never_installed(fixture_model):
     with pytest.raises(ModelError, match=r"test fixture.*--model PATH.*never installed"):
-        model_store.install_from_file(fixture_model)
-    assert tree(model_store.packages_dir()) == {}
+        models.install_from_file(fixture_model)
+    assert tree(models.packages_dir()) == {}
     with pytest.raises(ModelError, match=r"not installed; run 'make models'"):
-        model_store.load_model(None)
+        models.load_model(None)
 
 
 # ------------------------------------------------------------------------ installing
@@ -214,72 +216,72 @@ def test_fixture_is_never_installed(fixture_model):
 
 def test_nothing_installed_message():
     with pytest.raises(ModelError) as exc:
-        model_store.load_model()
-    assert str(exc.value) == model_store.NOT_INSTALLED
+        models.load_model()
+    assert str(exc.value) == models.NOT_INSTALLED
     assert isinstance(exc.value, PublisherError)
 
 
 def test_packages_dir_follows_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(tmp_path / "elsewhere"))
-    assert model_store.packages_dir() == tmp_path / "elsewhere"
+    assert models.packages_dir() == tmp_path / "elsewhere"
 
 
 def test_install_status_and_load(good_package):
-    info = model_store.install_from_file(good_package)
+    info = models.install_from_file(good_package)
     assert (info.name, info.version, info.test_fixture) == ("publisher-test-copy", "0.9", False)
     assert info.sha256 == sha256(good_package)
     pkg = Path(info.path)
-    assert pkg.parent == model_store.packages_dir()
+    assert pkg.parent == models.packages_dir()
     assert json.loads((pkg / ".publisher.json").read_text())["sha256"] == info.sha256
     # No staging folders or downloads left behind.
-    assert [p.name for p in model_store.packages_dir().iterdir() if not p.name.endswith(".lock")] == [pkg.name]
+    assert [p.name for p in models.packages_dir().iterdir() if not p.name.endswith(".lock")] == [pkg.name]
 
-    listed = model_store.status()
+    listed = models.status()
     assert [(i.name, i.version, i.sha256, i.path) for i in listed] == [(info.name, "0.9", info.sha256, info.path)]
-    lm = model_store.load_model(None)
+    lm = models.load_model(None)
     assert lm.info == listed[0]
     assert translate(lm, [PROBE_KO], beam=4) == [fixture_english(beam=4)]
 
 
 def test_reinstall_replaces_same_folder_and_highest_version_wins(fixture_model, tmp_path, installed):
     newer = make_package(fixture_model, tmp_path / "newer.argosmodel", version="0.10")
-    info = model_store.install_from_file(newer)
-    assert [i.version for i in model_store.status()] == ["0.10"]  # same top folder: replaced
+    info = models.install_from_file(newer)
+    assert [i.version for i in models.status()] == ["0.10"]  # same top folder: replaced
     assert info.sha256 == sha256(newer)
 
     other = make_package(fixture_model, tmp_path / "other.argosmodel", version="0.2", top="another-ko_en")
-    model_store.install_from_file(other)
-    assert [i.version for i in model_store.status()] == ["0.10", "0.2"]
-    assert model_store.load_model(None).info.version == "0.10"
+    models.install_from_file(other)
+    assert [i.version for i in models.status()] == ["0.10", "0.2"]
+    assert models.load_model(None).info.version == "0.10"
 
 
 def test_install_killed_mid_swap_is_recovered_by_the_next_install(fixture_model, tmp_path, installed):
-    """Simulate a kill between 'move the old package aside' and 'move the new one in'."""
-    pkgs = model_store.packages_dir()
+    """Simulate a kill between 'move the old package aside' and 'move the new one in'
+    (fsutil.replace_dir where the atomic exchange is not available), with the new
+    package's staged folder left half-written."""
+    pkgs = models.packages_dir()
     pkg = Path(installed.path)
-    aside = pkgs / ".publisher-old-killed"
-    aside.mkdir()
-    pkg.rename(aside / pkg.name)
-    (pkgs / ".publisher-install-killed" / "half").mkdir(parents=True)
+    pkg.rename(pkgs / f".old-{pkg.name}")
+    (pkgs / f".staging-{pkg.name}-killed" / "half").mkdir(parents=True)
     with pytest.raises(ModelError, match="not installed"):
-        model_store.load_model(None)  # leftovers are never mistaken for packages
+        models.load_model(None)  # leftovers are never mistaken for packages
 
-    model_store.install_from_file(make_package(fixture_model, tmp_path / "b.argosmodel", version="0.1", top="another-ko_en"))
+    models.install_from_file(make_package(fixture_model, tmp_path / "b.argosmodel", version="0.1", top="another-ko_en"))
 
     assert sorted(p.name for p in pkgs.iterdir() if not p.name.endswith(".lock")) == sorted([pkg.name, "another-ko_en"])
-    assert model_store.load_model(None).info.sha256 == installed.sha256  # 0.9 restored, and it is the highest
+    assert models.load_model(None).info.sha256 == installed.sha256  # 0.9 restored, and it is the highest
     assert_installed_model_works()
 
 
 def test_load_model_from_extracted_folder(installed):
-    lm = model_store.load_model(installed.path)
+    lm = models.load_model(installed.path)
     assert lm.info.sha256 == installed.sha256
     assert translate(lm, [PROBE_KO]) == [fixture_english()]
 
 
 def test_load_model_missing_path(tmp_path):
     with pytest.raises(ModelError, match="model file not found"):
-        model_store.load_model(tmp_path / "nope.argosmodel")
+        models.load_model(tmp_path / "nope.argosmodel")
 
 
 # ------------------------------------------------------------------------ refusals
@@ -364,12 +366,12 @@ def test_bad_archive_is_refused_and_installed_model_keeps_working(case, fixture_
     bad_dir = tmp_path / "inbox"
     bad_dir.mkdir()
     bad = build(fixture_model, bad_dir)
-    pkgs = model_store.packages_dir()
+    pkgs = models.packages_dir()
     before = tree(pkgs)
     state_root = pkgs.parent
 
     with pytest.raises(ModelError, match=message) as exc:
-        model_store.install_from_file(bad)
+        models.install_from_file(bad)
     assert "\n" not in str(exc.value)
     assert tree(pkgs) == before  # nothing added, nothing half-extracted, old package intact
     assert {p.name for p in pkgs.iterdir()} <= {Path(installed.path).name, ".publisher-install.lock"}
@@ -377,8 +379,8 @@ def test_bad_archive_is_refused_and_installed_model_keeps_working(case, fixture_
 
     # Loading it without installing is refused the same way, and nothing reaches the cache.
     with pytest.raises(ModelError, match=message):
-        model_store.load_model(bad)
-    assert not model_store.cache_root().exists() or not any(p.is_file() for p in model_store.cache_root().rglob("*"))
+        models.load_model(bad)
+    assert not models.cache_root().exists() or not any(p.is_file() for p in models.cache_root().rglob("*"))
 
     # Nothing escaped: no file named like the hostile entries exists anywhere near.
     for escaped in (state_root / "escaped.txt", state_root.parent / "escaped.txt", tmp_path / "escaped.txt", Path("/tmp/publisher-absolute-escape.txt")):
@@ -387,10 +389,44 @@ def test_bad_archive_is_refused_and_installed_model_keeps_working(case, fixture_
 
 def test_refused_install_with_nothing_installed_leaves_packages_dir_empty(fixture_model, tmp_path):
     with pytest.raises(ModelError, match="leaves the package folder"):
-        model_store.install_from_file(_zip_slip(fixture_model, tmp_path))
-    assert tree(model_store.packages_dir()) == {}
-    assert model_store.status() == []
+        models.install_from_file(_zip_slip(fixture_model, tmp_path))
+    assert tree(models.packages_dir()) == {}
+    assert models.status() == []
 
+
+
+def _damaged_inside(fixture, d):
+    """A well-formed archive whose model.bin bytes are damaged: only extraction finds it (bad CRC)."""
+    good = make_package(fixture, d / "good.argosmodel")
+    with zipfile.ZipFile(good) as zf:
+        info = next(i for i in zf.infolist() if i.filename.endswith("/model/model.bin"))
+    assert info.compress_type == zipfile.ZIP_STORED
+    data = bytearray(good.read_bytes())
+    name_len, extra_len = struct.unpack("<HH", data[info.header_offset + 26 : info.header_offset + 30])
+    data[info.header_offset + 30 + name_len + extra_len + info.file_size // 2] ^= 0xFF
+    bad = d / "damaged.argosmodel"
+    bad.write_bytes(bytes(data))
+    return bad
+
+
+def test_damage_found_while_extracting_leaves_the_installed_model_and_the_cache_as_they_were(fixture_model, tmp_path, installed):
+    """The failure happens inside the staged folder, after files were written: the staged
+    folder goes, the installed package of the same name is not replaced."""
+    bad_dir = tmp_path / "inbox"
+    bad_dir.mkdir()
+    bad = _damaged_inside(fixture_model, bad_dir)
+    pkgs = models.packages_dir()
+    before = tree(pkgs)
+
+    with pytest.raises(ModelError, match=r"damaged \(bad data inside the archive\); download it again"):
+        models.install_from_file(bad)
+    assert tree(pkgs) == before
+    assert {p.name for p in pkgs.iterdir()} == {Path(installed.path).name, ".publisher-install.lock"}
+    assert_installed_model_works()
+
+    with pytest.raises(ModelError, match=r"bad data inside the archive"):
+        models.load_model(bad)
+    assert [p.name for p in models.cache_root().iterdir() if not p.name.endswith(".lock")] == []
 
 # ------------------------------------------------------------------------ the package index
 
@@ -427,8 +463,8 @@ def _publish(fixture_model, root: Path, base: str, *, version: str = "9.9") -> P
 
 
 def _pin(monkeypatch, pkg: Path, version: str = "9.9", sha: str | None = None) -> None:
-    pin = model_store.PinnedPackage(filename=pkg.name, version=version, size=pkg.stat().st_size, sha256=sha or sha256(pkg))
-    monkeypatch.setattr(model_store, "PINNED_PACKAGES", (pin,))
+    pin = models.PinnedPackage(filename=pkg.name, version=version, size=pkg.stat().st_size, sha256=sha or sha256(pkg))
+    monkeypatch.setattr(archive, "PINNED_PACKAGES", (pin,))
 
 
 def test_install_from_index_downloads_verifies_and_installs(fixture_model, index_server, monkeypatch):
@@ -437,25 +473,25 @@ def test_install_from_index_downloads_verifies_and_installs(fixture_model, index
     _pin(monkeypatch, pkg)
     seen: list[tuple[int, int | None]] = []
 
-    info = model_store.install_from_index(progress=lambda done, total: seen.append((done, total)))
+    info = models.install_from_index(progress=lambda done, total: seen.append((done, total)))
 
     assert info.sha256 == sha256(pkg) and info.version == "9.9"
     assert seen and seen[-1] == (pkg.stat().st_size, pkg.stat().st_size)
-    assert [i.sha256 for i in model_store.status()] == [info.sha256]
+    assert [i.sha256 for i in models.status()] == [info.sha256]
     assert_installed_model_works()
-    assert not [p for p in model_store.packages_dir().iterdir() if p.name.startswith(".publisher-download")]
+    assert not [p for p in models.packages_dir().iterdir() if p.name.startswith(".publisher-download")]
 
 
 def test_install_from_index_refuses_checksum_mismatch(fixture_model, index_server, monkeypatch, installed):
     base, root = index_server
     pkg = _publish(fixture_model, root, base)
     _pin(monkeypatch, pkg, sha="0" * 64)  # the served file is not the pinned one
-    before = tree(model_store.packages_dir())
+    before = tree(models.packages_dir())
 
     with pytest.raises(ModelError, match="checksum mismatch"):
-        model_store.install_from_index()
+        models.install_from_index()
 
-    assert tree(model_store.packages_dir()) == before
+    assert tree(models.packages_dir()) == before
     assert_installed_model_works()
 
 
@@ -463,8 +499,8 @@ def test_install_from_index_refuses_unpinned_version(fixture_model, index_server
     base, root = index_server
     _publish(fixture_model, root, base, version="9.9")  # the real pin table knows only 1.1
     with pytest.raises(ModelError, match=r"no pinned checksum"):
-        model_store.install_from_index()
-    assert model_store.status() == []
+        models.install_from_index()
+    assert models.status() == []
 
 
 def test_install_from_index_offline_fails_fast_with_instructions(monkeypatch):
@@ -474,18 +510,18 @@ def test_install_from_index_offline_fails_fast_with_instructions(monkeypatch):
     monkeypatch.setenv("ARGOS_PACKAGE_INDEX", f"http://127.0.0.1:{port}/")
     started = time.monotonic()
     with pytest.raises(ModelError) as exc:
-        model_store.install_from_index()
+        models.install_from_index()
     assert time.monotonic() - started < 5
-    assert str(exc.value) == model_store.OFFLINE
+    assert str(exc.value) == models.OFFLINE
     assert "publisher models install --file PATH" in str(exc.value)
-    assert model_store.status() == []
+    assert models.status() == []
 
 
 def test_damaged_installed_package_is_reported_not_used(installed):
     (Path(installed.path) / "model" / "model.bin").unlink()
-    assert model_store.status() == []
+    assert models.status() == []
     with pytest.raises(ModelError, match=r"incomplete: missing model/model\.bin; reinstall the package"):
-        model_store.load_model(None)
+        models.load_model(None)
 
 
 def test_concurrent_first_loads_share_one_cache_extraction(fixture_model, tmp_path):
@@ -496,7 +532,7 @@ def test_concurrent_first_loads_share_one_cache_extraction(fixture_model, tmp_pa
 
     env = dict(os.environ, PUBLISHER_CACHE_DIR=str(tmp_path / "cache"))
     code = (
-        "import sys; from publisher.model_store import load_model; m = load_model(sys.argv[1]);"
+        "import sys; from publisher.models import load_model; m = load_model(sys.argv[1]);"
         "assert (m.model_dir / 'model.bin').is_file()"
     )
     procs = [

@@ -55,7 +55,7 @@ def model_paths() -> list:
 
 @pytest.mark.parametrize("path", model_paths())
 def test_batched_bucketed_output_equals_argos_one_call_per_sentence(path):
-    from publisher.model_store import load_model
+    from publisher.models import load_model
 
     model = load_model(path)
     korean = corpus_korean()
@@ -79,7 +79,7 @@ def test_batched_bucketed_output_equals_argos_one_call_per_sentence(path):
 
 
 def test_greedy_fast_is_also_unchanged_by_batching():
-    from publisher.model_store import load_model
+    from publisher.models import load_model
 
     model = load_model(FIXTURES / "ko_en_test.argosmodel")
     texts = sorted({prepare(k).model_input for k in corpus_korean()[1::5]}, key=len)

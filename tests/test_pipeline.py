@@ -268,16 +268,16 @@ def test_two_builds_at_once_do_not_corrupt_anything(inbox, tmp_path):
 def test_brief_with_a_non_fixture_model_file_installs_it_first(inbox, tmp_path):
     from test_model_store import make_package
 
-    from publisher import model_store
+    from publisher import models
 
     package = make_package(FIXTURE_MODEL, tmp_path / "newsroom-ko_en.argosmodel")
-    assert model_store.status() == []
+    assert models.status() == []
     out = tmp_path / "out"
     article = inbox / "seoul-robot-buses.ko.txt"
     result = CliRunner().invoke(cli, ["brief", str(article), "-o", str(out), "--model", str(package)])
     assert result.exit_code == 0, result.stderr
     assert "TEST FIXTURE" not in result.stderr
-    [info] = model_store.status()
+    [info] = models.status()
     assert info.name == "publisher-test-copy"
     # the next plain build finds the installed model
     again = CliRunner().invoke(cli, ["brief", str(article), "-o", str(out), "--force"])
@@ -286,11 +286,11 @@ def test_brief_with_a_non_fixture_model_file_installs_it_first(inbox, tmp_path):
 
 
 def test_the_test_fixture_is_never_installed_by_a_build(inbox, tmp_path):
-    from publisher import model_store
+    from publisher import models
 
     result = CliRunner().invoke(cli, ["brief", str(inbox / "seoul-robot-buses.ko.txt"), "-o", str(tmp_path / "out"), "--model", str(FIXTURE_MODEL)])
     assert result.exit_code == 0, result.stderr
-    assert model_store.status() == []
+    assert models.status() == []
 
 
 def _store_translations(pairs: dict[str, str]) -> None:
@@ -300,7 +300,7 @@ def _store_translations(pairs: dict[str, str]) -> None:
     writes for a sentence outside its corpus depends on the CPU's int8 kernels.
     """
     from publisher.memory import TranslationMemory
-    from publisher.model_store import load_model
+    from publisher.models import load_model
     from publisher.translate import Translator
 
     key = Translator(load_model(FIXTURE_MODEL)).model_key
@@ -404,9 +404,9 @@ def test_with_an_installed_model_a_plain_build_touches_no_network(inbox, tmp_pat
     """What `make brief` runs once a model is installed: `models status`, then `brief`."""
     from test_model_store import make_package
 
-    from publisher import model_store
+    from publisher import models
 
-    model_store.install_from_file(make_package(FIXTURE_MODEL, tmp_path / "newsroom-ko_en.argosmodel"))
+    models.install_from_file(make_package(FIXTURE_MODEL, tmp_path / "newsroom-ko_en.argosmodel"))
     status = CliRunner().invoke(cli, ["models", "status"])
     assert status.exit_code == 0, status.output
     out = tmp_path / "out"

@@ -168,7 +168,7 @@ def test_one_bad_article_is_reported_like_a_local_build_and_the_others_are_publi
 
 
 def test_a_killed_translation_actor_is_replaced_and_its_batch_retried(ray_local, tmp_path):
-    from publisher.model_store import load_model
+    from publisher.models import load_model
     from publisher.translate import TranslateSettings, Translator
 
     model = load_model(FIXTURE_MODEL)
@@ -194,7 +194,7 @@ def test_a_killed_translation_actor_is_replaced_and_its_batch_retried(ray_local,
 
 
 def test_model_bytes_are_checked_against_their_sha256_on_the_node(tmp_path):
-    from publisher.model_store import load_model
+    from publisher.models import load_model
 
     blob = package_blob(load_model(FIXTURE_MODEL).package_dir)
     import hashlib

@@ -125,7 +125,7 @@ def _squash(text: str) -> str:
 @pytest.fixture(scope="module")
 def echo_translator():
     """A real Translator whose raw model call echoes its input (no CTranslate2 is loaded)."""
-    from publisher.model_store import load_model
+    from publisher.models import load_model
     from publisher.translate import Translator
 
     class Echo(Translator):

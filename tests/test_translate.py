@@ -60,8 +60,8 @@ KO_TO_EN = dict(PAIRS)
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
-    """The committed fixture, loaded through publisher.model_store into a private cache."""
-    from publisher.model_store import load_model
+    """The committed fixture, loaded through publisher.models into a private cache."""
+    from publisher.models import load_model
 
     assert FIXTURE_MODEL.exists(), "the committed test fixture model is missing; run 'make fixture'"
     state = tmp_path_factory.mktemp("model-state")

@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--side-python", default=str(REPO / ".venv-parity" / "bin" / "python"))
     args = ap.parse_args(argv)
 
-    from publisher.model_store import load_model
+    from publisher.models import load_model
 
     model = load_model(args.model)
     if model.layout is not None and model.layout.kind != "argos":

@@ -34,7 +34,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .document import ModelError
+from ..document import ModelError
 
 ARGOS = "argos"
 MARIAN = "marian"
