@@ -18,7 +18,7 @@ ctranslate2, sentencepiece and argostranslate are imported only where they are u
 
 from .archive import PINNED_PACKAGES, PinnedPackage
 from .index import OFFLINE, install_from_index
-from .install import install_folder, install_from_file, verify_loadable
+from .install import install_folder, install_from_file, remember_model, verify_loadable
 from .kinds import KIND_LABELS, ModelLayout, detect
 from .store import NOT_INSTALLED, SIDECAR, LoadedModel, cache_root, load_model, models_dir, packages_dir, status
 
@@ -39,6 +39,7 @@ __all__ = [
     "load_model",
     "models_dir",
     "packages_dir",
+    "remember_model",
     "status",
     "verify_loadable",
 ]

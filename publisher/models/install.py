@@ -25,7 +25,7 @@ from ..document import ModelError, ModelInfo, OutputError
 from ..fsutil import clean_staging, staged_dir
 from .archive import PinnedPackage, check_pin, extract, inspect_archive, is_fixture
 from .kinds import ARGOS, detect, read_info
-from .store import SIDECAR, check_package_dir, content_sha256, loaded_ct2, model_info, models_dir, packages_dir
+from .store import SIDECAR, check_package_dir, content_sha256, load_model, loaded_ct2, model_info, models_dir, packages_dir, status
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,23 @@ def install_folder(folder: str | Path) -> ModelInfo:
             raise ModelError(f"{folder} changed while it was being copied; install it again")
     log.info("installed %s (%s) into %s", folder, layout.kind, final)
     return loaded_ct2(final, detect(final), sha256).info
+
+
+def remember_model(spec: str | Path) -> ModelInfo | None:
+    """Install a real model archive named on the command line (``brief --model FILE``), so
+    that the next plain ``make brief`` finds it; returns what was installed, or None.
+
+    A test fixture is never installed; a folder or an archive already installed is left
+    as it is. The commands that build call this; loading a model (:func:`load_model`)
+    never installs anything.
+    """
+    path = Path(spec)
+    if not path.is_file():
+        return None
+    info = load_model(path).info
+    if info.test_fixture or any(installed.sha256 == info.sha256 for installed in status()):
+        return None
+    return install_from_file(path)
 
 
 def verify_loadable(model_dir: Path) -> None:
