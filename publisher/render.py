@@ -18,12 +18,18 @@ from __future__ import annotations
 import atexit
 import logging
 import re
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import jinja2
+from markupsafe import Markup, escape
 
 from .document import (
     BRIEF_JSON,
@@ -40,6 +46,7 @@ from .document import (
     brief_json,
 )
 from .fsutil import atomic_write_bytes, safe_slug, tree_sha256
+from .models import KIND_LABELS
 from .text import EMAIL_FULL_RE, HANGUL_CLASS, MARKER_RE, graphemes, no_bidi
 from .urls import safe_link
 from .wellformed import check_text
@@ -53,13 +60,9 @@ def _templates_dir() -> Path:
     An installed package is a folder, so this is a plain path; from a zipped install the
     folder is extracted once for the life of the process (WeasyPrint and jinja2 read files).
     """
-    from importlib import resources
-
     found = resources.files(__package__) / "templates"
     if isinstance(found, Path):
         return found
-    from contextlib import ExitStack
-
     stack = ExitStack()
     atexit.register(stack.close)
     return Path(stack.enter_context(resources.as_file(found)))
@@ -177,8 +180,6 @@ class View:
 
 
 def _markup():
-    from markupsafe import Markup, escape
-
     return Markup, escape
 
 
@@ -304,8 +305,6 @@ def _generated_text(value: str | None) -> str | None:
 
 
 def _kind_label(kind: str) -> str:
-    from .models import KIND_LABELS
-
     return KIND_LABELS.get(kind, kind)
 
 
@@ -423,8 +422,6 @@ def templates_digest() -> str:
 @lru_cache(maxsize=1)
 def environment():
     """The jinja2 environment: autoescaping for every template, undefined names are errors."""
-    import jinja2
-
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=True,
@@ -439,8 +436,6 @@ def environment():
 
 def render_template(template: str, **context: Any) -> str:
     """A page from one of the package's templates (autoescaped); OutputError when it fails."""
-    import jinja2
-
     try:
         return environment().get_template(template).render(**context)
     except jinja2.TemplateError as exc:
@@ -490,8 +485,6 @@ def _local_fetcher():
 
     class LocalOnly(URLFetcher):
         def fetch(self, url, headers=None):
-            from urllib.request import url2pathname
-
             parts = urlsplit(url)
             if parts.scheme != "file":
                 raise ValueError(f"refusing to fetch {url}: briefs use local files only")
