@@ -47,10 +47,6 @@ LENGTH_RATIO_MAX = 6.0
 LENGTH_RATIO_MIN_CHARS = 8
 
 
-def flag_kind(flag: str) -> str:
-    return flag.split(":", 1)[0]
-
-
 def describe_flag(flag: str) -> str:
     """A sentence for a person: the kind's explanation plus the flag's details."""
     kind, _, detail = flag.partition(":")

@@ -149,21 +149,6 @@ def _brief_folders(out_dir: Path) -> Iterator[os.DirEntry]:
                 yield d
 
 
-def load_entries(out_dir: Path) -> list[Entry]:
-    """Every readable brief under ``out_dir``, newest first (article date, then generation time).
-
-    Holds every card in memory; the site build itself streams instead (see :func:`build_site`).
-    """
-    entries = []
-    for d in sorted(_brief_folders(Path(out_dir)), key=lambda d: d.name):
-        if os.path.exists(os.path.join(d.path, "brief.json")):
-            entry = read_entry(Path(d.path))
-            if entry is not None:
-                entries.append(entry)
-    entries.sort(key=lambda e: e.sort_key, reverse=True)
-    return entries
-
-
 # ------------------------------------------------------------------ pages
 
 

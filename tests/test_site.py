@@ -7,15 +7,23 @@ import threading
 import urllib.request
 import xml.etree.ElementTree as ET
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 from render_samples import hostile_brief, put_brief, sample_article, sample_brief, three_briefs
 
 from publisher.document import OutputError
-from publisher.site import ATOM_NS, build_site, load_entries, make_server
+from publisher.site import ATOM_NS, build_site, make_server, read_entry
 
 A = f"{{{ATOM_NS}}}"
+
+
+def load_entries(out_dir: Path) -> list:
+    """Every brief's card under ``out_dir``, newest first: what the index must list, worked
+    out here from each brief.json (the site build streams its cards instead)."""
+    entries = [read_entry(d) for d in sorted(Path(out_dir).iterdir()) if not d.name.startswith(".") and (d / "brief.json").is_file()]
+    return sorted((e for e in entries if e is not None), key=lambda e: e.sort_key, reverse=True)
 
 
 def test_index_lists_briefs_newest_first_with_download_names(tmp_path):
