@@ -275,12 +275,12 @@ def prepare_article(path: Path) -> PreparedArticle:
     Raises PublisherError when the article or its corrections file cannot be used (a
     corrections-file error names that file; the caller names the article).
     """
-    from .corrections import read_file
+    from .corrections import read_table
 
     path = Path(path)
     check_inside_inbox(path)
     article = prepare(path)
-    found = read_file(corrections_path(path))
+    found = read_table(corrections_path(path))
     return PreparedArticle(path=path, article=article, corrections=found.corrections, warnings=found.warnings)
 
 
@@ -519,8 +519,7 @@ def build(
     one brief, a slug clash) are collected in the report, never raised, so that the report
     can always name every failed article.
     """
-    from .corrections import file_stamp
-    from .fsutil import clean_staging
+    from .fsutil import clean_staging, fingerprint
     from .read import slug_for_path
     from .site import build_site
 
@@ -536,7 +535,7 @@ def build(
     try:
         clean_stale_temporaries(run.out_dir)
         clean_staging(run.out_dir)
-        stamps = {corrections_path(p): file_stamp(corrections_path(p)) for p in files}
+        stamps = {corrections_path(p): fingerprint(corrections_path(p)) for p in files}
         sync_corrections(translator, files, {Path(k).resolve(): v for k, v in stamps.items()})
         todo = _to_rebuild(run, slugs, stamps)
         if todo:

@@ -603,14 +603,14 @@ class _Driver:
 
     def _prepared(self, item: _Item, result) -> bool:
         """Whether the article goes on to translation (else it failed, reported)."""
-        from .corrections import read_file
+        from .corrections import read_table
         from .pipeline import PreparedArticle, corrections_path
 
         if result[0] == "failed":
             self._fail(item.path, result[1])
             return False
         try:
-            found = read_file(corrections_path(item.path))  # an editor's file: read here, on the driver
+            found = read_table(corrections_path(item.path))  # an editor's file: read here, on the driver
         except PublisherError as exc:
             self._fail(item.path, str(exc))
             return False
@@ -761,8 +761,7 @@ def build(paths: Iterable[Path], settings, options: RayOptions = RayOptions(), p
     their clashes, the corrections synced into the memory, skipping by inputs hash (before
     anything is read), unpublishing removed articles, the site.
     """
-    from .corrections import file_stamp
-    from .fsutil import clean_staging
+    from .fsutil import clean_staging, fingerprint
     from .pipeline import assign_slugs, clean_stale_temporaries, corrections_path, lock_out_dir, start_build, sync_corrections, unpublish_removed
     from .read import slug_for_path
     from .render import copy_assets
@@ -783,7 +782,7 @@ def build(paths: Iterable[Path], settings, options: RayOptions = RayOptions(), p
     try:
         clean_stale_temporaries(out_dir)
         clean_staging(out_dir)
-        stamps = {corrections_path(p): file_stamp(corrections_path(p)) for p in files}
+        stamps = {corrections_path(p): fingerprint(corrections_path(p)) for p in files}
         sync_corrections(translator, files, {Path(k).resolve(): v for k, v in stamps.items()})
         copy_assets(out_dir)
         pool = TranslationPool(translator.model, settings.decoding, options)

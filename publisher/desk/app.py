@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
+import jinja2
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -189,10 +190,10 @@ class Desk:
         """(version, corrections by Korean) of an article's corrections file, from one read."""
         cpath = pipeline.corrections_path(path)
         pipeline.check_inside_inbox(cpath)  # a corrections file linked from elsewhere is not shown
-        header, rows, version = corr.read_rows(cpath)
-        loaded = corr.corrected_by_korean(header, rows)
-        self.remember(cpath, version, loaded)
-        return version, loaded
+        table = corr.read_table(cpath)
+        loaded = table.corrected_by_korean()
+        self.remember(cpath, table.version, loaded)
+        return table.version, loaded
 
 
 # -------------------------------------------------------------------- presentation
@@ -258,8 +259,6 @@ def _rows(review: pipeline.Review, loaded: dict) -> list[Row]:
 
 
 def _templates():
-    import jinja2
-
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(HERE / "templates")),
         autoescape=True,
