@@ -2,48 +2,47 @@
 
 ``publisher edits export ARTICLE`` writes ``<article>.corrections.csv`` with one row per
 segment: ``id, korean, machine_english, corrected_english``. The editor fills in the last
-column (in a spreadsheet or a text editor) and leaves the rest alone. On the next build a
-correction is applied when its Korean text still stands in the article (matched by text, so
-inserting a sentence elsewhere does not orphan it); when the Korean has changed, the
-correction is reported as stale, not applied, and left in the file untouched.
+column (in a spreadsheet, a text editor or the desk). On the next build a correction is
+applied when its Korean text still stands in the article (matched by text, so inserting a
+sentence elsewhere does not orphan it); when the Korean has changed, the correction is
+reported as stale, not applied, and left in the file untouched.
 
-**The file is the truth.** The translation memory keeps a copy of every correction so that
-the same sentence in another article gets the editor's wording, but that copy is derived
-from the files present on each run (:func:`sync_memory`): a row deleted from a file, a
-deleted file or a deleted article withdraws the correction everywhere on the next build.
-When two files correct the same sentence differently, an article's own file wins for that
-article; elsewhere the file whose path sorts first wins (deterministic: the same inbox
-always gives the same English).
+**One model of the file**, for the build and the desk: :func:`read_table` reads a file once
+into a :class:`CorrectionsTable` (header, rows, delimiter, version, and the corrections and
+warnings the build uses); :func:`write_table` writes one back atomically, every other row,
+column and cell as the editor's spreadsheet had it.
 
-**One rule for quality flags:** the checks (numbers, untranslated Hangul, glossary terms...)
-judge the *machine's* English. An editor's English, whether it comes from the article's own
-file or from the memory, is taken as written and carries no flags.
+**The file is the truth.** The translation memory's copy of the corrections (so that the
+same sentence in another article gets the editor's wording) is derived from the files on
+each run (:func:`sync_memory`): a row, file or article deleted withdraws the correction
+everywhere. When two files correct one sentence differently, an article's own file wins for
+that article; elsewhere the file whose path sorts first wins.
+
+**One rule for quality flags:** the checks judge the *machine's* English. An editor's
+English, from the article's own file or from the memory, is taken as written, without flags.
 
 **Spreadsheet safety.** A cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a
-carriage return is run as a formula by spreadsheet programs (CSV injection). Export
-prefixes such cells, and cells that begin with ``'`` themselves, with one ``'`` (as OWASP
-recommends); import removes exactly that prefix, so export -> import gives back the text
-exactly.
+carriage return is run as a formula by spreadsheet programs (CSV injection). Writing
+prefixes such cells, and cells that begin with ``'``, with one ``'`` (as OWASP recommends);
+reading removes exactly that prefix, so write -> read gives back the text exactly.
 
-The file is UTF-8 with a byte-order mark so that spreadsheet programs open Korean text
-correctly; comma-, semicolon-, tab- and pipe-separated files are all read (the delimiter is
-detected from the header). ``publisher edits export`` never writes over an existing file;
-:func:`save_rows` (the editor's own tools) replaces one atomically.
+The file is UTF-8 with a byte-order mark (spreadsheets then open Korean correctly); comma-,
+semicolon-, tab- and pipe-separated files are read (the delimiter is detected from the
+header) and written back with their own delimiter. :func:`export_file` never writes over an
+existing file.
 """
-
 from __future__ import annotations
 
 import csv
 import dataclasses
 import hashlib
 import io
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .document import ORIGIN_EDITED, Article, InputError
-from .fsutil import file_sha256
+from .fsutil import MISSING, atomic_write_bytes, fingerprint, write_new_text
 from .text import normalize_text
 
 COLUMNS = ("id", "korean", "machine_english", "corrected_english")
@@ -57,6 +56,8 @@ STALE_SHOWN = 3  # how many stale rows a summary names
 
 @dataclass(frozen=True)
 class Correction:
+    """An editor's English for one Korean sentence (``line``: where its row starts in the file)."""
+
     id: str
     korean: str
     english: str
@@ -65,24 +66,47 @@ class Correction:
 
 @dataclass(frozen=True)
 class Row:
-    """One row of a corrections file, as the editor sees it (``line`` 0: not from a file)."""
+    """One row of a corrections file: the four columns the publisher reads, and every cell as the file had it.
+
+    ``id`` .. ``corrected_english`` are the cells of those columns, trimmed. ``cells`` are all
+    the row's cells in the header's order (an editor's own columns included, spreadsheet-safety
+    apostrophes removed); empty for a row made here. Writing keeps each cell exactly as it is
+    unless the row's value for its column changed. ``line``: where the row starts in the file
+    (0: not from a file).
+    """
 
     id: str
     korean: str
     machine_english: str = ""
     corrected_english: str = ""
     line: int = 0
+    cells: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
-class CorrectionsFile:
-    """What :func:`read_file` found: every row, the corrections among them, and warnings."""
+class CorrectionsTable:
+    """A corrections file as one value, read by :func:`read_table`, written by :func:`write_table`.
 
-    path: Path
-    rows: tuple[Row, ...]
-    corrections: tuple[Correction, ...]
+    ``header``: the header's cells as the file has them (extra columns included). ``rows``:
+    every record after the header, in the file's order (blank ones too: they are written back
+    as they were). ``delimiter``: the file's own, used again when it is written. ``version``:
+    the file's fingerprint when it was read (``fsutil.fingerprint`` of those bytes;
+    ``fsutil.MISSING``: no file), which the desk compares before it writes.
+    ``corrections`` (what the build applies: the rows with a ``corrected_english``, a
+    duplicate taken once) and ``warnings`` (one per duplicate row) are what :func:`read_table`
+    found in the rows it read; a table changed in memory keeps them until it is read again.
+    """
+
+    header: tuple[str, ...] = COLUMNS
+    rows: tuple[Row, ...] = ()
     delimiter: str = ","
+    version: str = MISSING
+    corrections: tuple[Correction, ...] = ()
     warnings: tuple[str, ...] = ()
+
+    def corrected_by_korean(self) -> dict[str, tuple[str, str]]:
+        """``{normalized Korean: (id, corrected English)}``: the corrections, as the desk shows them."""
+        return {normalize_text(c.korean): (c.id, c.english) for c in self.corrections}
 
 
 # --------------------------------------------------------------------------- cells
@@ -105,25 +129,12 @@ def restore(cell: str) -> str:
 # --------------------------------------------------------------------------- reading
 
 
-def _read_bytes(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read corrections file: {exc.strerror or exc}") from None
-
-
-def _decode(path: Path, data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: corrections file is not UTF-8; save it as 'CSV UTF-8'") from None
-
-
 def _parse(path: Path, data: bytes) -> tuple[str, list[tuple[int, list[str]]]]:
     """(delimiter, [(line the record ends on, cells restored)]) of a corrections file's bytes."""
-    text = _decode(path, data)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: corrections file is not UTF-8; save it as 'CSV UTF-8'") from None
     first_line = text.split("\n", 1)[0].rstrip("\r")
     if not first_line.strip():
         return ",", []
@@ -168,42 +179,30 @@ def _delimiter(path: Path, header: str) -> str:
     )
 
 
-def read_file(path: Path) -> CorrectionsFile:
-    """Every row of a corrections file, the corrections among them and warnings (duplicates).
+def _version(data: bytes) -> str:
+    """What ``fsutil.fingerprint`` gives for a file holding ``data`` (taken from the bytes read or written, not read again)."""
+    return hashlib.sha256(data).hexdigest()
 
-    No file: no rows. Raises InputError (naming the file and line) for a file that cannot be
-    used: not UTF-8, not CSV, columns missing, a correction without its Korean sentence, or
-    two rows correcting the same sentence differently.
+
+def _positions(header: Sequence[str]) -> dict[str, int]:
+    """Where each of :data:`COLUMNS` is in a header (the first cell of that name)."""
+    names = [h.strip().lower() for h in header]
+    return {c: names.index(c) for c in COLUMNS}
+
+
+def _corrections(path: Path, rows: Iterable[Row]) -> tuple[tuple[Correction, ...], tuple[str, ...]]:
+    """The corrections among the rows (a duplicate once) and one warning per duplicate.
+
+    Raises InputError for a correction without its Korean sentence and for two rows that
+    correct the same sentence differently.
     """
-    path = Path(path)
-    data = _read_bytes(path)
-    if data is None:
-        return CorrectionsFile(path=path, rows=(), corrections=())
-    delimiter, records = _parse(path, data)
-    if not records:
-        return CorrectionsFile(path=path, rows=(), corrections=(), delimiter=delimiter)
-    header = [h.strip().lower() for h in records[0][1]]
-    idx = {c: header.index(c) for c in COLUMNS}
-    rows: list[Row] = []
     corrections: list[Correction] = []
     warnings: list[str] = []
     seen: dict[str, Correction] = {}
-    start = records[0][0]
-    for end, record in records[1:]:
-        line, start = start + 1, end  # the line the record starts on (a cell may span lines)
-        if not any(cell.strip() for cell in record):
-            continue
-        cells = record + [""] * (len(header) - len(record))
-        row = Row(
-            id=cells[idx["id"]].strip(),
-            korean=cells[idx["korean"]].strip(),
-            machine_english=cells[idx["machine_english"]].strip(),
-            corrected_english=cells[idx["corrected_english"]].strip(),
-            line=line,
-        )
-        rows.append(row)
+    for row in rows:
         if not row.corrected_english:
             continue
+        line = row.line
         if not row.korean:
             raise InputError(f"{path}:{line}: a correction needs the Korean sentence it corrects")
         c = Correction(id=row.id, korean=row.korean, english=row.corrected_english, line=line)
@@ -218,14 +217,34 @@ def read_file(path: Path) -> CorrectionsFile:
             continue
         seen[key] = c
         corrections.append(c)
-    return CorrectionsFile(
-        path=path, rows=tuple(rows), corrections=tuple(corrections), delimiter=delimiter, warnings=tuple(warnings)
-    )
+    return tuple(corrections), tuple(warnings)
 
 
-def load_corrections(path: Path) -> list[Correction]:
-    """Corrections with a non-empty ``corrected_english``; no file means no corrections."""
-    return list(read_file(path).corrections)
+def read_table(path: Path) -> CorrectionsTable:
+    """A corrections file as a table, from one read of its bytes (no file: an empty table, version MISSING).
+
+    Raises InputError (naming the file and line) for a file that cannot be used: unreadable,
+    not UTF-8, not CSV, columns missing, a correction without its Korean sentence, or two rows
+    correcting the same sentence differently.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return CorrectionsTable()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read corrections file: {exc.strerror or exc}") from None
+    version = _version(data)
+    delimiter, records = _parse(path, data)
+    if not records:
+        return CorrectionsTable(delimiter=delimiter, version=version)
+    (end, header), pos, rows = records[0], _positions(records[0][1]), []
+    for next_end, record in records[1:]:  # a record starts on the line after the one before ended
+        cells = record + [""] * (len(header) - len(record))
+        rows.append(Row(**{c: cells[i].strip() for c, i in pos.items()}, line=end + 1, cells=tuple(record)))
+        end = next_end
+    corrections, warnings = _corrections(path, (r for r in rows if any(c.strip() for c in r.cells)))
+    return CorrectionsTable(tuple(header), tuple(rows), delimiter, version, corrections, warnings)
 
 
 # --------------------------------------------------------------------------- applying
@@ -280,61 +299,56 @@ def summarize_stale(path: Path | str, stale: Sequence[str], shown: int = STALE_S
 # --------------------------------------------------------------------------- writing
 
 
-def export_rows(article: Article) -> list[Row]:
-    """The rows of a fresh corrections file for a translated article."""
-    return [Row(id=seg.id, korean=seg.text, machine_english=seg.en or "") for _, seg in article.iter_segments()]
+def _cells(row: Row, pos: dict[str, int], width: int) -> list[str]:
+    """A row's cells for writing: as the file had them, except the columns whose value changed
+    (a row made here has every column set, in a row as wide as the header)."""
+    cells = list(row.cells)
+    changed = [(i, getattr(row, c)) for c, i in pos.items() if (cells[i:i + 1] or [""])[0].strip() != getattr(row, c)]
+    if changed:
+        cells += [""] * (width - len(cells))
+        for i, value in changed:
+            cells[i] = value
+    return cells
 
 
-def rows_csv(rows: Iterable[Row], delimiter: str = ",") -> str:
-    """The text of a corrections file (BOM, CRLF, every cell neutralized)."""
+def table_csv(table: CorrectionsTable) -> str:
+    """The text of a corrections file: BOM, CRLF, the table's delimiter, every cell neutralized."""
+    pos = _positions(table.header)
     buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator="\r\n", delimiter=delimiter)
-    writer.writerow(COLUMNS)
-    for r in rows:
-        writer.writerow([neutralize(v) for v in (r.id, r.korean, r.machine_english, r.corrected_english)])
+    writer = csv.writer(buf, lineterminator="\r\n", delimiter=table.delimiter)
+    writer.writerow([neutralize(h) for h in table.header])
+    for row in table.rows:
+        writer.writerow([neutralize(c) for c in _cells(row, pos, len(table.header))])
     return "\ufeff" + buf.getvalue()
+
+
+def write_table(path: Path, table: CorrectionsTable) -> str:
+    """Replace the corrections file at ``path`` with ``table``, atomically; returns the file's new version.
+
+    A reader sees the old file or the new one, never a mix. The version is the fingerprint
+    of the bytes written (what :func:`read_table` gives for the file now).
+    """
+    data = table_csv(table).encode("utf-8")
+    atomic_write_bytes(Path(path), data)
+    return _version(data)
+
+
+def export_table(article: Article) -> CorrectionsTable:
+    """A fresh corrections table for a translated article: one row per segment."""
+    return CorrectionsTable(rows=tuple(Row(id=seg.id, korean=seg.text, machine_english=seg.en or "") for _, seg in article.iter_segments()))
 
 
 def export_csv(article: Article) -> str:
     """The text of a fresh corrections file for a translated article."""
-    return rows_csv(export_rows(article))
+    return table_csv(export_table(article))
 
 
 def export_file(article: Article, path: Path) -> Path:
     """Write a fresh corrections file at ``path``: atomically, and never over an existing file."""
-    from .fsutil import write_new_text
-
     return write_new_text(Path(path), export_csv(article))
 
 
-def write_rows(path: Path, rows: Iterable[Row], delimiter: str | None = None) -> Path:
-    """Replace the corrections file at ``path`` with ``rows``, atomically (for the editor's tools).
-
-    Keeps the file's delimiter unless one is given. A reader sees the old file or the new
-    one, never a mix.
-    """
-    from .fsutil import atomic_write_text
-
-    path = Path(path)
-    if delimiter is None:
-        try:
-            delimiter = read_file(path).delimiter
-        except InputError:
-            delimiter = ","
-    return atomic_write_text(path, rows_csv(rows, delimiter))
-
-
 # --------------------------------------------------------------------------- the memory's copy
-
-
-def file_stamp(path: Path) -> str | None:
-    """The sha256 of a file's bytes (None: no such file)."""
-    try:
-        return file_sha256(path)
-    except FileNotFoundError:
-        return None
-    except OSError:
-        return "unreadable"
 
 
 @dataclass(frozen=True)
@@ -344,23 +358,18 @@ class SyncResult:
     errors: tuple[str, ...] = ()
 
 
-def sync_memory(memory, pairs: Iterable[tuple[Path, Path]], stamps: dict[Path, str | None] | None = None) -> SyncResult:
+def sync_memory(memory, pairs: Iterable[tuple[Path, Path]], stamps: dict[Path, str] | None = None) -> SyncResult:
     """Make the memory's corrections equal to the corrections files on disk.
 
     ``pairs`` are ``(article, corrections file)`` of this run. Every file the memory already
-    knows is checked as well: a file (or its article) that is gone is forgotten, a changed
-    one is read again, an unreadable one is forgotten (its rows cannot be trusted). Files
-    that did not change cost one hash and no write. ``stamps``: hashes already computed.
+    knows is checked as well: a file (or its article) that is gone or unreadable is
+    forgotten, a changed one is read again, one that cannot be used is forgotten (its rows
+    cannot be trusted). Files that did not change cost one hash and no write. ``stamps``:
+    fingerprints (``fsutil.fingerprint``) already computed.
     """
     if memory is None or not memory.available:
         return SyncResult()
-    stamps = dict(stamps or {})
-
-    def stamp(p: Path) -> str | None:
-        if p not in stamps:
-            stamps[p] = file_stamp(p)
-        return stamps[p]
-
+    stamps = stamps or {}
     known = memory.correction_files()  # {file: (article, stamp)}
     wanted: dict[str, str] = {}  # corrections file -> article
     for article, cfile in pairs:
@@ -372,21 +381,21 @@ def sync_memory(memory, pairs: Iterable[tuple[Path, Path]], stamps: dict[Path, s
     forget: list[str] = []
     errors: list[str] = []
     for cfile, article in wanted.items():
-        s = stamp(Path(cfile))
-        if s is None or not os.path.exists(article):
+        s = stamps[Path(cfile)] if Path(cfile) in stamps else fingerprint(Path(cfile))
+        if s == MISSING or not Path(article).exists():
             if cfile in known:
                 forget.append(cfile)
             continue
         if cfile in known and known[cfile] == (article, s):
             continue
         try:
-            parsed = read_file(Path(cfile))
+            table = read_table(Path(cfile))
         except InputError as exc:
             errors.append(str(exc))
             if cfile in known:
                 forget.append(cfile)
             continue
-        replace[cfile] = (article, s, [(c.korean, c.english, c.id) for c in parsed.corrections])
+        replace[cfile] = (article, s, [(c.korean, c.english, c.id) for c in table.corrections])
     if replace or forget:
         memory.sync_corrections(replace, forget)
     return SyncResult(updated=len(replace), forgotten=len(forget), errors=tuple(errors))
@@ -417,9 +426,10 @@ def carried_digest(memory, sources: Iterable[str], found: dict[str, str] | None 
 
 # ------------------------------------------------------------------ the editor's desk
 #
-# The desk edits one row at a time in place. Its reads and writes keep every row and
-# column of the file as it is (the spreadsheet route keeps working), write atomically, and
-# refuse to overwrite a file that changed since the editor loaded it.
+# The desk edits one row at a time in place: it reads the table, changes that row and writes
+# the table back, so every other row and column of the file stays as it is (the spreadsheet
+# route keeps working). It writes atomically and refuses to overwrite a file that changed
+# since the editor loaded it.
 
 
 class CorrectionConflict(InputError):
@@ -433,60 +443,6 @@ class CorrectionConflict(InputError):
         super().__init__(f"{path} changed on disk since the page was loaded (rows: {names}); nothing was written")
 
 
-def file_version(path: Path) -> str:
-    """A fingerprint of the file's bytes ("" when there is no file)."""
-    data = _read_bytes(Path(path))
-    return "" if data is None else hashlib.sha256(data).hexdigest()
-
-
-def read_rows(path: Path) -> tuple[list[str], list[list[str]], str]:
-    """The header, every data row (cells as the editor meant them) and the version of a corrections file.
-
-    All three come from one read of the file. No file: the standard header, no rows, "".
-    The delimiter is detected and spreadsheet-safety apostrophes are removed, as in
-    :func:`read_file`; :func:`save_rows` puts them back.
-    """
-    path = Path(path)
-    data = _read_bytes(path)
-    if data is None:
-        return list(COLUMNS), [], ""
-    version = hashlib.sha256(data).hexdigest()
-    _, records = _parse(path, data)
-    if not records:
-        return list(COLUMNS), [], version
-    header = records[0][1]
-    return header, [row for _, row in records[1:]], version
-
-
-def save_rows(path: Path, header: list[str], rows: list[list[str]]) -> str:
-    """Write a corrections file atomically in the ``edits export`` format; returns its new version.
-
-    Every cell is neutralized (a formula-leading cell gets its apostrophe), so a file the
-    desk saved is as safe to open in a spreadsheet as an exported one.
-    """
-    from .fsutil import atomic_write_bytes
-
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([neutralize(c) for c in row] for row in rows)
-    data = ("\ufeff" + buf.getvalue()).encode("utf-8")
-    atomic_write_bytes(Path(path), data)
-    return hashlib.sha256(data).hexdigest()
-
-
-def corrected_by_korean(header: list[str], rows: list[list[str]]) -> dict[str, tuple[str, str]]:
-    """``{normalized Korean: (id, corrected English)}`` for the rows that carry a correction."""
-    idx = {h.strip().lower(): i for i, h in enumerate(header)}
-    out = {}
-    for row in rows:
-        cells = row + [""] * (len(header) - len(row))
-        korean, english = cells[idx["korean"]].strip(), cells[idx["corrected_english"]].strip()
-        if korean and english:
-            out[normalize_text(korean)] = (cells[idx["id"]].strip(), english)
-    return out
-
-
 def _differences(loaded: dict[str, tuple[str, str]] | None, on_disk: dict[str, tuple[str, str]]) -> list[dict]:
     rows = []
     for key in sorted(set(on_disk) | set(loaded or {})):
@@ -494,15 +450,23 @@ def _differences(loaded: dict[str, tuple[str, str]] | None, on_disk: dict[str, t
         now = on_disk.get(key)
         if loaded is not None and was == now:
             continue
-        rows.append(
-            {
-                "id": (now or was)[0],
-                "korean": key,
-                "on_disk": now[1] if now else None,
-                "loaded": was[1] if was else None,
-            }
-        )
+        rows.append({"id": (now or was)[0], "korean": key, "on_disk": now and now[1], "loaded": was and was[1]})
     return rows
+
+
+def _edited_rows(rows: tuple[Row, ...], seg_id: str, korean: str, machine_english: str, english: str | None) -> tuple[Row, ...]:
+    """The rows with the correction of ``korean`` set to ``english`` (None: its rows dropped)."""
+    key = normalize_text(korean)
+    kept, found = [], False
+    for row in rows:
+        if normalize_text(row.korean) != key:
+            kept.append(row)
+        elif english is not None and not found:  # a revert drops the row (and a duplicate of it)
+            kept.append(dataclasses.replace(row, corrected_english=english))
+            found = True
+    if english is not None and not found:
+        kept.append(Row(id=seg_id, korean=korean, machine_english=machine_english, corrected_english=english))
+    return tuple(kept)
 
 
 def edit_correction(
@@ -517,8 +481,8 @@ def edit_correction(
 ) -> str:
     """Set (``english``) or remove (``english=None``: revert) the correction of one segment.
 
-    ``base_version`` is the ``file_version`` the editor's page was built from and
-    ``loaded`` the corrections it showed (``corrected_by_korean``). When the file changed
+    ``base_version`` is the table version the editor's page was built from and ``loaded``
+    the corrections it showed (``table.corrected_by_korean()``). When the file changed
     since, nothing is written and ``CorrectionConflict`` names the rows that differ. The
     row is found by its Korean text (as the build matches it); other rows and columns stay
     as they are. Returns the file's new version. The caller serializes calls per file.
@@ -526,26 +490,10 @@ def edit_correction(
     path = Path(path)
     if path.is_symlink():
         raise InputError(f"{path} is a symlink; the desk writes only plain corrections files")
-    header, rows, current = read_rows(path)
-    if current != base_version:
-        raise CorrectionConflict(path, current, _differences(loaded, corrected_by_korean(header, rows)))
-    idx = {h.strip().lower(): i for i, h in enumerate(header)}
-    key = normalize_text(korean)
-    kept, found = [], False
-    for row in rows:
-        cells = row + [""] * (len(header) - len(row))
-        if normalize_text(cells[idx["korean"]]) != key:
-            kept.append(row)
-            continue
-        if english is None or found:
-            continue  # a revert drops the row (and a duplicate of it)
-        cells[idx["corrected_english"]] = english
-        kept.append(cells)
-        found = True
-    if english is not None and not found:
-        new = [""] * len(header)
-        new[idx["id"]], new[idx["korean"]], new[idx["machine_english"]], new[idx["corrected_english"]] = seg_id, korean, machine_english, english
-        kept.append(new)
-    if english is None and len(kept) == len(rows) and path.exists():
-        return current  # nothing to revert: the file is left untouched
-    return save_rows(path, header, kept)
+    table = read_table(path)
+    if table.version != base_version:
+        raise CorrectionConflict(path, table.version, _differences(loaded, table.corrected_by_korean()))
+    rows = _edited_rows(table.rows, seg_id, korean, machine_english, english)
+    if english is None and len(rows) == len(table.rows) and table.version != MISSING:
+        return table.version  # nothing to revert: the file is left untouched
+    return write_table(path, dataclasses.replace(table, rows=rows))

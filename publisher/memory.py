@@ -25,6 +25,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from .document import ORIGIN_EDITED, ORIGIN_MEMORY, OutputError
 from .fsutil import cache_dir
 from .text import normalize_text
@@ -105,8 +107,6 @@ class TranslationMemory:
             return self._conn
         if self._broken:
             return None
-        from filelock import FileLock, Timeout
-
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self.path.exists():
@@ -305,18 +305,6 @@ class TranslationMemory:
             data,
         )
 
-    def put_correction(
-        self,
-        source: str,
-        en: str,
-        *,
-        machine_en: str | None = None,
-        article: str | None = None,
-        segment_id: str | None = None,
-    ) -> bool:
-        """Store an editor's correction; it applies under every model and glossary."""
-        return self.put_corrections([(source, en, machine_en, article, segment_id)]) == 1
-
     def put_corrections(self, rows: Iterable[tuple]) -> int:
         """Store many corrections in one transaction: ``(source, en[, machine_en, article, segment_id])``.
 
@@ -406,19 +394,6 @@ class TranslationMemory:
             self._report("write", exc)
             return 0
         return len(data)
-
-    def delete_correction(self, source: str) -> bool:
-        """Forget an editor's correction of ``source``, whichever file it came from."""
-        conn = self._connect()
-        if conn is None:
-            return False
-        try:
-            with _transaction(conn):
-                cur = conn.execute("DELETE FROM corrections WHERE source = ?", (normalize_text(source),))
-        except sqlite3.Error as exc:
-            self._report("write", exc)
-            return False
-        return cur.rowcount > 0
 
     # ------------------------------------------------------------------ maintenance
 

@@ -10,8 +10,8 @@ import pytest
 from conftest import write_corrections_csv
 
 from publisher.document import BODY, ORIGIN_EDITED, Article, Block, InputError, OutputError, Segment
-from publisher.corrections import COLUMNS, apply_corrections, export_csv, load_corrections
-from publisher.fsutil import write_new_text
+from publisher.corrections import COLUMNS, CorrectionsTable, apply_corrections, export_csv, read_table, write_table
+from publisher.fsutil import fingerprint, write_new_text
 
 
 def _article(*sentences: str) -> Article:
@@ -35,7 +35,7 @@ def test_round_trip_applies_a_filled_in_correction(tmp_path):
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     rows[2][3] = "The second sentence."
     write_corrections_csv(path, rows[1:])
-    corrections = load_corrections(path)
+    corrections = read_table(path).corrections
     assert [(c.id, c.english) for c in corrections] == [("p1.2", "The second sentence.")]
     new, applied, stale = apply_corrections(art, corrections)
     assert applied == 1 and stale == []
@@ -48,7 +48,7 @@ def test_round_trip_applies_a_filled_in_correction(tmp_path):
 def test_a_correction_follows_its_sentence_when_ids_shift(tmp_path):
     path = tmp_path / "c.csv"
     write_corrections_csv(path, [["p1.1", "둘째 문장입니다.", "m", "Second."]])
-    new, applied, stale = apply_corrections(_article("새로 끼운 문장입니다.", "둘째 문장입니다."), load_corrections(path))
+    new, applied, stale = apply_corrections(_article("새로 끼운 문장입니다.", "둘째 문장입니다."), read_table(path).corrections)
     assert applied == 1 and not stale
     assert [s.en for _, s in new.iter_segments()] == ["machine 1", "Second."]
 
@@ -57,7 +57,7 @@ def test_a_stale_correction_is_reported_not_applied_and_kept(tmp_path):
     path = tmp_path / "c.csv"
     write_corrections_csv(path, [["p1.1", "예전 문장입니다.", "m", "Old."]])
     before = path.read_bytes()
-    new, applied, stale = apply_corrections(_article("고친 문장입니다."), load_corrections(path))
+    new, applied, stale = apply_corrections(_article("고친 문장입니다."), read_table(path).corrections)
     assert applied == 0
     assert len(stale) == 1 and "changed" in stale[0] and "p1.1" in stale[0]
     assert [s.en for _, s in new.iter_segments()] == ["machine 1"]
@@ -69,7 +69,7 @@ def test_whitespace_and_nfd_differences_do_not_make_a_correction_stale(tmp_path)
 
     path = tmp_path / "c.csv"
     write_corrections_csv(path, [["p1.1", unicodedata.normalize("NFD", "첫  문장입니다."), "m", "First."]])
-    _, applied, stale = apply_corrections(_article("첫 문장입니다."), load_corrections(path))
+    _, applied, stale = apply_corrections(_article("첫 문장입니다."), read_table(path).corrections)
     assert applied == 1 and not stale
 
 
@@ -85,11 +85,11 @@ def test_a_broken_corrections_file_is_a_clear_input_error(tmp_path, content, mes
     path = tmp_path / "c.csv"
     path.write_bytes(content)
     with pytest.raises(InputError, match=message):
-        load_corrections(path)
+        read_table(path)
 
 
-def test_no_file_means_no_corrections(tmp_path):
-    assert load_corrections(tmp_path / "absent.csv") == []
+def test_no_file_means_an_empty_table(tmp_path):
+    assert read_table(tmp_path / "absent.csv") == CorrectionsTable(header=COLUMNS, rows=(), delimiter=",", version="-")
 
 
 def test_an_editors_file_is_never_overwritten(tmp_path):
@@ -106,13 +106,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from publisher.corrections import (
+    Correction,
     Row,
-    export_rows,
+    edit_correction,
+    export_table,
     neutralize,
-    read_file,
     restore,
-    rows_csv,
-    write_rows,
     summarize_stale,
 )
 
@@ -148,8 +147,8 @@ def test_export_then_import_round_trips_every_cell_exactly(tmp_path_factory, pai
     # Cells are compared after strip(): the reader trims the spaces a spreadsheet adds around cells.
     rows = [Row(id=f"p1.{i}", korean=ko.strip(), machine_english=en.strip()) for i, (ko, en) in enumerate(pairs, 1)]
     path = tmp_path_factory.mktemp("rt") / "a.corrections.csv"
-    path.write_text(rows_csv(rows), encoding="utf-8")
-    back = read_file(path).rows
+    write_table(path, CorrectionsTable(rows=tuple(rows)))
+    back = read_table(path).rows
     assert [(r.id, r.korean, r.machine_english) for r in back] == [(r.id, r.korean, r.machine_english) for r in rows]
 
 
@@ -166,11 +165,12 @@ def test_export_of_an_article_with_formula_cells_in_both_columns(tmp_path):
     assert not any(cell[:1] in ("=", "+", "-", "@") for row in raw for cell in row)
     path = tmp_path / "x.corrections.csv"
     path.write_text(text, encoding="utf-8")
-    assert [(r.korean, r.machine_english) for r in read_file(path).rows] == [(s.text, s.en) for s in segs]
+    table = read_table(path)
+    assert [(r.korean, r.machine_english) for r in table.rows] == [(s.text, s.en) for s in segs]
     # The editor corrects the formula-looking sentence; the correction applies to it exactly.
-    rows = [dataclasses.replace(r, corrected_english="=not a formula" if r.line == 2 else "") for r in read_file(path).rows]
-    write_rows(path, rows)
-    new, applied, stale = apply_corrections(art, load_corrections(path))
+    rows = tuple(dataclasses.replace(r, corrected_english="=not a formula" if r.line == 2 else "") for r in table.rows)
+    write_table(path, dataclasses.replace(table, rows=rows))
+    new, applied, stale = apply_corrections(art, read_table(path).corrections)
     assert applied == 1 and not stale
     assert new.blocks[0].segments[0].en == "=not a formula"
 
@@ -181,7 +181,7 @@ def test_export_of_an_article_with_formula_cells_in_both_columns(tmp_path):
 def test_a_semicolon_separated_file_is_read(tmp_path):
     path = tmp_path / "c.csv"
     path.write_text("\ufeffid;korean;machine_english;corrected_english\r\np1.1;첫 문장입니다.;m;First; really.\r\n", encoding="utf-8")
-    found = read_file(path)
+    found = read_table(path)
     assert found.delimiter == ";"
     [c] = found.corrections
     assert c.korean == "첫 문장입니다." and c.english == "First"  # the stray ';' starts a fifth, ignored cell
@@ -190,20 +190,20 @@ def test_a_semicolon_separated_file_is_read(tmp_path):
 def test_a_tab_separated_file_is_read(tmp_path):
     path = tmp_path / "c.csv"
     path.write_text("id\tkorean\tmachine_english\tcorrected_english\np1.1\t첫 문장입니다.\tm\tFirst.\n", encoding="utf-8")
-    assert [c.english for c in load_corrections(path)] == ["First."]
+    assert [c.english for c in read_table(path).corrections] == ["First."]
 
 
 def test_an_unknown_delimiter_is_named(tmp_path):
     path = tmp_path / "c.csv"
     path.write_text("id:korean:machine_english:corrected_english\np1.1:가:m:A\n", encoding="utf-8")
     with pytest.raises(InputError, match="':'-separated|colon"):
-        load_corrections(path)
+        read_table(path)
 
 
 def test_identical_duplicate_rows_are_reported_with_line_numbers(tmp_path):
     path = tmp_path / "c.csv"
     write_corrections_csv(path, [["p1.1", "첫 문장입니다.", "m", "First."], ["p1.2", "둘째.", "m", ""], ["p1.1", "첫  문장입니다.", "m", "First."]])
-    found = read_file(path)
+    found = read_table(path)
     assert [c.line for c in found.corrections] == [2]
     assert found.warnings == (f"{path}: line 4 duplicates line 2 (same sentence, same correction); it is ignored",)
     _, applied, stale = apply_corrections(_article("첫 문장입니다."), list(found.corrections))
@@ -214,13 +214,13 @@ def test_conflicting_duplicate_rows_are_an_error_naming_both_lines(tmp_path):
     path = tmp_path / "c.csv"
     write_corrections_csv(path, [["p1.1", "첫 문장입니다.", "m", "First."], ["p1.1", "첫 문장입니다.", "m", "The first."]])
     with pytest.raises(InputError, match=r"lines 2 and 3 correct the same Korean sentence differently"):
-        load_corrections(path)
+        read_table(path)
 
 
 def test_line_numbers_count_cells_that_span_lines(tmp_path):
     path = tmp_path / "c.csv"
     write_corrections_csv(path, [["p1.1", "첫 문장\n입니다.", "m", ""], ["p1.2", "둘째.", "m", "Second."]])
-    assert [c.line for c in load_corrections(path)] == [4]
+    assert [c.line for c in read_table(path).corrections] == [4]
 
 
 def test_many_stale_rows_are_one_line_with_a_count_and_the_first_few():
@@ -232,30 +232,74 @@ def test_many_stale_rows_are_one_line_with_a_count_and_the_first_few():
     assert summarize_stale("a", []) is None
 
 
-def test_write_rows_replaces_atomically_and_keeps_the_delimiter(tmp_path):
+def test_write_table_replaces_atomically_and_keeps_the_delimiter(tmp_path):
     path = tmp_path / "c.csv"
     path.write_text("id;korean;machine_english;corrected_english\np1.1;가;m;\n", encoding="utf-8")
-    write_rows(path, [Row("p1.1", "가", "m", "A.")])
-    assert read_file(path).delimiter == ";"
-    assert [c.english for c in load_corrections(path)] == ["A."]
+    table = read_table(path)
+    version = write_table(path, dataclasses.replace(table, rows=(dataclasses.replace(table.rows[0], corrected_english="A."),)))
+    again = read_table(path)
+    assert again.delimiter == ";" and version == again.version == fingerprint(path) != table.version
+    assert path.read_bytes().decode("utf-8") == "\ufeffid;korean;machine_english;corrected_english\r\np1.1;가;m;A.\r\n"
+    assert [c.english for c in again.corrections] == ["A."]
     assert [p.name for p in tmp_path.iterdir()] == ["c.csv"]
 
 
-def test_export_rows_are_one_per_segment():
-    rows = export_rows(_article("가.", "나."))
-    assert [(r.id, r.korean, r.machine_english, r.corrected_english) for r in rows] == [("p1.1", "가.", "machine 1", ""), ("p1.2", "나.", "machine 2", "")]
+def test_export_table_has_one_row_per_segment():
+    table = export_table(_article("가.", "나."))
+    assert table.header == COLUMNS and table.delimiter == ","
+    assert [(r.id, r.korean, r.machine_english, r.corrected_english) for r in table.rows] == [("p1.1", "가.", "machine 1", ""), ("p1.2", "나.", "machine 2", "")]
 
 
-def test_the_desks_row_api_round_trips_formula_cells_and_reads_semicolons(tmp_path):
-    from publisher.corrections import edit_correction, file_version, read_rows
-
+def test_the_desks_edit_round_trips_formula_cells_and_keeps_the_files_semicolons(tmp_path):
     path = tmp_path / "c.csv"
     path.write_text("id;korean;machine_english;corrected_english\r\np1.1;'=1+2는 3입니다.;'-3;\r\n", encoding="utf-8")
-    header, rows, version = read_rows(path)
-    assert rows == [["p1.1", "=1+2는 3입니다.", "-3", ""]] and version == file_version(path)
-    edit_correction(path, seg_id="p1.1", korean="=1+2는 3입니다.", machine_english="-3", english="+3, said the editor", base_version=version)
-    raw = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    table = read_table(path)
+    assert [r.cells for r in table.rows] == [("p1.1", "=1+2는 3입니다.", "-3", "")] and table.version == fingerprint(path)
+    edit_correction(path, seg_id="p1.1", korean="=1+2는 3입니다.", machine_english="-3", english="+3, said the editor", base_version=table.version)
+    raw = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")), delimiter=";"))
     assert raw[1] == ["p1.1", "'=1+2는 3입니다.", "'-3", "'+3, said the editor"]
-    assert read_rows(path)[1] == [["p1.1", "=1+2는 3입니다.", "-3", "+3, said the editor"]]
-    [c] = load_corrections(path)
+    assert [r.cells for r in read_table(path).rows] == [("p1.1", "=1+2는 3입니다.", "-3", "+3, said the editor")]
+    [c] = read_table(path).corrections
     assert (c.korean, c.english) == ("=1+2는 3입니다.", "+3, said the editor")
+
+
+def test_the_desk_and_the_build_read_one_file_into_one_model(tmp_path):
+    """A file as a spreadsheet saves it (BOM, CRLF, the editor's own columns, a blank row,
+    spaces around a cell, a cell over two lines): the build's corrections and the desk's
+    saved rows are the same table's rows, and the desk's save keeps every other row and
+    column byte for byte."""
+    path = tmp_path / "a.corrections.csv"
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(
+        [
+            ["note", *COLUMNS, "checked by"],
+            ["from the wire", "p1.1", " 첫 문장입니다. ", "m1", "First.", "kim"],
+            ["", "", "", "", "", ""],
+            ["two lines\nof note", "p1.2", "둘째 문장입니다.", "m2", "", ""],
+            ["", "p1.3", "셋째 문장입니다.", "m3", "Third.", "lee"],
+        ]
+    )
+    path.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))
+    before = path.read_bytes()
+    table = read_table(path)
+    assert table.header == ("note", *COLUMNS, "checked by") and table.version == fingerprint(path)
+    assert [r.line for r in table.rows] == [2, 3, 4, 6] and table.rows[0].cells[2] == " 첫 문장입니다. "
+    # The build: the corrections are the rows that carry one, where they stand in the file.
+    assert table.corrections == tuple(Correction(r.id, r.korean, r.corrected_english, r.line) for r in table.rows if r.corrected_english)
+    assert [(c.id, c.korean, c.line) for c in table.corrections] == [("p1.1", "첫 문장입니다.", 2), ("p1.3", "셋째 문장입니다.", 6)]
+    # The desk shows the same corrections, then saves one more into the same table.
+    loaded = table.corrected_by_korean()
+    assert loaded == {"첫 문장입니다.": ("p1.1", "First."), "셋째 문장입니다.": ("p1.3", "Third.")}
+    version = edit_correction(
+        path, seg_id="p1.2", korean="둘째 문장입니다.", machine_english="m2", english="Second.", base_version=table.version, loaded=loaded
+    )
+    after = read_table(path)
+    assert version == after.version == fingerprint(path)
+    old, new = before.split(b"\r\n"), path.read_bytes().split(b"\r\n")
+    assert new[:3] + new[4:] == old[:3] + old[4:]  # header, extra columns, blank row: as they were
+    assert new[3] == '"two lines\nof note",p1.2,둘째 문장입니다.,m2,Second.,'.encode("utf-8")
+    assert after.header == table.header and [r.line for r in after.rows] == [r.line for r in table.rows]
+    # The build reads the desk's save: three corrections, all applied.
+    assert [(c.id, c.english) for c in after.corrections] == [("p1.1", "First."), ("p1.2", "Second."), ("p1.3", "Third.")]
+    _, applied, stale = apply_corrections(_article("첫 문장입니다.", "둘째 문장입니다.", "셋째 문장입니다."), after.corrections)
+    assert applied == 3 and stale == []

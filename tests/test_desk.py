@@ -27,17 +27,9 @@ from desk_support import (
 
 from publisher.document import InputError
 from publisher.cli import cli
-from publisher.corrections import (
-    COLUMNS,
-    CorrectionConflict,
-    corrected_by_korean,
-    edit_correction,
-    export_csv,
-    file_version,
-    load_corrections,
-    read_rows,
-)
 from publisher.build import BuildSettings, corrections_path
+from publisher.corrections import COLUMNS, CorrectionConflict, edit_correction, export_csv, read_table
+from publisher.fsutil import MISSING, fingerprint
 
 # ----------------------------------------------------------------- corrections edits
 
@@ -49,7 +41,7 @@ def _edit(path, seg_id, korean, english, base=None, loaded=None):
         korean=korean,
         machine_english=f"machine {seg_id}",
         english=english,
-        base_version=file_version(path) if base is None else base,
+        base_version=read_table(path).version if base is None else base,
         loaded=loaded,
     )
 
@@ -59,11 +51,11 @@ def test_first_save_creates_the_export_format_with_only_the_corrected_row(tmp_pa
     version = _edit(path, "p1.1", "첫 문장입니다.", "The first sentence.")
     data = path.read_bytes()
     assert data.startswith("\ufeff".encode()) and b"\r\n" in data
-    assert version == file_version(path)
+    assert version == fingerprint(path)
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows == [list(COLUMNS), ["p1.1", "첫 문장입니다.", "machine p1.1", "The first sentence."]]
     # The build reads it like any exported file.
-    assert [(c.korean, c.english) for c in load_corrections(path)] == [("첫 문장입니다.", "The first sentence.")]
+    assert [(c.korean, c.english) for c in read_table(path).corrections] == [("첫 문장입니다.", "The first sentence.")]
 
 
 def test_saving_into_an_exported_file_keeps_every_other_row_and_column(tmp_path):
@@ -75,13 +67,14 @@ def test_saving_into_an_exported_file_keeps_every_other_row_and_column(tmp_path)
     text = export_csv(art).replace("corrected_english\r\n", "corrected_english,note\r\n", 1)  # an editor's own column
     path.write_text(text, encoding="utf-8")
     _edit(path, "p1.2", "나 문장.", "Sentence B.")
-    header, rows, _ = read_rows(path)
-    assert header == [*COLUMNS, "note"]
-    assert [r[0] for r in rows] == ["p1.1", "p1.2", "p1.3"]
-    assert rows[1][3] == "Sentence B." and rows[0][3] == "" and rows[2][3] == ""
+    table = read_table(path)
+    assert table.header == (*COLUMNS, "note")
+    assert [r.id for r in table.rows] == ["p1.1", "p1.2", "p1.3"]
+    assert [r.corrected_english for r in table.rows] == ["", "Sentence B.", ""]
+    assert [len(r.cells) for r in table.rows] == [4, 5, 4]  # the editor's short rows stay short
     # Saving again replaces the row's English, never adds a second row.
     _edit(path, "p1.2", "나 문장.", "Sentence B, again.")
-    assert [r[3] for r in read_rows(path)[1]] == ["", "Sentence B, again.", ""]
+    assert [r.corrected_english for r in read_table(path).rows] == ["", "Sentence B, again.", ""]
 
 
 def test_revert_removes_the_row_and_a_revert_of_nothing_leaves_the_file_alone(tmp_path):
@@ -99,8 +92,7 @@ def test_revert_removes_the_row_and_a_revert_of_nothing_leaves_the_file_alone(tm
 def test_a_change_on_disk_is_a_conflict_naming_the_rows_and_nothing_is_written(tmp_path):
     path = tmp_path / "a.corrections.csv"
     base = _edit(path, "p1.1", "첫 문장입니다.", "One.")
-    header, rows, _ = read_rows(path)
-    loaded = corrected_by_korean(header, rows)
+    loaded = read_table(path).corrected_by_korean()
     # Behind the page's back: a spreadsheet changes p1.1 and adds p1.3.
     behind = "\ufeffid,korean,machine_english,corrected_english\r\np1.1,첫 문장입니다.,m,One (spreadsheet).\r\np1.3,셋째 문장입니다.,m,Three.\r\n"
     path.write_bytes(behind.encode("utf-8"))
@@ -108,7 +100,7 @@ def test_a_change_on_disk_is_a_conflict_naming_the_rows_and_nothing_is_written(t
         _edit(path, "p1.2", "둘째 문장입니다.", "Two (desk).", base=base, loaded=loaded)
     conflict = info.value
     assert path.read_bytes() == behind.encode("utf-8"), "a conflict must not touch the file"
-    assert conflict.version == file_version(path)
+    assert conflict.version == fingerprint(path)
     assert {(r["id"], r["on_disk"], r["loaded"]) for r in conflict.rows} == {
         ("p1.1", "One (spreadsheet).", "One."),
         ("p1.3", "Three.", None),
@@ -129,7 +121,7 @@ def test_the_desk_never_writes_through_a_symlink(tmp_path):
     link = tmp_path / "a.corrections.csv"
     link.symlink_to(elsewhere)
     with pytest.raises(InputError, match="symlink"):
-        _edit(link, "p1.1", "첫 문장입니다.", "One.", base="")
+        _edit(link, "p1.1", "첫 문장입니다.", "One.", base=MISSING)
     assert elsewhere.read_text(encoding="utf-8") == "precious"
 
 
@@ -138,6 +130,9 @@ def test_the_desk_never_writes_through_a_symlink(tmp_path):
 
 @pytest.mark.slow
 def test_review_shows_the_machine_english_even_where_the_memory_holds_a_correction(tmp_path, fixture_model):
+    from conftest import write_corrections_csv
+
+    from publisher.corrections import sync_memory
     from publisher.memory import TranslationMemory
     from publisher.build.review import open_review_translator, review_article
 
@@ -145,9 +140,12 @@ def test_review_shows_the_machine_english_even_where_the_memory_holds_a_correcti
     article = inbox / "village-bus.md"
     ids = seed_memory(article, STORED, inbox / "glossary.csv")
     flagged_id = next(i for i, ko in ids.items() if ko == FLAGGED_KO)
-    # An editor's correction of the same sentence, stored by an earlier build.
+    # Another article's editor corrected the same sentence, and an earlier build took it into the memory.
+    other = inbox / "rates.md"
+    write_corrections_csv(corrections_path(other), [["p9.9", FLAGGED_KO, "", "An earlier correction."]])
     with TranslationMemory.open_default() as mem:
-        mem.put_correction(FLAGGED_KO, "An earlier correction.")
+        assert sync_memory(mem, [(other, corrections_path(other))]).updated == 1
+        assert mem.editor_corrections([FLAGGED_KO]) == {FLAGGED_KO: "An earlier correction."}
     settings = BuildSettings(out_dir=tmp_path / "out", model=str(fixture_model))
     translator = open_review_translator(settings, [article])
     review = review_article(article, settings, translator)
@@ -155,7 +153,7 @@ def test_review_shows_the_machine_english_even_where_the_memory_holds_a_correcti
     assert segs[flagged_id].en == FLAGGED_EN and segs[flagged_id].flags == ("hangul",)
     assert review.flagged == 1 and review.corrected == {} and not review.built and not review.up_to_date
     edit_correction(
-        corrections_path(article), seg_id=flagged_id, korean=FLAGGED_KO, machine_english=FLAGGED_EN, english="Fixed.", base_version=""
+        corrections_path(article), seg_id=flagged_id, korean=FLAGGED_KO, machine_english=FLAGGED_EN, english="Fixed.", base_version=MISSING
     )
     review = review_article(article, settings, translator)
     assert review.corrected == {flagged_id: "Fixed."} and review.flagged == 0 and review.corrections == 1

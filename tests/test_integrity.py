@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from conftest import FIXTURE_MODEL, write_corrections_csv
 from publisher.cli import cli
-from publisher.corrections import read_file, write_rows
+from publisher.corrections import edit_correction, read_table
 
 pytestmark = pytest.mark.slow
 
@@ -274,12 +274,17 @@ def test_formula_cells_round_trip_exactly_through_export_and_brief(inbox, tmp_pa
     assert "'" + formula_ko in cells and "'" + hyperlink in cells
     assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for cell in cells)
 
-    rows = read_file(cfile).rows
+    table = read_table(cfile)
+    rows = table.rows
     assert [r.korean for r in rows] == [formula_ko, S2]  # exact round trip of both columns
     assert rows[1].machine_english == hyperlink
 
     # The editor corrects both rows (one correction itself formula-like) with the desk's save.
-    write_rows(cfile, [rows[0].__class__(**{**r.__dict__, "corrected_english": en}) for r, en in zip(rows, ["-1 plus 2 is 3, OpenAI said.", "Samsung builds a plant."])])
+    version = table.version
+    for r, en in zip(rows, ["-1 plus 2 is 3, OpenAI said.", "Samsung builds a plant."]):
+        version = edit_correction(cfile, seg_id=r.id, korean=r.korean, machine_english=r.machine_english, english=en, base_version=version)
+    raw = list(csv.reader(io.StringIO(cfile.read_text(encoding="utf-8-sig"))))
+    assert raw[1][3] == "'-1 plus 2 is 3, OpenAI said." and raw[2][2] == "'" + hyperlink  # still safe to open
     out = tmp_path / "out"
     _ok(_brief(inbox, out))
     segs = _segments(out, "a")
@@ -403,7 +408,7 @@ def test_export_on_a_full_disk_leaves_no_file_and_names_it(inbox, small_disk):
     assert list(small_disk.iterdir()) == [filler]
     filler.unlink()
     _ok(CliRunner().invoke(cli, ["edits", "export", str(art), "-o", str(target), "--model", str(FIXTURE_MODEL)]))
-    assert [r.korean for r in read_file(target).rows] == [S1, S2]
+    assert [r.korean for r in read_table(target).rows] == [S1, S2]
 
 
 # ------------------------------------------------------------------ property: incremental == from scratch

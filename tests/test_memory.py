@@ -50,16 +50,27 @@ def test_key_includes_model_and_glossary(tmp_path):
     assert mem.get(OTHER_KEY, "카카오가 발표했다.", "g1") is None
 
 
+def _an_editors_file(root: Path, rows: list[list[str]]) -> list[tuple[Path, Path]]:
+    """An article and its corrections file (id, korean, machine_english, corrected_english rows): sync_memory's pairs."""
+    article = root / "busan.txt"
+    article.write_text("기사", encoding="utf-8")
+    write_corrections_csv(root / "busan.corrections.csv", rows)
+    return [(article, root / "busan.corrections.csv")]
+
+
 def test_correction_wins_for_every_model_and_glossary(tmp_path):
     mem = TranslationMemory(tmp_path)
     mem.put_many(KEY, [("노조도 비슷한 입장이다.", "The union is similar position.")])
-    assert mem.put_correction("노조도 비슷한 입장이다.", "The union takes a similar view.", article="busan", segment_id="p3.4")
+    pairs = _an_editors_file(tmp_path, [["p3.4", "노조도 비슷한 입장이다.", "", "The union takes a similar view."]])
+    assert sync_memory(mem, pairs).updated == 1
     for key, gkey in ((KEY, ""), (OTHER_KEY, ""), (OTHER_KEY, "g9")):
         hit = mem.get(key, "노조도  비슷한 입장이다.", gkey)
         assert hit is not None and hit.origin == ORIGIN_EDITED and hit.en == "The union takes a similar view."
     [row] = mem.corrections()
-    assert row["article"] == "busan" and row["segment_id"] == "p3.4"
-    assert mem.delete_correction("노조도 비슷한 입장이다.")
+    assert row["article"] == str((tmp_path / "busan.txt").resolve()) and row["segment_id"] == "p3.4"
+    # The editor takes the row out of the file: the machine's English is back.
+    _an_editors_file(tmp_path, [["p3.4", "노조도 비슷한 입장이다.", "", ""]])
+    assert sync_memory(mem, pairs).updated == 1
     assert mem.get(KEY, "노조도 비슷한 입장이다.").origin == ORIGIN_MEMORY
 
 
@@ -67,7 +78,7 @@ def test_stats_and_clear_keep_corrections_by_default(tmp_path):
     mem = TranslationMemory(tmp_path)
     mem.put_many(KEY, [("가.", "A."), ("나.", "B.")])
     mem.put_many(OTHER_KEY, [("가.", "A!")])
-    mem.put_correction("다.", "C.")
+    sync_memory(mem, _an_editors_file(tmp_path, [["p1.1", "다.", "", "C."]]))
     stats = mem.stats()
     assert stats["translations"] == 3 and stats["corrections"] == 1
     assert stats["models"] == {KEY: 2, OTHER_KEY: 1}
@@ -93,7 +104,7 @@ def test_corrupt_file_is_reported_bypassed_and_left_untouched(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="publisher.memory"):
         assert mem.get_many(KEY, ["가."]) == {}
         assert mem.put_many(KEY, [("가.", "A.")]) == 0
-        assert mem.put_correction("가.", "A.") is False
+        assert mem.sync_corrections({"/in/a.corrections.csv": ("/in/a.txt", "f" * 64, [("가.", "A.", "p1.1")])}) is False
     assert mem.error and "not a database" in mem.error
     assert any("not a database" in r.getMessage() for r in caplog.records)
     assert "error" in mem.stats()
@@ -240,7 +251,7 @@ from hypothesis import strategies as st
 
 from conftest import write_corrections_csv
 
-from publisher.corrections import file_stamp, sync_memory
+from publisher.corrections import SyncResult, read_table, sync_memory
 
 SENTENCES = ["가 문장입니다.", "나 문장입니다.", "다 문장입니다.", "라 문장입니다."]
 ENGLISH = ["A.", "B.", "Another.", "=Formula?"]
@@ -252,13 +263,11 @@ def _write_corrections(path: Path, rows: dict[str, str]) -> None:
 
 def _truth(inbox: Path) -> set[tuple[str, str, str]]:
     """(file, source, en) for every correction row in a file whose article exists."""
-    from publisher.corrections import load_corrections
-
     rows = set()
     for cfile in inbox.glob("*.corrections.csv"):
         article = cfile.with_name(cfile.name.replace(".corrections.csv", ".txt"))
         if article.exists():
-            rows |= {(str(cfile.resolve()), normalize_text(c.korean), c.english) for c in load_corrections(cfile)}
+            rows |= {(str(cfile.resolve()), normalize_text(c.korean), c.english) for c in read_table(cfile).corrections}
     return rows
 
 
@@ -309,6 +318,24 @@ def test_a_broken_corrections_file_withdraws_its_rows(tmp_path):
     r = sync_memory(mem, _pairs(inbox))
     assert r.forgotten == 1 and "not UTF-8" in r.errors[0]
     assert mem.editor_corrections(SENTENCES) == {}
+
+
+def test_an_unreadable_corrections_file_is_forgotten_and_reading_it_names_the_problem(tmp_path):
+    from publisher.document import InputError
+
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "a.txt").write_text("x", encoding="utf-8")
+    cfile = inbox / "a.corrections.csv"
+    _write_corrections(cfile, {SENTENCES[0]: "A."})
+    mem = TranslationMemory(tmp_path / "tm.sqlite")
+    sync_memory(mem, _pairs(inbox))
+    cfile.unlink()
+    cfile.mkdir()  # cannot be read, even by root: its fingerprint is MISSING, as for no file
+    assert sync_memory(mem, _pairs(inbox)) == SyncResult(updated=0, forgotten=1)
+    assert mem.editor_corrections(SENTENCES) == {} and mem.correction_files() == {}
+    with pytest.raises(InputError, match="cannot read corrections file"):
+        read_table(cfile)  # what preparing the article reports
 
 
 def test_a_version_1_store_is_upgraded_and_its_corrections_dropped(tmp_path):
@@ -382,7 +409,6 @@ def test_the_memory_never_returns_a_correction_whose_row_is_gone(tmp_path_factor
         # the winner is the file whose path sorts first
         for src, en in mem.editor_corrections(SENTENCES).items():
             assert en == min((f, t_en) for f, t_src, t_en in truth if t_src == src)[1]
-    assert file_stamp(inbox / "none.csv") is None
 
 
 def test_lookups_find_rows_by_primary_key_not_by_scanning_the_table(tmp_path):

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .. import __version__
-from ..corrections import Correction, apply_corrections, read_file, summarize_stale
+from ..corrections import Correction, apply_corrections, read_table, summarize_stale
 from ..document import ORIGIN_EDITED, TEST_MODEL_NOTICE, Article, Brief, ModelInfo, PublisherError
 from ..read import read_article
 from ..render import render_brief_files
@@ -60,7 +60,7 @@ class ArticleResult:
 
 def with_corrections(path: Path, article: Article) -> PreparedArticle:
     """A read article with its editor's corrections file loaded (PublisherError naming that file)."""
-    found = read_file(corrections_path(path))
+    found = read_table(corrections_path(path))
     return PreparedArticle(path=Path(path), article=article, corrections=found.corrections, warnings=found.warnings)
 
 

@@ -1,10 +1,10 @@
 """The desk's web app (Starlette, served by uvicorn on 127.0.0.1).
 
-Routes call ``pipeline`` (review an article, rebuild it) and ``corrections`` (read and
+Routes call ``build`` (review an article, rebuild it) and ``corrections`` (read and
 edit a corrections file); this module holds only the web glue: which inbox article a URL
 names, the Host and CSRF checks, the per-file write locks and the templates.
 
-Threads: every pipeline call runs on ONE worker thread (it owns the translator, its
+Threads: every build call runs on ONE worker thread (it owns the translator, its
 SQLite memory connection and the Korean analyser); saving a correction runs on the
 server's thread pool under a lock per corrections file.
 """
@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
+import jinja2
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -32,7 +33,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .. import corrections as corr
-from .. import pipeline
+from ..build import BuildReport, BuildSettings, build, corrections_path, default_glossary, expand_articles
+from ..build.inbox import check_inside_inbox
+from ..build.review import Review, open_review_translator, review_article
 from ..document import BRIEF_JSON, InputError, OutputError, PublisherError
 from ..text import normalize_text
 
@@ -62,7 +65,7 @@ class Entry:
     """One inbox file: its review, or why it could not be read."""
 
     path: Path
-    review: pipeline.Review | None = None
+    review: Review | None = None
     error: str | None = None
 
     @property
@@ -73,29 +76,29 @@ class Entry:
 class Desk:
     """The state of one desk process."""
 
-    def __init__(self, articles: list[Path], settings: pipeline.BuildSettings):
+    def __init__(self, articles: list[Path], settings: BuildSettings):
         self.articles = [Path(a) for a in articles]
         self.settings = settings
         self.out_dir = Path(settings.out_dir)
         self.csrf = secrets.token_urlsafe(32)
-        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-pipeline")
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-build")
         self._translator = None
-        self._reviews: dict[Path, tuple[tuple, pipeline.Review]] = {}
+        self._reviews: dict[Path, tuple[tuple, Review]] = {}
         self._guard = threading.Lock()
         self._file_locks: dict[Path, threading.Lock] = {}
         self._snapshots: OrderedDict[tuple[Path, str], dict] = OrderedDict()
         self.port: int | None = None
 
-    # ---------------------------------------------------------------- pipeline (worker thread)
+    # ---------------------------------------------------------------- the build (worker thread)
 
     def open(self) -> None:
         """Load the model, glossary and memory (on the worker thread, which then owns them)."""
-        files = pipeline.expand_articles(self.articles)
-        self._translator = pipeline.open_review_translator(self.settings, files)
+        files = expand_articles(self.articles)
+        self._translator = open_review_translator(self.settings, files)
         self._glossary_stamp = self._glossary_state(files)
 
     def _glossary_state(self, files) -> tuple:
-        glossary = self.settings.glossary or pipeline.default_glossary(files)
+        glossary = self.settings.glossary or default_glossary(files)
         try:
             st = glossary.stat() if glossary else None
         except OSError:
@@ -104,7 +107,7 @@ class Desk:
 
     def _refresh_glossary(self) -> None:
         """An editor who changes the glossary while the desk runs sees its terms and flags."""
-        files = pipeline.expand_articles(self.articles)
+        files = expand_articles(self.articles)
         if self._glossary_state(files) != self._glossary_stamp:
             self.open()
             self._reviews.clear()
@@ -119,22 +122,22 @@ class Desk:
             except OSError:
                 return None
 
-        glossary = self.settings.glossary or pipeline.default_glossary([path])
+        glossary = self.settings.glossary or default_glossary([path])
         brief = self.out_dir / slug / BRIEF_JSON if slug else None
-        return (st(path), st(pipeline.corrections_path(path)), st(glossary), st(brief))
+        return (st(path), st(corrections_path(path)), st(glossary), st(brief))
 
     def scan(self) -> list[Entry]:
         """Every inbox article with a fresh review (worker thread)."""
         self._refresh_glossary()
         entries = []
-        for path in pipeline.expand_articles(self.articles):
+        for path in expand_articles(self.articles):
             try:
                 entries.append(Entry(path, review=self.review(path)))
             except PublisherError as exc:
                 entries.append(Entry(path, error=str(exc)))
         return entries
 
-    def review(self, path: Path) -> pipeline.Review:
+    def review(self, path: Path) -> Review:
         """A fresh review of one article (worker thread), cached until one of its inputs
         (article, corrections file, glossary, published brief.json) changes."""
         cached = self._reviews.get(path)
@@ -142,20 +145,20 @@ class Desk:
         stamp = self._stamp(path, guess)
         if cached is not None and cached[0] == stamp:
             return cached[1]
-        review = pipeline.review_article(path, self.settings, self._translator)
+        review = review_article(path, self.settings, self._translator)
         if review.article.slug != guess:
             stamp = self._stamp(path, review.article.slug)
         self._reviews[path] = (stamp, review)
         return review
 
-    def republish(self, path: Path) -> pipeline.BuildReport:
+    def republish(self, path: Path) -> BuildReport:
         # The whole inbox is named so that a slug clash is caught and out/ stays a function
-        # of the inbox (issue 12); only this article is built.
-        return pipeline.build([path], self.settings, inbox=self.articles)
+        # of the inbox; only this article is built.
+        return build([path], self.settings, inbox=self.articles)
 
     # ---------------------------------------------------------------- lookups (any thread)
 
-    def changed(self, review: pipeline.Review) -> bool:
+    def changed(self, review: Review) -> bool:
         """True when the article (or the glossary) changed since this review was made."""
         cached = self._reviews.get(review.path)
         if cached is None:
@@ -163,7 +166,7 @@ class Desk:
         now = self._stamp(review.path, review.article.slug)
         return (now[0], now[2]) != (cached[0][0], cached[0][2])
 
-    def find(self, slug: str) -> pipeline.Review | None:
+    def find(self, slug: str) -> Review | None:
         """The cached review whose article has this slug (paths never come from the client)."""
         for _, review in list(self._reviews.values()):
             if review.article.slug == slug:
@@ -187,12 +190,12 @@ class Desk:
 
     def corrections_now(self, path: Path) -> tuple[str, dict]:
         """(version, corrections by Korean) of an article's corrections file, from one read."""
-        cpath = pipeline.corrections_path(path)
-        pipeline.check_inside_inbox(cpath)  # a corrections file linked from elsewhere is not shown
-        header, rows, version = corr.read_rows(cpath)
-        loaded = corr.corrected_by_korean(header, rows)
-        self.remember(cpath, version, loaded)
-        return version, loaded
+        cpath = corrections_path(path)
+        check_inside_inbox(cpath)  # a corrections file linked from elsewhere is not shown
+        table = corr.read_table(cpath)
+        loaded = table.corrected_by_korean()
+        self.remember(cpath, table.version, loaded)
+        return table.version, loaded
 
 
 # -------------------------------------------------------------------- presentation
@@ -233,7 +236,7 @@ class Row:
     missing: list[str]  # of those, the ones the current English lacks
 
 
-def _rows(review: pipeline.Review, loaded: dict) -> list[Row]:
+def _rows(review: Review, loaded: dict) -> list[Row]:
     rows = []
     for block, seg in review.article.iter_segments():
         terms = review.terms(seg.text)
@@ -258,8 +261,6 @@ def _rows(review: pipeline.Review, loaded: dict) -> list[Row]:
 
 
 def _templates():
-    import jinja2
-
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(HERE / "templates")),
         autoescape=True,
@@ -316,7 +317,7 @@ class _Routes:
             raise Forbidden("missing or wrong CSRF token")
         return form
 
-    async def review_of(self, slug: str) -> pipeline.Review | None:
+    async def review_of(self, slug: str) -> Review | None:
         review = self.desk.find(slug)
         if review is None:  # not seen yet (or the inbox changed): scan once
             await self.in_worker(self.desk.scan)
@@ -340,11 +341,11 @@ class _Routes:
         rows = _rows(review, loaded)
         return self.page("review.html.j2", review=review, rows=rows, version=version, slug=slug)
 
-    def _save(self, review: pipeline.Review, seg_id: str, english: str | None, base: str):
+    def _save(self, review: Review, seg_id: str, english: str | None, base: str):
         seg = next((s for _, s in review.article.iter_segments() if s.id == seg_id), None)
         if seg is None:
             raise InputError(f"no segment {seg_id!r} in this article; reload the page")
-        cpath = pipeline.corrections_path(review.path)
+        cpath = corrections_path(review.path)
         with self.desk.lock_for(cpath):
             loaded = self.desk.snapshot(cpath, base)
             new_version = corr.edit_correction(
@@ -498,7 +499,7 @@ def bind(port: int) -> socket.socket:
     return sock
 
 
-def run(articles, settings: pipeline.BuildSettings, port: int = 8765, announce=print) -> None:
+def run(articles, settings: BuildSettings, port: int = 8765, announce=print) -> None:
     import uvicorn
 
     desk = Desk(list(articles), settings)
