@@ -12,16 +12,17 @@ a cluster. Both hand each result back to the same :class:`BuildJob`, so both giv
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from ..corrections import sync_memory
+from ..corrections import read_table, sync_memory
 from ..decoding import TranslateSettings
 from ..document import PublisherError
 from ..engine import CT2Engine
-from ..fsutil import fingerprint
+from ..fsutil import MISSING, fingerprint
 from ..glossary import load_glossary
 from ..memory import TranslationMemory
 from ..models import load_model
@@ -176,7 +177,10 @@ def plan(job: BuildJob, slugs: dict[Path, str], prints: dict[Path, str], shared:
     for path, slug in slugs.items():
         try:
             check_inside_inbox(path)
-            base = inputs_digest(path, shared, prints[corrections_path(path)])
+            corrections = corrections_path(path)
+            if prints[corrections] == MISSING and os.path.lexists(corrections):
+                read_table(corrections)  # there, but unreadable: says why instead of skipping it
+            base = inputs_digest(path, shared, prints[corrections])
             if not job.settings.force and is_current(job.out_dir, slug, base, job.translator.memory):
                 job.skip(slug)
                 continue
