@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from publisher.document import Article, Block, Segment  # noqa: E402
-from publisher.memory import normalize_source  # noqa: E402
+from publisher.text import normalize_text  # noqa: E402
 from publisher.translate import TranslateSettings, Translator, prepare, segment_bounds  # noqa: E402
 
 SHARED_ARTICLES = REPO.parent / "shared" / "articles"
@@ -69,7 +69,7 @@ def explain(src: str, ours: str, theirs: str, prep, raw_len: int, bound: int) ->
         why.append("footnote markers kept out of the model and re-attached")
     if prep.placeholders:
         why.append("URLs/emails replaced by placeholders and put back")
-    if prep.model_input != re.sub(r"\s+", " ", normalize_source(src)).strip() and not why:
+    if prep.model_input != re.sub(r"\s+", " ", normalize_text(src)).strip() and not why:
         why.append("publisher normalises the source text (NFC, spaces) before the model")
     return "; ".join(why) if why else "UNEXPLAINED"
 
