@@ -68,10 +68,12 @@ def _spec(value: str | None) -> str | None:
 
 def compare_models(model_a: str, model_b: str, article: Path, *, decoding=None, glossary: Path | None = None) -> Comparison:
     """Translate ``article`` with both models (``"installed"`` names the installed one)."""
+    from .decoding import TranslateSettings
+    from .engine import CT2Engine
     from .glossary import load_glossary
     from .model_store import load_model
     from .pipeline import default_glossary, prepare
-    from .translate import TranslateSettings, Translator
+    from .translate import Translator
 
     article = Path(article)
     if not article.is_file():
@@ -85,7 +87,7 @@ def compare_models(model_a: str, model_b: str, article: Path, *, decoding=None, 
     outs, secs = [], []
     for loaded in (loaded_a, loaded_b):
         t0 = time.perf_counter()
-        [done] = Translator(loaded, settings=settings, memory=None, glossary=gloss).translate_articles([doc])
+        [done] = Translator(CT2Engine(loaded, settings), glossary=gloss).translate_articles([doc])
         secs.append(time.perf_counter() - t0)
         outs.append(done)
     rows = []

@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import __version__
+from .decoding import TranslateSettings
 from .document import (
     BRIEF_JSON,
     ORIGIN_EDITED,
@@ -37,7 +38,6 @@ from .document import (
 from .fsutil import file_sha256
 from .read import ARTICLE_SUFFIXES  # the readers' file extensions
 from .render import templates_digest
-from .translate import TranslateSettings
 
 log = logging.getLogger(__name__)
 
@@ -453,6 +453,7 @@ def make_brief(article: Article, *, model_info, inputs: str | None, count: int |
 
 def open_translator(model_spec: str | None, glossary_path: Path | None, decoding=None):
     """The model, glossary and translation memory for a run (model errors surface first)."""
+    from .engine import CT2Engine
     from .glossary import load_glossary
     from .memory import TranslationMemory
     from .model_store import install_from_file, load_model, status
@@ -466,7 +467,7 @@ def open_translator(model_spec: str | None, glossary_path: Path | None, decoding
             install_from_file(Path(model_spec))
     glossary = load_glossary(glossary_path) if glossary_path is not None else None
     memory = TranslationMemory.open_default()
-    return Translator(model, settings=decoding, memory=memory, glossary=glossary)
+    return Translator(CT2Engine(model, decoding), memory=memory, glossary=glossary)
 
 
 @dataclass
@@ -497,7 +498,7 @@ def start_build(paths: Iterable[Path], settings: BuildSettings):
     if not files:
         raise InputError("no articles found (expected .txt, .md or .html files)")
     translator = open_translator(settings.model, settings.glossary or default_glossary(files), settings.decoding)
-    info = translator.model.info
+    info = translator.info
     report = BuildReport(model=f"{info.name} {info.version}", test_model=info.test_fixture)
     return files, translator, report
 
@@ -569,7 +570,7 @@ def _to_rebuild(run: _Run, slugs: dict[Path, str], stamps: dict) -> list[tuple[P
             check_inside_inbox(path)
             base = inputs_digest(
                 path,
-                model_key=translator.model.info.key,
+                model_key=translator.info.key,
                 glossary_version=glossary_version,
                 templates=run.templates,
                 settings=settings,
@@ -615,7 +616,7 @@ def _build_briefs(run: _Run, todo: list[tuple[PreparedArticle, str, str]]) -> No
             if assets_error is not None:
                 raise OutputError(assets_error)
             inputs = f"{base}+{carried_digest(translator.memory, article_sources(result.article), carried)}"
-            brief = make_brief(result.article, model_info=translator.model.info, inputs=inputs, count=run.settings.summary_count)
+            brief = make_brief(result.article, model_info=translator.info, inputs=inputs, count=run.settings.summary_count)
             write_brief_folder(brief, run.out_dir, slug, run.settings.layout)
             report.built.append(slug)
         except PublisherError as exc:
@@ -744,7 +745,7 @@ def review_article(path: Path, settings: BuildSettings, translator) -> Review:
     corrected = {s.id: s.en for _, s in result.article.iter_segments() if s.origin == ORIGIN_EDITED}
     glossary_version = translator.glossary.version if translator.glossary is not None else "-"
     digest = inputs_digest(
-        prepared.path, model_key=translator.model.info.key, glossary_version=glossary_version, templates=templates_digest(), settings=settings
+        prepared.path, model_key=translator.info.key, glossary_version=glossary_version, templates=templates_digest(), settings=settings
     )
     slug = prepared.article.slug
     existing = existing_brief(Path(settings.out_dir), slug)
@@ -800,11 +801,11 @@ def translate_file(path: Path, model_spec: str | None, glossary: Path | None, de
         article, _ = load_stage_input(path)
         translator = open_translator(model_spec, glossary, decoding)
         [done] = translator.translate_articles([article])
-        return done, translator.model.info
+        return done, translator.info
     translated, failed, translator = read_and_translate([path], model_spec, glossary, decoding)
     if failed:
         raise InputError(f"{failed[0][0]}: {failed[0][1]}")
-    return translated[0], translator.model.info
+    return translated[0], translator.info
 
 
 def summarize_file(path: Path, count: int | None = None) -> Brief:

@@ -216,26 +216,28 @@ class TranslationWorker:
             )
         self.digest = digest
         self.settings = settings
-        self.translator = None
+        self.engine = None
+        self.stats = None
         self.calls = 0
 
     def _load(self, package: list) -> None:
         import ray
 
+        from .engine import CT2Engine, TranslationStats
         from .model_store import load_model
-        from .translate import Translator
 
         blob = ray.get(package[0])
         package_dir = unpack_package(blob, self.digest)
         del blob
-        self.translator = Translator(load_model(package_dir), settings=self.settings)
+        self.engine = CT2Engine(load_model(package_dir), self.settings)
+        self.stats = TranslationStats()
 
     def translate(self, texts: list[str], package: list) -> tuple[list[str], int]:
         """(English for each text, this process's id: which incarnation did the work)."""
-        if self.translator is None:
+        if self.engine is None:
             self._load(package)
         self.calls += 1
-        return self.translator.translate_texts(list(texts)), os.getpid()
+        return self.engine.translate_texts(list(texts), self.stats), os.getpid()
 
     def where(self) -> tuple[int, str]:
         import ray
@@ -251,7 +253,7 @@ class TranslationPool:
 
     def __init__(self, model, decoding, options: RayOptions) -> None:
         ray = _ray()
-        from .translate import TranslateSettings
+        from .decoding import TranslateSettings
 
         base = decoding or TranslateSettings()
         self.settings = replace(base, intra_threads=options.threads, inter_threads=1)
@@ -420,6 +422,27 @@ class SharedTexts:
                 found[text].set_exception(error)
 
 
+class PoolEngine:
+    """The actor pool as the driver's translators see it: an ``engine.Engine`` whose texts go
+    through ``shared`` (no text of the run goes to the model twice) to the pool. Only what is
+    actually sent counts in the stats; a text another batch sent is waited for, not counted."""
+
+    def __init__(self, info, settings, pool: TranslationPool, shared: SharedTexts) -> None:
+        self.info, self.settings = info, settings  # the driver's: the memory keys as a local build's
+        self.pool, self.shared = pool, shared
+
+    def translate_texts(self, texts: list[str], stats) -> list[str]:
+        if not texts:
+            return []
+        start = time.perf_counter()
+        english, sent = self.shared.translate(list(texts), self.pool.translate)
+        if sent:
+            stats.model_seconds += time.perf_counter() - start
+            stats.model_calls += 1
+            stats.translated += sent
+        return english
+
+
 def _remote_translator(base, pool: TranslationPool, memory_path, run_keys: RunKeys, shared: SharedTexts):
     """A driver-side Translator whose model calls go to the pool (memory and glossary stay here)."""
     from .document import ORIGIN_MACHINE, ORIGIN_MEMORY
@@ -443,20 +466,8 @@ def _remote_translator(base, pool: TranslationPool, memory_path, run_keys: RunKe
                     hits[key] = MemoryHit(hit.en, ORIGIN_MACHINE)
             return hits
 
-    class RemoteTranslator(Translator):
-        def translate_texts(self, texts: list[str]) -> list[str]:
-            if not texts:
-                return []
-            start = time.perf_counter()
-            english, sent = shared.translate(list(texts), pool.translate)
-            if sent:
-                self.stats.model_seconds += time.perf_counter() - start
-                self.stats.model_calls += 1
-                self.stats.translated += sent
-            return english
-
     memory = RunMemory(memory_path) if memory_path is not None else None
-    return RemoteTranslator(base.model, settings=base.settings, memory=memory, glossary=base.glossary)
+    return Translator(PoolEngine(base.info, base.settings, pool, shared), memory=memory, glossary=base.glossary)
 
 
 # ------------------------------------------------------------------ tasks
@@ -572,7 +583,7 @@ class _Driver:
         return translate_prepared(self._thread_translator(), prepared)
 
     def translation_stats(self) -> dict:
-        from .translate import TranslationStats
+        from .engine import TranslationStats
 
         return TranslationStats.total(t.stats for t in self._translators).as_dict()
 
@@ -786,11 +797,11 @@ def build(paths: Iterable[Path], settings, options: RayOptions = RayOptions(), p
         stamps = {corrections_path(p): file_stamp(corrections_path(p)) for p in files}
         sync_corrections(translator, files, {Path(k).resolve(): v for k, v in stamps.items()})
         copy_assets(out_dir)
-        pool = TranslationPool(translator.model, settings.decoding, options)
+        pool = TranslationPool(translator.engine.model, settings.decoding, options)
         items = _decisions(slugs, stamps, settings, translator, report, lambda: driver)
         driver = _Driver(items, len(slugs), settings, options, report, translator, pool, progress)
         t0 = time.perf_counter()
-        driver.run(translator.model.info)
+        driver.run(translator.info)
         _record_stats(report, driver, pool, time.perf_counter() - t0)
         if not settings.keep_removed:
             unpublish_removed(out_dir, {slug_for_path(p) for p in files}, report)
@@ -821,7 +832,7 @@ def _decisions(slugs: dict, stamps: dict, settings, translator, report, driver_o
         try:
             check_inside_inbox(path)
             base = inputs_digest(
-                path, model_key=translator.model.info.key, glossary_version=glossary_version, templates=templates,
+                path, model_key=translator.info.key, glossary_version=glossary_version, templates=templates,
                 settings=settings, corrections_stamp=stamps[corrections_path(path)] or "-",
             )
             before = None if settings.force else existing_brief(out_dir, slug)
