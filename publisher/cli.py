@@ -94,7 +94,7 @@ def _decoding(beam, threads, compute_type, batch_tokens):
     }
     if not changes:
         return None
-    from .translate import TranslateSettings
+    from .decoding import TranslateSettings
 
     return TranslateSettings(**changes)
 

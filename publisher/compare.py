@@ -13,7 +13,16 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .build.article import read_segmented
+from .build.inbox import default_glossary
+from .decoding import TranslateSettings
 from .document import InputError, ModelInfo
+from .engine import CT2Engine
+from .fsutil import atomic_write_text
+from .glossary import load_glossary
+from .models import KIND_LABELS, load_model
+from .render import render_template
+from .translate import Translator
 
 log = logging.getLogger(__name__)
 
@@ -68,24 +77,19 @@ def _spec(value: str | None) -> str | None:
 
 def compare_models(model_a: str, model_b: str, article: Path, *, decoding=None, glossary: Path | None = None) -> Comparison:
     """Translate ``article`` with both models (``"installed"`` names the installed one)."""
-    from .glossary import load_glossary
-    from .models import load_model
-    from .pipeline import default_glossary, prepare
-    from .translate import TranslateSettings, Translator
-
     article = Path(article)
     if not article.is_file():
         raise InputError(f"article not found: {article}")
     loaded_a = load_model(_spec(model_a))
     loaded_b = load_model(_spec(model_b))
-    doc = prepare(article)
+    doc = read_segmented(article)
     glossary_path = glossary or default_glossary([article])
     gloss = load_glossary(glossary_path) if glossary_path is not None else None
     settings = decoding or TranslateSettings()
     outs, secs = [], []
     for loaded in (loaded_a, loaded_b):
         t0 = time.perf_counter()
-        [done] = Translator(loaded, settings=settings, memory=None, glossary=gloss).translate_articles([doc])
+        [done] = Translator(CT2Engine(loaded, settings), glossary=gloss).translate_articles([doc])
         secs.append(time.perf_counter() - t0)
         outs.append(done)
     rows = []
@@ -98,15 +102,10 @@ def compare_models(model_a: str, model_b: str, article: Path, *, decoding=None, 
 
 def render_comparison(comparison: Comparison) -> str:
     """The comparison page (self-contained HTML)."""
-    from .models import KIND_LABELS
-    from .render import render_template
-
     return render_template("compare.html.j2", c=comparison, kinds=KIND_LABELS)
 
 
 def write_comparison(comparison: Comparison, path: Path) -> Path:
-    from .fsutil import atomic_write_text
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     return atomic_write_text(path, render_comparison(comparison))

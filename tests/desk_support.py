@@ -104,10 +104,11 @@ def seed_memory(article: Path, english: dict[str, str], glossary: Path | None) -
     missing = [ko for ko in segs.values() if ko not in english]
     assert not missing, f"segments without a stored translation (the article's segmentation changed?): {missing}"
     gloss = load_glossary(glossary) if glossary else None
+    from publisher.engine import CT2Engine
     from publisher.translate import Translator
 
     # the key a default translator stores under: the model and the decoding (beam 4)
-    key = Translator(load_model(str(FIXTURE_MODEL))).model_key
+    key = Translator(CT2Engine(load_model(str(FIXTURE_MODEL)))).model_key
     rows = [(ko, prepare_text(ko, gloss).glossary_key, english[ko]) for ko in segs.values()]
     with TranslationMemory.open_default() as mem:
         assert mem.put_many(key, rows) == len(rows), mem.error

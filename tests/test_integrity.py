@@ -260,9 +260,10 @@ def test_formula_cells_round_trip_exactly_through_export_and_brief(inbox, tmp_pa
     art = _article(inbox / "a.txt", formula_ko, S2)
     # The model "copied through" a formula as English: planted in the memory under the fixture's key.
     hyperlink = '=HYPERLINK("http://evil.example/","click")'
+    from publisher.engine import CT2Engine
     from publisher.translate import Translator
 
-    key = Translator(load_model(str(FIXTURE_MODEL))).model_key  # model + decoding, as a build stores
+    key = Translator(CT2Engine(load_model(str(FIXTURE_MODEL)))).model_key  # model + decoding, as a build stores
     with TranslationMemory.open_default() as mem:
         assert mem.put_many(key, [(S2, hyperlink)]) == 1
 
@@ -439,25 +440,26 @@ _EDITOR_ACTIONS = st.lists(
 )
 
 
-class _DoubleModel:
-    """Stands in for a loaded model: an identity, no weights."""
+class _DoubleEngine:
+    """Stands in for the model: an identity, no weights; its English names the source."""
 
+    from publisher.decoding import TranslateSettings
     from publisher.document import ModelInfo
 
     info = ModelInfo(name="translator-double", version="1", sha256="0" * 64, test_fixture=True)
+    settings = TranslateSettings()
+
+    def translate_texts(self, texts, stats):
+        stats.model_calls += 1
+        stats.translated += len(texts)
+        return [f"EN[{t}]" for t in texts]
 
 
 def _double_translator(model_spec, glossary_path, decoding=None):
     from publisher.memory import TranslationMemory
     from publisher.translate import Translator
 
-    class Double(Translator):
-        def translate_texts(self, texts):
-            self.stats.model_calls += 1
-            self.stats.translated += len(texts)
-            return [f"EN[{t}]" for t in texts]
-
-    return Double(_DoubleModel(), memory=TranslationMemory.open_default())
+    return Translator(_DoubleEngine(), memory=TranslationMemory.open_default())
 
 
 def _site_state(out: Path) -> dict:

@@ -177,13 +177,14 @@ def test_a_damaged_model_bin_is_refused_at_install_and_nothing_is_installed(tmp_
 @pytest.mark.parametrize("folder, kind", CT2_FIXTURES)
 def test_corpus_sentences_through_each_kind_come_back_as_english(folder, kind):
     from publisher.document import Article, Block, Segment
+    from publisher.engine import CT2Engine
     from publisher.translate import Translator
 
     corpus = [l.split("\t")[0] for l in (FIXTURES / "corpus.tsv").read_text(encoding="utf-8").splitlines()
               if "\t" in l and not l.startswith("#")][:40]
     segs = tuple(Segment(f"p1.{i}", k) for i, k in enumerate(corpus))
     art = Article(slug="k", source="k.txt", blocks=(Block("p1", "body", " ".join(corpus), segs),))
-    t = Translator(models.load_model(folder))
+    t = Translator(CT2Engine(models.load_model(folder)))
     [out] = t.translate_articles([art])
     english = [s.en for _, s in out.iter_segments()]
     assert len(english) == len(corpus) == 40

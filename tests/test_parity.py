@@ -1,7 +1,7 @@
 """Batching and length buckets change no word: parity with Argos Translate's own call.
 
 Argos Translate 1.11 translates a sentence with one ``translate_batch`` call whose
-arguments are replicated by ``publisher.translate.argos_call_kwargs`` (beam 4, length
+arguments are replicated by ``publisher.decoding.argos_call_kwargs`` (beam 4, length
 penalty 0.2, unknowns replaced, batches of 32 tokens, no length bound). publisher instead
 sends every segment of a run at once, in length buckets with a bound each. Here both run
 on the same machine, same model, same corpus sentences, and must agree exactly: two
@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from publisher.translate import TranslateSettings, Translator, argos_call_kwargs, prepare, segment_bounds
+from publisher.decoding import TranslateSettings, argos_call_kwargs, segment_bounds
+from publisher.engine import CT2Engine, TranslationStats
+from publisher.translate import prepare
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixture"
@@ -34,15 +36,15 @@ def corpus_korean() -> list[str]:
     ]
 
 
-def one_call_per_sentence(translator: Translator, texts: list[str]) -> tuple[list[str], list[int]]:
+def one_call_per_sentence(engine: CT2Engine, texts: list[str]) -> tuple[list[str], list[int]]:
     """Argos's pattern: each sentence alone, Argos's exact arguments. Returns the English
     and each output's length in tokens."""
-    ct2 = translator._translator()
-    prefix = list(translator.target_prefix())
+    ct2 = engine._translator()
+    prefix = list(engine.target_prefix())
     english, lengths = [], []
-    for tokens in translator.encode(texts):
+    for tokens in engine.encode(texts):
         [result] = ct2.translate_batch([tokens], **argos_call_kwargs([prefix] if prefix else None))
-        english.append(translator.decode(result.hypotheses[0]))
+        english.append(engine.decode(result.hypotheses[0]))
         lengths.append(len(result.hypotheses[0]))
     return english, lengths
 
@@ -61,14 +63,13 @@ def test_batched_bucketed_output_equals_argos_one_call_per_sentence(path):
     korean = corpus_korean()
     # a spread of the corpus (every third sentence: short and long ones, numbers, Latin names)
     texts = sorted({prepare(k).model_input for k in korean[::3]}, key=len)
-    ours_t = Translator(model)  # the defaults: Argos's decoding, batched, bucketed
-    ours = ours_t.translate_texts(texts)
-    assert ours_t.stats.decode_calls >= 2, "expected several length buckets to be exercised"
+    ours_e, stats = CT2Engine(model), TranslationStats()  # the defaults: Argos's decoding, batched, bucketed
+    ours = ours_e.translate_texts(texts, stats)
+    assert stats.decode_calls >= 2, "expected several length buckets to be exercised"
 
-    ref_t = Translator(model)
-    theirs, lengths = one_call_per_sentence(ref_t, texts)
+    theirs, lengths = one_call_per_sentence(CT2Engine(model), texts)
 
-    bounds = segment_bounds(TranslateSettings(), ours_t.encode(texts), len(ours_t.target_prefix()))
+    bounds = segment_bounds(TranslateSettings(), ours_e.encode(texts), len(ours_e.target_prefix()))
     hit_bound = [t for t, n, b in zip(texts, lengths, bounds) if n >= b]
     # Argos has no length bound; ours only differs if a sentence reaches it, which a
     # sentence the model ends properly never does. Name them if it happens.
@@ -83,8 +84,8 @@ def test_greedy_fast_is_also_unchanged_by_batching():
 
     model = load_model(FIXTURES / "ko_en_test.argosmodel")
     texts = sorted({prepare(k).model_input for k in corpus_korean()[1::5]}, key=len)
-    fast = Translator(model, settings=TranslateSettings.fast())
-    batched = fast.translate_texts(texts)
+    fast = CT2Engine(model, TranslateSettings(beam_size=1))
+    batched = fast.translate_texts(texts, TranslationStats())
     ct2 = fast._translator()
     single = []
     for tokens in fast.encode(texts):

@@ -301,9 +301,10 @@ def _store_translations(pairs: dict[str, str]) -> None:
     """
     from publisher.memory import TranslationMemory
     from publisher.models import load_model
+    from publisher.engine import CT2Engine
     from publisher.translate import Translator
 
-    key = Translator(load_model(FIXTURE_MODEL)).model_key
+    key = Translator(CT2Engine(load_model(FIXTURE_MODEL))).model_key
     with TranslationMemory.open_default() as tm:
         assert tm.put_many(key, list(pairs.items())) == len(pairs)
 
@@ -361,7 +362,7 @@ def test_check_through_the_model_gates_strictly_on_what_it_lists(tmp_path):
 
 
 def test_decoding_settings_are_part_of_what_a_brief_is_built_from(inbox, tmp_path):
-    from publisher.translate import TranslateSettings
+    from publisher.decoding import TranslateSettings
 
     article = inbox / "busan-port-ai.md"
     out = tmp_path / "out"
@@ -372,7 +373,7 @@ def test_decoding_settings_are_part_of_what_a_brief_is_built_from(inbox, tmp_pat
     assert same.skipped == first.built
     # greedy decoding (--fast) writes different English: rebuilt, and not served from the
     # default (beam 4) memory; and back to the default, a greedy brief is rebuilt too
-    fast = build([article], BuildSettings(out_dir=out, model=str(FIXTURE_MODEL), decoding=TranslateSettings.fast()))
+    fast = build([article], BuildSettings(out_dir=out, model=str(FIXTURE_MODEL), decoding=TranslateSettings(beam_size=1)))
     assert fast.built == first.built
     assert fast.translation["translated"] == first.translation["translated"]
     assert fast.translation["from_memory"] == 0

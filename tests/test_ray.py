@@ -169,7 +169,8 @@ def test_one_bad_article_is_reported_like_a_local_build_and_the_others_are_publi
 
 def test_a_killed_translation_actor_is_replaced_and_its_batch_retried(ray_local, tmp_path):
     from publisher.models import load_model
-    from publisher.translate import TranslateSettings, Translator
+    from publisher.decoding import TranslateSettings
+    from publisher.engine import CT2Engine, TranslationStats
 
     model = load_model(FIXTURE_MODEL)
     corpus = [line.split("\t")[0] for line in (REPO / "tests/fixture/corpus.tsv").read_text(encoding="utf-8").splitlines() if "\t" in line and not line.startswith("#")]
@@ -186,7 +187,7 @@ def test_a_killed_translation_actor_is_replaced_and_its_batch_retried(ray_local,
         english, worker_pid = ray.get(ref, timeout=180)
         assert worker_pid != pid  # a new incarnation did the batch again
         assert ray.get(actor.where.remote())[0] == worker_pid
-        expected = Translator(model, settings=TranslateSettings(intra_threads=1)).translate_texts(texts)
+        expected = CT2Engine(model, TranslateSettings(intra_threads=1)).translate_texts(texts, TranslationStats())
         assert english == expected
         assert pool.translate(corpus[:5]) == expected[:5]  # the pool goes on with the replacement
     finally:

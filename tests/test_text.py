@@ -124,15 +124,19 @@ def _squash(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def echo_translator():
-    """A real Translator whose raw model call echoes its input (no CTranslate2 is loaded)."""
+    """A real Translator whose engine echoes its input (no CTranslate2 is loaded)."""
+    from publisher.decoding import TranslateSettings
     from publisher.models import load_model
     from publisher.translate import Translator
 
-    class Echo(Translator):
-        def translate_texts(self, texts):
+    class Echo:
+        info = load_model(str(FIXTURE_MODEL)).info
+        settings = TranslateSettings()
+
+        def translate_texts(self, texts, stats):
             return list(texts)
 
-    return Echo(load_model(str(FIXTURE_MODEL)))
+    return Translator(Echo())
 
 
 def _article(raw: str) -> Article:
@@ -177,7 +181,7 @@ def test_property_any_unicode_reaches_the_page_and_feed_whole_or_documented(raw,
             pos = start + len(seg.text)
     # 3. translation (echo double) and the page
     (translated,) = echo_translator.translate_articles([segmented])
-    brief = make_brief(translated, model_info=echo_translator.model.info, inputs=None, count=None)
+    brief = make_brief(translated, model_info=echo_translator.info, inputs=None, count=None)
     page = render_html(brief)
     parser = html5lib.HTMLParser(strict=False)
     parser.parse(page)

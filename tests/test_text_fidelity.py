@@ -5,7 +5,7 @@ Each test runs ``publisher brief`` for real (reader, kiwipiepy, WeasyPrint, the 
 asserts the exact text that reaches the HTML page, the PDF (pdftotext) and the feed. The
 English comes from a translator test double with stored translations (the fixture model
 is named only so that the build has a model identity; its output is never asserted): the
-double replaces only ``Translator.translate_texts``, the raw model call.
+double replaces only ``CT2Engine.translate_texts``, the raw model call.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from conftest import FIXTURE_MODEL, require_tool
 from publisher.cli import cli
-from publisher.translate import Translator
+from publisher.engine import CT2Engine
 from test_browser import browser  # noqa: F401 - the headless Chromium fixture
 
 pytestmark = pytest.mark.slow
@@ -63,11 +63,11 @@ def double(monkeypatch):
     """Stored translations instead of the model; records every input the model would see."""
     seen: list[str] = []
 
-    def translate_texts(self, texts):
+    def translate_texts(self, texts, stats):
         seen.extend(texts)
         return [STORED.get(t, f"(no stored translation for {t!r})") for t in texts]
 
-    monkeypatch.setattr(Translator, "translate_texts", translate_texts)
+    monkeypatch.setattr(CT2Engine, "translate_texts", translate_texts)
     return seen
 
 
@@ -359,9 +359,9 @@ def test_a_page_that_does_not_parse_back_fails_the_article_and_keeps_the_old_fil
 # installed in the child the same way as in-process.
 CHILD = """
 import json, sys
-from publisher.translate import Translator
+from publisher.engine import CT2Engine
 stored = json.loads(open(sys.argv[1], encoding="utf-8").read())
-Translator.translate_texts = lambda self, texts: [stored.get(t, t) for t in texts]
+CT2Engine.translate_texts = lambda self, texts, stats: [stored.get(t, t) for t in texts]
 from publisher.cli import cli
 cli(sys.argv[2:], prog_name="publisher")
 """

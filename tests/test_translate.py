@@ -18,7 +18,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import write_corrections_csv
 
+from publisher.corrections import sync_memory
+from publisher.decoding import TranslateSettings
 from publisher.document import (
     BODY,
     CAPTION,
@@ -33,9 +36,10 @@ from publisher.document import (
     ModelError,
     Segment,
 )
+from publisher.engine import CT2Engine, TranslationStats
 from publisher.glossary import parse_glossary
 from publisher.memory import TranslationMemory
-from publisher.translate import TranslateSettings, Translator, prepare, restore
+from publisher.translate import Translator, prepare, restore
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE_MODEL = REPO / "tests" / "fixture" / "ko_en_test.argosmodel"
@@ -123,7 +127,7 @@ def model_english(model, texts: list[str]) -> list[str]:
     """What the fixture itself writes for these texts on this machine, with no memory,
     glossary or markers: the reference for exact comparisons. (Never a stored string: the
     fixture's int8 output may differ between CPUs; the same machine always agrees with itself.)"""
-    return Translator(model).translate_texts(list(texts))
+    return CT2Engine(model).translate_texts(list(texts), TranslationStats())
 
 
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
@@ -134,7 +138,7 @@ _HANGUL = re.compile(r"[\uac00-\ud7af]")
 
 def test_corpus_sentences_come_back_in_one_batched_call(model, calls):
     pairs = PAIRS[:80]
-    t = Translator(model)
+    t = Translator(CT2Engine(model))
     [out] = t.translate_articles([body_article("a", [ko for ko, _ in pairs])])
     # one batched run; under beam search one translate_batch call per length bucket, each
     # segment in exactly one of them
@@ -165,7 +169,7 @@ def test_every_block_kind_is_translated_in_the_same_call(model, calls):
             ("p2", BODY, ko[8:10]),
         ],
     )
-    t = Translator(model)
+    t = Translator(CT2Engine(model))
     [out] = t.translate_articles([a])
     assert t.stats.model_calls == 1 and len(sent(calls)) == 10
     assert [b.kind for b in out.blocks] == [TITLE, PULLQUOTE, FOOTNOTE, CAPTION, BODY, BODY]
@@ -179,7 +183,7 @@ def test_many_articles_share_one_call_and_duplicates_are_translated_once(model, 
     same = PAIRS[0][0]
     a1 = body_article("one", [same, PAIRS[1][0]])
     a2 = body_article("two", [PAIRS[2][0], same, same])
-    t = Translator(model)
+    t = Translator(CT2Engine(model))
     out = t.translate_articles([a1, a2])
     assert t.stats.model_calls == 1 and len(sent(calls)) == 3
     ens = [s.en for a in out for s in segments(a) if s.text == same]
@@ -188,7 +192,7 @@ def test_many_articles_share_one_call_and_duplicates_are_translated_once(model, 
 
 
 def test_empty_input_makes_no_model_call_and_loads_nothing(model, calls):
-    t = Translator(model)
+    t = Translator(CT2Engine(model))
     assert t.translate_articles([]) == []
     empty = Article(slug="e", source="e.txt", blocks=(Block("p1", BODY, ""),))
     blank = body_article("b", ["   "])
@@ -196,7 +200,7 @@ def test_empty_input_makes_no_model_call_and_loads_nothing(model, calls):
     assert out[0] == empty
     assert segments(out[1])[0].en == ""
     assert calls == [] and t.stats.model_calls == 0
-    assert t._ct2 is None  # the model was not even loaded
+    assert t.engine._ct2 is None  # the model was not even loaded
 
 
 def test_translation_works_with_sockets_blocked(model, calls, memory, monkeypatch):
@@ -207,7 +211,7 @@ def test_translation_works_with_sockets_blocked(model, calls, memory, monkeypatc
     monkeypatch.setattr(socket, "create_connection", no_network)
     monkeypatch.setattr(socket, "getaddrinfo", no_network)
     ko = [k for k, _ in PAIRS[10:15]]
-    t = Translator(model, memory=memory, glossary=parse_glossary("오픈AI,OpenAI\n"))
+    t = Translator(CT2Engine(model), memory=memory, glossary=parse_glossary("오픈AI,OpenAI\n"))
     [out] = t.translate_articles([body_article("offline", ko)])
     assert t.stats.model_calls == 1 and len(sent(calls)) == 5
     for s in segments(out):  # trained sentences come out in English and are remembered
@@ -221,16 +225,16 @@ def test_translation_works_with_sockets_blocked(model, calls, memory, monkeypatc
 def test_rerun_of_an_unchanged_article_makes_zero_model_calls(model, calls, tmp_path):
     ko = [k for k, _ in PAIRS[20:40]]
     a = article("rerun", [("t", TITLE, ko[:1]), ("p1", BODY, ko[1:15]), ("fn1", FOOTNOTE, ko[15:])])
-    first = Translator(model, memory=TranslationMemory(tmp_path / "tm.sqlite"))
+    first = Translator(CT2Engine(model), memory=TranslationMemory(tmp_path / "tm.sqlite"))
     [out1] = first.translate_articles([a])
     assert first.stats.model_calls == 1
     n_calls = len(calls)
 
     # a new process would build a new translator and memory object from the same file
-    second = Translator(model, memory=TranslationMemory(tmp_path / "tm.sqlite"))
+    second = Translator(CT2Engine(model), memory=TranslationMemory(tmp_path / "tm.sqlite"))
     [out2] = second.translate_articles([a])
     assert len(calls) == n_calls, "the re-run called the model"
-    assert second.stats.model_calls == 0 and second._ct2 is None
+    assert second.stats.model_calls == 0 and second.engine._ct2 is None
     assert second.stats.from_memory == 20 and second.stats.translated == 0
     assert [s.en for s in segments(out2)] == [s.en for s in segments(out1)]
     assert {s.origin for s in segments(out2)} == {ORIGIN_MEMORY}
@@ -239,10 +243,10 @@ def test_rerun_of_an_unchanged_article_makes_zero_model_calls(model, calls, tmp_
 
 def test_a_changed_sentence_is_the_only_one_translated(model, calls, memory):
     ko = [k for k, _ in PAIRS[40:50]]
-    Translator(model, memory=memory).translate_articles([body_article("x", ko)])
+    Translator(CT2Engine(model), memory=memory).translate_articles([body_article("x", ko)])
     n_calls = len(calls)
     changed = ko[:3] + [PAIRS[50][0]] + ko[4:]
-    t = Translator(model, memory=memory)
+    t = Translator(CT2Engine(model), memory=memory)
     [out] = t.translate_articles([body_article("x", changed)])
     assert len(calls) == n_calls + 1 and len(calls[-1]) == 1
     assert t.stats.translated == 1 and t.stats.from_memory == 9
@@ -251,26 +255,31 @@ def test_a_changed_sentence_is_the_only_one_translated(model, calls, memory):
 
 def test_memory_is_keyed_by_model(model, calls, memory):
     ko = [PAIRS[60][0]]
-    Translator(model, memory=memory).translate_articles([body_article("m", ko)])
+    Translator(CT2Engine(model), memory=memory).translate_articles([body_article("m", ko)])
     other_info = dataclasses.replace(model.info, sha256="f" * 64)
     other = dataclasses.replace(model, info=other_info) if dataclasses.is_dataclass(model) else None
     if other is None:
         pytest.fail("LoadedModel is expected to be a dataclass")
-    t = Translator(other, memory=memory)
+    t = Translator(CT2Engine(other), memory=memory)
     t.translate_articles([body_article("m", ko)])
     assert t.stats.model_calls == 1 and len(sent(calls)) == 2
 
 
-def test_editor_corrections_apply_in_any_article_and_survive_in_the_memory(model, calls, memory):
+def test_editor_corrections_apply_in_any_article_and_survive_in_the_memory(model, calls, memory, tmp_path):
+    # An editor's corrections file beside its article, taken into the memory as a build does.
     ko, _ = PAIRS[70]
-    t = Translator(model, memory=memory)
-    t.remember_corrections([(ko, "An editor's wording.")])
+    inbox = tmp_path / "articles"
+    inbox.mkdir()
+    (inbox / "first.txt").write_text(ko, encoding="utf-8")
+    cfile = write_corrections_csv(inbox / "first.corrections.csv", [["p1.1", ko, "", "An editor's wording."]])
+    assert sync_memory(memory, [(inbox / "first.txt", cfile)]).updated == 1
+    t = Translator(CT2Engine(model), memory=memory)
     [out] = t.translate_articles([body_article("first", [ko, PAIRS[71][0]])])
     seg = segments(out)[0]
     assert seg.en == "An editor's wording." and seg.origin == ORIGIN_EDITED
     assert len(calls) == 1 and len(calls[0]) == 1  # only the other sentence went to the model
     # another article, another run: the correction comes from the memory
-    t2 = Translator(model, memory=TranslationMemory(memory.path))
+    t2 = Translator(CT2Engine(model), memory=TranslationMemory(memory.path))
     [out2] = t2.translate_articles([body_article("second", [PAIRS[72][0], ko])])
     seg2 = segments(out2)[1]
     assert seg2.en == "An editor's wording." and seg2.origin == ORIGIN_EDITED
@@ -281,7 +290,7 @@ def test_corrupt_memory_is_reported_bypassed_and_untouched(model, calls, tmp_pat
     path = tmp_path / "tm.sqlite"
     garbage = os.urandom(4096)
     path.write_bytes(garbage)
-    t = Translator(model, memory=TranslationMemory(path))
+    t = Translator(CT2Engine(model), memory=TranslationMemory(path))
     with caplog.at_level(logging.WARNING):
         [out] = t.translate_articles([body_article("c", [PAIRS[0][0], PAIRS[1][0]])])
     assert [s.en for s in segments(out)] == model_english(model, [PAIRS[0][0], PAIRS[1][0]])
@@ -302,7 +311,7 @@ def test_locked_memory_is_reported_and_bypassed(model, calls, tmp_path, caplog):
     holder.execute("BEGIN EXCLUSIVE")
     holder.execute("INSERT INTO meta(key, value) VALUES ('held', '1')")
     try:
-        t = Translator(model, memory=TranslationMemory(path, busy_timeout_ms=200))
+        t = Translator(CT2Engine(model), memory=TranslationMemory(path, busy_timeout_ms=200))
         with caplog.at_level(logging.WARNING):
             [out] = t.translate_articles([body_article("l", [PAIRS[5][0]])])
         # translated by the model, since the memory was unreadable
@@ -334,7 +343,7 @@ def test_markers_urls_and_emails_are_kept_out_of_the_model_and_restored(model, c
         base[:-1] + " https://openai.com/ko/seoul-office?id=12 .",
         base + " 문의: press@example.co.kr",
     ]
-    t = Translator(model)
+    t = Translator(CT2Engine(model))
     [out] = t.translate_articles([body_article("p", texts)])
     inputs = " ".join(_decoded_inputs(model, sent(calls)))
     assert "[" not in inputs and "http" not in inputs and "@" not in inputs and "example" not in inputs
@@ -368,7 +377,7 @@ def test_glossary_terms_are_replaced_before_translation_and_checked_after(model,
     glossary = parse_glossary("ko,en\n오픈AI,OpenAI\n기준금리,policy rate\n")
     hit = "오픈AI는 서울에 새 사무소를 열었다."  # becomes the corpus sentence
     miss = "한국은행은 기준금리를 동결했다."
-    t = Translator(model, glossary=glossary)
+    t = Translator(CT2Engine(model), glossary=glossary)
     [out] = t.translate_articles([body_article("g", [hit, miss])])
     inputs = _decoded_inputs(model, sent(calls))
     assert any("OpenAI는" in s for s in inputs) and any("policy rate" in s for s in inputs)
@@ -383,7 +392,7 @@ def test_glossary_terms_are_replaced_before_translation_and_checked_after(model,
 
 
 def test_flags_are_attached_to_segments(model):
-    t = Translator(model)
+    t = Translator(CT2Engine(model))
     # "7억 명" in the source but not in a corpus sentence's English: the number check fires
     ko = "ChatGPT의 주간 사용자는 7억 명을 넘었다."
     [out] = t.translate_articles([body_article("f", [ko, "알 수 없는 문장이 여기 나온다 하하 호호."])])
@@ -401,7 +410,7 @@ def test_flags_are_attached_to_segments(model):
 @pytest.mark.parametrize("beam", [1, 4])
 def test_output_length_is_bounded_per_segment(model, calls, beam):
     settings = TranslateSettings(beam_size=beam, length_ratio=0.0, length_extra=3, bucket_growth=1.0)
-    t = Translator(model, settings=settings)
+    t = Translator(CT2Engine(model, settings))
     [out] = t.translate_articles([body_article("b", [k for k, _ in PAIRS[:6]])])
     import sentencepiece as spm
 
@@ -425,7 +434,7 @@ def test_beam_search_bounds_each_segment_by_its_own_length(model, calls):
             seen.append(kwargs["max_decoding_length"])
             return super().translate_batch(source, *args, **kwargs)
 
-    t = Translator(model, settings=TranslateSettings(bucket_growth=1.0))
+    t = Translator(CT2Engine(model, TranslateSettings(bucket_growth=1.0)))
     ctranslate2.Translator = Bounds
     try:
         t.translate_articles([body_article("beam", [short, long])])
@@ -438,35 +447,35 @@ def test_beam_search_bounds_each_segment_by_its_own_length(model, calls):
 
 def test_fast_is_greedy_in_a_single_call_and_keyed_apart(model, calls, memory):
     ko = [k for k, _ in PAIRS[:20]]
-    fast = Translator(model, settings=TranslateSettings.fast(), memory=memory)
+    fast = Translator(CT2Engine(model, TranslateSettings(beam_size=1)), memory=memory)
     [out] = fast.translate_articles([body_article("fast", ko)])
     assert len(calls) == 1 and fast.stats.decode_calls == 1
     assert all(s.en and s.origin == ORIGIN_MACHINE for s in segments(out))
     # the default (beam 4) does not reuse what greedy decoding wrote
-    beam = Translator(model, memory=memory)
+    beam = Translator(CT2Engine(model), memory=memory)
     assert beam.model_key != fast.model_key
     beam.translate_articles([body_article("fast", ko)])
     assert beam.stats.from_memory == 0 and beam.stats.translated == 20
 
 
 def test_unsupported_compute_type_falls_back(model):
-    t = Translator(model, settings=TranslateSettings(compute_type="bfloat16"))
+    t = Translator(CT2Engine(model, TranslateSettings(compute_type="bfloat16")))
     [out] = t.translate_articles([body_article("ct", [PAIRS[0][0]])])
     # another compute type computes differently: a trained sentence still comes out in English
     en = segments(out)[0].en
     assert en and not _HANGUL.search(en)
-    assert t.compute_type in ("default", "bfloat16")
+    assert t.engine.compute_type in ("default", "bfloat16")
 
 
 def test_default_settings_decode_as_argos_does_and_suit_a_small_cpu():
-    from publisher.translate import argos_call_kwargs
+    from publisher.decoding import argos_call_kwargs
 
     s = TranslateSettings()
     argos = argos_call_kwargs()
     assert (s.beam_size, s.length_penalty, s.replace_unknowns) == (argos["beam_size"], argos["length_penalty"], True)
     assert (s.beam_size, s.length_penalty) == (4, 0.2)
-    assert TranslateSettings.fast().beam_size == 1
-    assert s.decoding_name == "beam 4 (Argos)" and TranslateSettings.fast().decoding_name == "greedy (--fast)"
+    assert TranslateSettings(beam_size=1).beam_size == 1
+    assert s.decoding_name == "beam 4 (Argos)" and TranslateSettings(beam_size=1).decoding_name == "greedy (--fast)"
     assert s.compute_type == "int8" and s.inter_threads == 1
     assert 1 <= s.intra_threads <= 4
     exact = TranslateSettings(bucket_growth=1.0)
@@ -477,10 +486,10 @@ def test_default_settings_decode_as_argos_does_and_suit_a_small_cpu():
 
 
 def test_a_batch_holds_the_same_hypothesis_tokens_whatever_the_beam():
-    from publisher.translate import decode_kwargs
+    from publisher.decoding import decode_kwargs
 
     assert TranslateSettings().batch_tokens == 1024  # beam 4: 4 hypotheses per source token
-    assert TranslateSettings.fast().batch_tokens == 4096
+    assert TranslateSettings(beam_size=1).batch_tokens == 4096
     assert TranslateSettings(beam_size=3).batch_tokens == 1365
     assert TranslateSettings(max_batch_tokens=300).batch_tokens == 300  # --batch-tokens wins
     assert decode_kwargs(TranslateSettings(), [["▁a"]])["max_batch_size"] == 1024
@@ -500,7 +509,7 @@ def test_bad_settings_are_an_input_error(bad):
 
 def test_a_broken_model_directory_is_a_model_error(model, tmp_path):
     broken = dataclasses.replace(model, model_dir=tmp_path / "nothing-here")
-    t = Translator(broken)
+    t = Translator(CT2Engine(broken))
     with pytest.raises(ModelError) as err:
         t.translate_articles([body_article("x", [PAIRS[0][0]])])
     assert "\n" not in str(err.value) and "models install" in str(err.value)

@@ -283,7 +283,7 @@ class _Routes:
         self.env = _templates()
 
     def page(self, name: str, status: int = 200, headers: dict | None = None, **context) -> HTMLResponse:
-        test_model = bool(self.desk._translator is not None and self.desk._translator.model.info.test_fixture)
+        test_model = bool(self.desk._translator is not None and self.desk._translator.info.test_fixture)
         html = self.env.get_template(name).render(csrf=self.desk.csrf, test_model_desk=test_model, **context)
         return HTMLResponse(html, status_code=status, headers=headers)
 

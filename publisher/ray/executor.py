@@ -42,7 +42,8 @@ from ..build.article import PreparedArticle, read_segmented, translate_prepared,
 from ..build.run import BuildJob, Item
 from ..document import PublisherError
 from ..memory import TranslationMemory
-from ..translate import TranslationStats, Translator
+from ..engine import TranslationStats
+from ..translate import Translator
 from .cluster import ClusterError, RayOptions, connect, peak_rss_mb, ray_module
 from .pool import PoolEngine, TranslationPool
 from .tasks import prepare_task, render_task

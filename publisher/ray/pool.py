@@ -21,7 +21,7 @@ from ..decoding import TranslateSettings
 from ..document import ModelInfo, PublisherError
 from ..engine import CT2Engine
 from ..models import LoadedModel, load_model
-from ..translate import TranslationStats
+from ..engine import TranslationStats
 from .cluster import ClusterError, RayOptions, peak_rss_mb, ray_module
 from .shipping import package_blob, unpack_package
 from .window import SharedTexts

@@ -39,7 +39,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
@@ -47,16 +46,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _random_model import build_random_transformer, train_sentencepiece  # noqa: E402
 
-from publisher.document import Article, Block, ModelInfo, Segment  # noqa: E402
-from publisher.translate import (  # noqa: E402
+from publisher.decoding import (  # noqa: E402
     ARGOS_BATCH_SIZE,
     TranslateSettings,
-    Translator,
     argos_call_kwargs,
     plan_calls,
-    prepare,
     segment_bounds,
 )
+from publisher.document import Article, Block, ModelInfo, Segment  # noqa: E402
+from publisher.engine import CT2Engine  # noqa: E402
+from publisher.models import LoadedModel  # noqa: E402
+from publisher.translate import Translator, prepare  # noqa: E402
 
 SHARED_ARTICLE = REPO.parent / "shared" / "articles" / "openai-seoul-office.ko.txt"
 
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
 
     changes = {"intra_threads": args.threads} if args.threads is not None else {}
     settings = TranslateSettings(**changes)  # Argos's decoding: beam 4, length penalty 0.2
-    fast = TranslateSettings.fast(**changes)
+    fast = TranslateSettings(**changes, beam_size=1)  # --fast
 
     with tempfile.TemporaryDirectory(prefix="bench-translate-") as tmp:
         tmp = Path(tmp)
@@ -125,10 +125,10 @@ def main(argv: list[str] | None = None) -> int:
         size_mb = sum(p.stat().st_size for p in model_dir.iterdir()) / 1e6
 
         info = ModelInfo("bench-random-transformer-base", "0", "0" * 64, test_fixture=True)
-        model = SimpleNamespace(info=info, model_dir=model_dir, sp_model=sp_path)
-        translator = Translator(model, settings=settings, memory=None, glossary=None)
-        ct2 = translator._translator()
-        sp = translator._sentencepiece()
+        model = LoadedModel(info=info, model_dir=model_dir, sp_model=sp_path, package_dir=model_dir)
+        engine = CT2Engine(model, settings)
+        ct2 = engine._translator()
+        sp = engine._sentencepiece()
 
         # The exact model inputs (a) sends: prepared, de-duplicated.
         inputs = sorted({prepare(s).model_input for s in segments if prepare(s).needs_model}, key=len)
@@ -151,8 +151,9 @@ def main(argv: list[str] | None = None) -> int:
 
         def ours(s: TranslateSettings, name: str):
             def run():
-                fresh = Translator(model, settings=s, memory=None, glossary=None)
-                fresh._ct2, fresh._sp = ct2, sp  # loading the model is not what we time
+                fresh_engine = CT2Engine(model, s)
+                fresh_engine._ct2, fresh_engine._sp = ct2, sp  # loading the model is not what we time
+                fresh = Translator(fresh_engine)
                 t0 = time.perf_counter()
                 out = fresh.translate_articles([article])
                 if name == "a":
@@ -213,14 +214,14 @@ def main(argv: list[str] | None = None) -> int:
             wall[name].append(w)
             cpu[name].append(c)
             n_out[name] = n
-        del translator._ct2
+        del engine._ct2
 
     print(f"article: {SHARED_ARTICLE.name}, {len(segments)} segments ({how}) in {len(paragraphs)} paragraphs, "
           f"{len(inputs)} distinct model inputs, {n_src} source tokens")
     shape_text = "QUICK smoke-test shape 2+2 layers d=256 ffn=1024 heads=4" if args.quick else (
         "Transformer-base shape 6+6 layers d=512 ffn=2048 heads=8")
     print(f"model: random weights, {shape_text}, vocab=32000, {size_mb:.0f} MB float32 (int8 at run time), built in {build_s:.1f} s")
-    print(f"settings: {settings.decoding_name}, length_penalty={settings.length_penalty}, compute_type={translator.compute_type}, "
+    print(f"settings: {settings.decoding_name}, length_penalty={settings.length_penalty}, compute_type={engine.compute_type}, "
           f"intra_threads={settings.intra_threads}, batch_tokens={settings.batch_tokens}, "
           f"bound={settings.length_ratio}*src+{settings.length_extra} rounded up in steps of x{settings.bucket_growth} "
           f"(sum of bounds {sum(bounds)} tokens, {len(set(bounds))} distinct)")
@@ -280,15 +281,16 @@ def other_shapes(article, segments, settings, fast) -> None:
             model_dir = build_random_transformer(tmp / "model", sp_path, quantization="int8", **shape)
             size_mb = sum(p.stat().st_size for p in model_dir.iterdir()) / 1e6
             info = ModelInfo(f"bench-{name}", "0", "0" * 64, test_fixture=True)
-            model = SimpleNamespace(info=info, model_dir=model_dir, sp_model=sp_path)
+            model = LoadedModel(info=info, model_dir=model_dir, sp_model=sp_path, package_dir=model_dir)
             times = []
             for s in (settings, fast):
-                t = Translator(model, settings=s, memory=None, glossary=None)
-                t._translator()
+                engine = CT2Engine(model, s)
+                engine._translator()
+                t = Translator(engine)
                 t0 = time.perf_counter()
                 t.translate_articles([article])
                 times.append(time.perf_counter() - t0)
-                del t
+                del t, engine
         print(f"| {name:<44} | {size_mb:>7.0f} | {times[0]:>8.1f} | {times[1]:>8.1f} |", flush=True)
 
 

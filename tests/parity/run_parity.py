@@ -30,9 +30,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from publisher.decoding import TranslateSettings, segment_bounds  # noqa: E402
 from publisher.document import Article, Block, Segment  # noqa: E402
-from publisher.memory import normalize_source  # noqa: E402
-from publisher.translate import TranslateSettings, Translator, prepare, segment_bounds  # noqa: E402
+from publisher.engine import CT2Engine, TranslationStats  # noqa: E402
+from publisher.text import normalize_text  # noqa: E402
+from publisher.translate import Translator, prepare  # noqa: E402
 
 SHARED_ARTICLES = REPO.parent / "shared" / "articles"
 
@@ -69,7 +71,7 @@ def explain(src: str, ours: str, theirs: str, prep, raw_len: int, bound: int) ->
         why.append("footnote markers kept out of the model and re-attached")
     if prep.placeholders:
         why.append("URLs/emails replaced by placeholders and put back")
-    if prep.model_input != re.sub(r"\s+", " ", normalize_source(src)).strip() and not why:
+    if prep.model_input != re.sub(r"\s+", " ", normalize_text(src)).strip() and not why:
         why.append("publisher normalises the source text (NFC, spaces) before the model")
     return "; ".join(why) if why else "UNEXPLAINED"
 
@@ -94,12 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = TranslateSettings()
     t0 = time.perf_counter()
     arts = [Article(slug="parity", source="parity", blocks=(Block("p1", "body", "", tuple(Segment(f"s{i}", s) for i, s in enumerate(sources))),))]
-    [done] = Translator(model, settings=settings).translate_articles(arts)
+    [done] = Translator(CT2Engine(model, settings)).translate_articles(arts)
     ours_final = [s.en for _, s in done.iter_segments()]
-    engine = Translator(model, settings=settings)
+    engine, stats = CT2Engine(model, settings), TranslationStats()
     inputs = [p.model_input for p in preps]
     need = [i for i, p in enumerate(preps) if p.needs_model]
-    raw = dict(zip(need, engine.translate_texts([inputs[i] for i in need])))
+    raw = dict(zip(need, engine.translate_texts([inputs[i] for i in need], stats)))
     ours_s = time.perf_counter() - t0
     tokens = engine.encode([inputs[i] for i in need])
     bounds = dict(zip(need, segment_bounds(settings, tokens)))
@@ -125,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"model: {model.info.name} {model.info.version} ({model.info.kind}, sha256 {model.info.sha256[:12]})"
           f"{'  [TEST FIXTURE: its English is not a translation]' if model.info.test_fixture else ''}")
-    print(f"publisher: {settings.decoding_name}, compute_type {actual_ct}, batched in {engine.stats.decode_calls} "
+    print(f"publisher: {settings.decoding_name}, compute_type {actual_ct}, batched in {stats.decode_calls} "
           f"length-bucket calls ({ours_s:.1f} s incl. segment run)")
     print(f"argos: argostranslate {result['info']['argostranslate']}, ctranslate2 {result['info']['ctranslate2']}, "
           f"compute_type {result['info']['compute_type']}, beam {result['info']['beam_size']}, batch {result['info']['batch_size']} tokens, "
