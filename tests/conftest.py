@@ -7,10 +7,19 @@ test never sees (or changes) the models and caches of the machine it runs on.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from pathlib import Path
 
 import pytest
+
+# Ray, wherever a test starts it (a local instance, a test cluster, a head node for Ray
+# Client): on 127.0.0.1 only (by default Ray binds the machine's routable address), and
+# with an authentication token of this test process (by default Ray writes one into
+# ~/.ray/auth_token, which is the user's). Set before Ray is imported: it reads both then.
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # Ray's switch for "this node is the cluster": loopback
+os.environ.setdefault("RAY_AUTH_MODE", "token")
+os.environ.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(16))
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

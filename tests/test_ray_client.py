@@ -1,7 +1,8 @@
 """`publisher brief --ray ray://HOST:PORT`: Ray Client against a head node started here.
 
 The test starts `ray start --head --block` on 127.0.0.1 (its own ports, its own process
-group), waits for the client server's port to accept connections, runs the real command
+group; conftest keeps Ray on loopback and gives the head and the client the same token),
+waits for the client server's port to accept connections, runs the real command
 in a subprocess, and stops the head by signalling its process group: nothing else of Ray's
 on this machine is touched. The Ray build's briefs, index and feed must equal a local
 build's, as with `--ray local`.

@@ -77,10 +77,12 @@ def connect(address: str, local_cpus: int | None = None) -> bool:
             ray.init(address=address, **kwargs)
     except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ClusterError(
-            f"cannot connect to the Ray cluster at {address!r} ({first}); start one with 'ray start --head' "
-            "or run with --ray local"
-        ) from None
+        hint = "start one with 'ray start --head' or run with --ray local"
+        if address.startswith("ray://") and os.environ.get("RAY_AUTH_MODE", "").lower() != "token":
+            # A head node started where a token exists requires it, and Ray Client then
+            # only times out: say what to set.
+            hint += "; if the cluster uses token authentication, set RAY_AUTH_MODE=token and RAY_AUTH_TOKEN (or ~/.ray/auth_token)"
+        raise ClusterError(f"cannot connect to the Ray cluster at {address!r} ({first}); {hint}") from None
     return True
 
 
