@@ -183,17 +183,20 @@ class TranslationMemory:
         pairs. Returns ``{(normalized source, glossary_key): MemoryHit}`` for the hits; a
         correction (origin "edited") wins over a machine translation.
         """
+        return self._lookup(model_key, sources, with_corrections=True)
+
+    def get_machine_many(self, model_key: str, sources: Iterable[str | tuple[str, str]]) -> dict[tuple[str, str], MemoryHit]:
+        """:meth:`get_many` without the editors' corrections: what the model wrote (the
+        editor's desk shows it beside the editor's English)."""
+        return self._lookup(model_key, sources, with_corrections=False)
+
+    def _lookup(self, model_key: str, sources, *, with_corrections: bool) -> dict[tuple[str, str], MemoryHit]:
         wanted = {_as_key(s) for s in sources}
-        if not wanted:
-            return {}
-        conn = self._connect()
+        conn = self._connect() if wanted else None
         if conn is None:
             return {}
-        hits: dict[tuple[str, str], MemoryHit] = {}
         try:
-            srcs = sorted({s for s, _ in wanted})
-            corrections: dict[str, str] = {}
-            corrections = self._editor_corrections(conn, srcs)
+            corrections = self._editor_corrections(conn, sorted({s for s, _ in wanted})) if with_corrections else {}
             machine: dict[tuple[str, str], str] = {}
             # One query per glossary key, so that SQLite finds each row by the whole primary
             # key (model, glossary key, source). Without the glossary key it scans every row
@@ -212,10 +215,10 @@ class TranslationMemory:
         except sqlite3.Error as exc:
             self._report("read", exc)
             return {}
+        hits: dict[tuple[str, str], MemoryHit] = {}
         for key in wanted:
-            src, _ = key
-            if src in corrections:
-                hits[key] = MemoryHit(corrections[src], ORIGIN_EDITED)
+            if key[0] in corrections:
+                hits[key] = MemoryHit(corrections[key[0]], ORIGIN_EDITED)
             elif key in machine:
                 hits[key] = MemoryHit(machine[key], ORIGIN_MEMORY)
         return hits
@@ -302,24 +305,6 @@ class TranslationMemory:
             data.append((model_key, gkey, normalize_text(src), en, now))
         return self._write_rows(
             "INSERT OR REPLACE INTO translations(model_key, glossary_key, source, en, created) VALUES (?, ?, ?, ?, ?)",
-            data,
-        )
-
-    def put_corrections(self, rows: Iterable[tuple]) -> int:
-        """Store many corrections in one transaction: ``(source, en[, machine_en, article, segment_id])``.
-
-        They are filed under ``article`` (or ""), which no corrections file has: builds
-        use :meth:`sync_corrections`, which derives the corrections from the files.
-        """
-        now = time.time()
-        data = []
-        for row in rows:
-            src, en, *rest = row
-            rest = list(rest) + [None] * (3 - len(rest))
-            data.append((rest[1] or "", normalize_text(src), en, rest[0], rest[1], rest[2], now))
-        return self._write_rows(
-            "INSERT OR REPLACE INTO corrections(file, source, en, machine_en, article, segment_id, created) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             data,
         )
 
@@ -495,29 +480,3 @@ def _as_key(item: str | tuple[str, str]) -> tuple[str, str]:
 def _chunks(seq: list, n: int):
     for i in range(0, len(seq), n):
         yield seq[i : i + n]
-
-
-def get_machine_many(memory: TranslationMemory, model_key: str, sources: Iterable[str | tuple[str, str]]) -> dict[tuple[str, str], MemoryHit]:
-    """Like ``memory.get_many`` but without the editors' corrections: what the model wrote.
-
-    The editor's desk shows the machine's English beside the editor's, also for a
-    sentence whose correction the memory already holds.
-    """
-    wanted = {_as_key(s) for s in sources}
-    conn = memory._connect() if wanted else None
-    if conn is None:
-        return {}
-    hits: dict[tuple[str, str], MemoryHit] = {}
-    try:
-        for chunk in _chunks(sorted({s for s, _ in wanted}), 500):
-            q = (
-                "SELECT source, glossary_key, en FROM translations WHERE model_key = ? "
-                f"AND source IN ({','.join('?' * len(chunk))})"
-            )
-            for src, gkey, en in conn.execute(q, [model_key, *chunk]):
-                if (src, gkey) in wanted:
-                    hits[(src, gkey)] = MemoryHit(en, ORIGIN_MEMORY)
-    except sqlite3.Error as exc:
-        memory._report("read", exc)
-        return {}
-    return hits

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..checks import describe_flag
 from ..document import BRIEF_JSON, ORIGIN_EDITED, Article, InputError
 from ..glossary import Glossary
-from ..memory import MemoryHit, TranslationMemory, get_machine_many
+from ..memory import MemoryHit, TranslationMemory
 from ..render import templates_digest
 from ..translate import Translator
 from .article import finish_article, prepare_article
@@ -35,7 +35,7 @@ class MachineOnlyMemory:
         return self.editors.error
 
     def get_many(self, model_key: str, sources) -> dict[tuple[str, str], MemoryHit]:
-        return get_machine_many(self.editors, model_key, sources)
+        return self.editors.get_machine_many(model_key, sources)
 
     def put_many(self, model_key: str, rows) -> int:
         return self.editors.put_many(model_key, rows)

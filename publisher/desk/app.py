@@ -4,7 +4,7 @@ Routes call ``build`` (review an article, rebuild it) and ``corrections`` (read 
 edit a corrections file); this module holds only the web glue: which inbox article a URL
 names, the Host and CSRF checks, the per-file write locks and the templates.
 
-Threads: every build call runs on ONE worker thread (it owns the translator, its
+Threads: every build call runs on ONE worker thread (see state.py) (it owns the translator, its
 SQLite memory connection and the Korean analyser); saving a correction runs on the
 server's thread pool under a lock per corrections file.
 """
@@ -15,11 +15,7 @@ import asyncio
 import hmac
 import logging
 import re
-import secrets
 import socket
-import threading
-from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,11 +29,11 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .. import corrections as corr
-from ..build import BuildReport, BuildSettings, build, corrections_path, default_glossary, expand_articles
-from ..build.inbox import check_inside_inbox
-from ..build.review import Review, open_review_translator, review_article
-from ..document import BRIEF_JSON, InputError, OutputError, PublisherError
+from ..build import BuildSettings, corrections_path
+from ..build.review import Review
+from ..document import InputError, OutputError, PublisherError
 from ..text import normalize_text
+from .state import Desk
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +42,6 @@ LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 MAX_FORM_BYTES = 64 * 1024
 MAX_ENGLISH_CHARS = 5000
 CSRF_HEADER = "x-csrf-token"
-SNAPSHOTS_KEPT = 256
 
 DESK_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -58,144 +53,6 @@ OUT_CSP = "script-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestor
 
 class Forbidden(Exception):
     pass
-
-
-@dataclass
-class Entry:
-    """One inbox file: its review, or why it could not be read."""
-
-    path: Path
-    review: Review | None = None
-    error: str | None = None
-
-    @property
-    def slug(self) -> str | None:
-        return self.review.article.slug if self.review is not None else None
-
-
-class Desk:
-    """The state of one desk process."""
-
-    def __init__(self, articles: list[Path], settings: BuildSettings):
-        self.articles = [Path(a) for a in articles]
-        self.settings = settings
-        self.out_dir = Path(settings.out_dir)
-        self.csrf = secrets.token_urlsafe(32)
-        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-build")
-        self._translator = None
-        self._reviews: dict[Path, tuple[tuple, Review]] = {}
-        self._guard = threading.Lock()
-        self._file_locks: dict[Path, threading.Lock] = {}
-        self._snapshots: OrderedDict[tuple[Path, str], dict] = OrderedDict()
-        self.port: int | None = None
-
-    # ---------------------------------------------------------------- the build (worker thread)
-
-    def open(self) -> None:
-        """Load the model, glossary and memory (on the worker thread, which then owns them)."""
-        files = expand_articles(self.articles)
-        self._translator = open_review_translator(self.settings, files)
-        self._glossary_stamp = self._glossary_state(files)
-
-    def _glossary_state(self, files) -> tuple:
-        glossary = self.settings.glossary or default_glossary(files)
-        try:
-            st = glossary.stat() if glossary else None
-        except OSError:
-            st = None
-        return (str(glossary), st.st_mtime_ns if st else None, st.st_size if st else None)
-
-    def _refresh_glossary(self) -> None:
-        """An editor who changes the glossary while the desk runs sees its terms and flags."""
-        files = expand_articles(self.articles)
-        if self._glossary_state(files) != self._glossary_stamp:
-            self.open()
-            self._reviews.clear()
-
-    def _stamp(self, path: Path, slug: str | None) -> tuple:
-        """What a review depends on that can change while the desk runs."""
-
-        def st(p: Path | None):
-            try:
-                s = p.stat() if p is not None else None
-                return (s.st_mtime_ns, s.st_size, s.st_ino) if s else None
-            except OSError:
-                return None
-
-        glossary = self.settings.glossary or default_glossary([path])
-        brief = self.out_dir / slug / BRIEF_JSON if slug else None
-        return (st(path), st(corrections_path(path)), st(glossary), st(brief))
-
-    def scan(self) -> list[Entry]:
-        """Every inbox article with a fresh review (worker thread)."""
-        self._refresh_glossary()
-        entries = []
-        for path in expand_articles(self.articles):
-            try:
-                entries.append(Entry(path, review=self.review(path)))
-            except PublisherError as exc:
-                entries.append(Entry(path, error=str(exc)))
-        return entries
-
-    def review(self, path: Path) -> Review:
-        """A fresh review of one article (worker thread), cached until one of its inputs
-        (article, corrections file, glossary, published brief.json) changes."""
-        cached = self._reviews.get(path)
-        guess = cached[1].article.slug if cached else None
-        stamp = self._stamp(path, guess)
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-        review = review_article(path, self.settings, self._translator)
-        if review.article.slug != guess:
-            stamp = self._stamp(path, review.article.slug)
-        self._reviews[path] = (stamp, review)
-        return review
-
-    def republish(self, path: Path) -> BuildReport:
-        # The whole inbox is named so that a slug clash is caught and out/ stays a function
-        # of the inbox; only this article is built.
-        return build([path], self.settings, inbox=self.articles)
-
-    # ---------------------------------------------------------------- lookups (any thread)
-
-    def changed(self, review: Review) -> bool:
-        """True when the article (or the glossary) changed since this review was made."""
-        cached = self._reviews.get(review.path)
-        if cached is None:
-            return True
-        now = self._stamp(review.path, review.article.slug)
-        return (now[0], now[2]) != (cached[0][0], cached[0][2])
-
-    def find(self, slug: str) -> Review | None:
-        """The cached review whose article has this slug (paths never come from the client)."""
-        for _, review in list(self._reviews.values()):
-            if review.article.slug == slug:
-                return review
-        return None
-
-    def lock_for(self, path: Path) -> threading.Lock:
-        with self._guard:
-            return self._file_locks.setdefault(path, threading.Lock())
-
-    def remember(self, path: Path, version: str, loaded: dict) -> None:
-        with self._guard:
-            self._snapshots[(path, version)] = loaded
-            self._snapshots.move_to_end((path, version))
-            while len(self._snapshots) > SNAPSHOTS_KEPT:
-                self._snapshots.popitem(last=False)
-
-    def snapshot(self, path: Path, version: str) -> dict | None:
-        with self._guard:
-            return self._snapshots.get((path, version))
-
-    def corrections_now(self, path: Path) -> tuple[str, dict]:
-        """(version, corrections by Korean) of an article's corrections file, from one read."""
-        cpath = corrections_path(path)
-        check_inside_inbox(cpath)  # a corrections file linked from elsewhere is not shown
-        table = corr.read_table(cpath)
-        loaded = table.corrected_by_korean()
-        self.remember(cpath, table.version, loaded)
-        return table.version, loaded
 
 
 # -------------------------------------------------------------------- presentation
