@@ -21,6 +21,7 @@ from ..read import read_article
 from ..render import render_brief_files
 from ..segment import segment_article
 from ..summarize import summarize_article
+from ..translate import Translator
 from .inbox import check_inside_inbox, corrections_path
 
 
@@ -84,7 +85,7 @@ def finish_article(prepared: PreparedArticle, translated: Article) -> ArticleRes
     return ArticleResult(path=prepared.path, article=article, stale=tuple(stale), warnings=prepared.warnings)
 
 
-def translate_prepared(translator, prepared: Sequence[PreparedArticle]) -> list[ArticleResult]:
+def translate_prepared(translator: Translator, prepared: Sequence[PreparedArticle]) -> list[ArticleResult]:
     """Translate prepared articles in one batch and apply each one's corrections."""
     if not prepared:
         return []

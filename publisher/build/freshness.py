@@ -13,13 +13,19 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..corrections import carried_digest
 from ..document import BRIEF_JSON, Article, InputError, load_document
 from ..fsutil import MISSING, fingerprint
 from ..text import normalize_text
+from ..memory import TranslationMemory
+from ..translate import Translator
 from .inbox import corrections_path
+
+if TYPE_CHECKING:  # the settings' home imports this module
+    from .run import BuildSettings
 
 
 @dataclass(frozen=True)
@@ -34,7 +40,7 @@ class BuildInputs:
     output_key: str  # the decoding settings that change what the model writes
 
     @classmethod
-    def of(cls, translator, settings, templates: str) -> BuildInputs:
+    def of(cls, translator: Translator, settings: BuildSettings, templates: str) -> BuildInputs:
         glossary = translator.glossary
         return cls(
             model_key=translator.info.key,
@@ -107,19 +113,19 @@ def article_sources(article: Article) -> frozenset[str]:
     return frozenset(normalize_text(seg.text) for _, seg in article.iter_segments() if seg.text and seg.text.strip())
 
 
-def carried_of(memory, sources: Iterable[str]) -> str:
+def carried_of(memory: TranslationMemory | None, sources: Iterable[str]) -> str:
     """``carried_digest`` of the memory's editor corrections of these (normalized) sources."""
     sources = frozenset(sources)
     found = memory.editor_corrections(sources, normalized=True) if memory is not None else {}
     return carried_digest(memory, sources, found)
 
 
-def brief_inputs(base: str, memory, article: Article) -> str:
+def brief_inputs(base: str, memory: TranslationMemory | None, article: Article) -> str:
     """The ``inputs`` recorded in a newly built brief's brief.json."""
     return f"{base}+{carried_of(memory, article_sources(article))}"
 
 
-def is_current(out_dir: Path, slug: str, base: str, memory) -> bool:
+def is_current(out_dir: Path, slug: str, base: str, memory: TranslationMemory | None) -> bool:
     """Whether the brief in ``out_dir/slug`` was built from exactly these inputs: the one
     freshness rule (the build skips such a brief; the desk shows it as up to date)."""
     before = published_brief(out_dir, slug)
