@@ -1,0 +1,130 @@
+"""One stage at a time: segment, split-sentences, translate, summarize, summarize-lines, render."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .options import decoding_options, decoding_settings, glossary_option, model_option
+from .output import echo_lines, print_json, write_json
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the whole structure (blocks, segments, ids, footnote refs) as JSON.")
+@click.option("--plain", is_flag=True, help="Same as 'publisher split-sentences FILE' (kept for old scripts).")
+def segment(file, as_json, plain):
+    """Split an article into segments and print one per line.
+
+    \b
+    Example:
+        publisher segment articles/seoul.ko.txt
+        publisher segment --json articles/seoul.ko.txt > seoul.json
+    """
+    from ..document import InputError, document
+    from ..build.stages import prepare_named
+
+    if plain:
+        if as_json:
+            raise InputError("--plain and --json cannot be combined")
+        echo_lines(_split(file))
+        return
+    article = prepare_named(file)
+    if as_json:
+        print_json(document("article", article))
+        return
+    for block, seg in article.iter_segments():
+        click.echo(f"{seg.id}\t{block.kind}\t{seg.text}")
+
+
+def _split(file: Path) -> list[str]:
+    from ..build.stages import split_text_file
+
+    return split_text_file(file)
+
+
+@click.command("split-sentences")
+@click.argument("file", type=click.Path(path_type=Path))
+def split_sentences_command(file):
+    """Split running text (no article structure) into sentences, one per line.
+
+    \b
+    Example:
+        publisher split-sentences running-text.txt
+    """
+    echo_lines(_split(file))
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@model_option
+@glossary_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the JSON here instead of stdout.")
+@decoding_options
+def translate(file, model, glossary, output, beam, threads, compute_type, batch_tokens):
+    """Translate an article (or the JSON from 'publisher segment --json') and print it as JSON.
+
+    \b
+    Example:
+        publisher segment --json articles/seoul.ko.txt > seoul.json
+        publisher translate seoul.json -o seoul.en.json
+    """
+    from ..document import document, to_dict
+    from ..build.stages import translate_file
+
+    done, model_info = translate_file(file, model, glossary, decoding_settings(beam, threads, compute_type, batch_tokens))
+    write_json({**document("article", done), "model": to_dict(model_info)}, output)
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--sentences", is_flag=True, help="Same as 'publisher summarize-lines FILE' (kept for old scripts).")
+@click.option("--count", type=click.IntRange(1, 100), default=None, help="How many sentences to pick (default: 20% of the sentences, 3 to 5).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the brief JSON here instead of stdout.")
+def summarize(file, sentences, count, output):
+    """Pick the summary sentences of an article (translated JSON from 'publisher translate').
+
+    \b
+    Example:
+        publisher summarize seoul.en.json -o seoul.brief.json
+    """
+    from ..document import document
+    from ..build.stages import summarize_file, summarize_lines_file
+
+    if sentences:
+        echo_lines(summarize_lines_file(file, count))
+        return
+    write_json(document("brief", summarize_file(file, count)), output)
+
+
+@click.command("summarize-lines")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--count", type=click.IntRange(1, 100), default=None, help="How many sentences to pick (default: 20% of the sentences, 3 to 5).")
+def summarize_lines(file, count):
+    """FILE holds one sentence per line: print the 0-based indices of the summary sentences.
+
+    \b
+    Example:
+        publisher summarize-lines --count 3 sentences.txt
+    """
+    from ..build.stages import summarize_lines_file
+
+    echo_lines(summarize_lines_file(file, count))
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True)
+@click.option("--layout", type=click.Choice(["columns", "interleaved"]), default="columns", show_default=True)
+def render(file, out_dir, layout):
+    """Render a brief JSON (from 'publisher summarize') to HTML and PDF in OUT/<slug>/.
+
+    \b
+    Example:
+        publisher render seoul.brief.json -o out
+    """
+    from ..build.stages import render_brief_file
+
+    path = render_brief_file(file, out_dir, layout)
+    click.echo(f"wrote {path}")
