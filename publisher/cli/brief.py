@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
 
-from ..document import BuildFailed
+from ..document import BuildFailed, InputError
 from .options import decoding_options, decoding_settings, glossary_option, model_option
 from .output import echo_warnings
 
@@ -64,8 +65,6 @@ def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed
         keep_removed=keep_removed,
     )
     if ray_address is None and (actors != 1 or in_flight is not None):
-        from ..document import InputError
-
         raise InputError("--actors and --in-flight only apply with --ray ADDRESS")
     if model is not None:
         remember_model(model)  # a real model named here is installed, so the next plain build finds it
@@ -130,8 +129,6 @@ class _RateProgress:
     """
 
     def __init__(self, every: float = 60.0):
-        import time
-
         self.clock = time.monotonic
         self.start = self.clock()
         self.last_line = self.start

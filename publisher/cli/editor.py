@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..document import InputError
 from .options import decoding_options, decoding_settings, glossary_option, model_option
 from .output import echo_warnings
 
@@ -94,8 +95,6 @@ def serve(out_dir, port):
     from ..site import serve as serve_site
 
     if not out_dir.is_dir():
-        from ..document import InputError
-
         raise InputError(f"{out_dir}: nothing to serve; run 'make brief' first")
     click.echo(f"serving {out_dir} on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
     serve_site(out_dir, port)

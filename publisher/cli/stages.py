@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..document import InputError, document, to_dict
 from .options import decoding_options, decoding_settings, glossary_option, model_option
 from .output import echo_lines, print_json, write_json
 
@@ -22,7 +23,6 @@ def segment(file, as_json, plain):
         publisher segment articles/seoul.ko.txt
         publisher segment --json articles/seoul.ko.txt > seoul.json
     """
-    from ..document import InputError, document
     from ..build.stages import prepare_named
 
     if plain:
@@ -70,7 +70,6 @@ def translate(file, model, glossary, output, beam, threads, compute_type, batch_
         publisher segment --json articles/seoul.ko.txt > seoul.json
         publisher translate seoul.json -o seoul.en.json
     """
-    from ..document import document, to_dict
     from ..build.stages import translate_file
 
     done, model_info = translate_file(file, model, glossary, decoding_settings(beam, threads, compute_type, batch_tokens))
@@ -89,7 +88,6 @@ def summarize(file, sentences, count, output):
     Example:
         publisher summarize seoul.en.json -o seoul.brief.json
     """
-    from ..document import document
     from ..build.stages import summarize_file, summarize_lines_file
 
     if sentences:
