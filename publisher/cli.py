@@ -695,7 +695,7 @@ def serve(out_dir, port):
     Example:
         publisher serve --port 8000
     """
-    from .site import serve as serve_site
+    from .serve import serve as serve_site
 
     if not out_dir.is_dir():
         from .document import InputError
