@@ -1,4 +1,4 @@
-"""Headless Chromium against `publisher.site.serve`: what a reader actually gets.
+"""Headless Chromium against `publisher.serve.serve`: what a reader actually gets.
 
 Opens the index through the preview server, follows a brief, switches the language views,
 downloads the PDF, checks that no request leaves 127.0.0.1 and that hostile article text
@@ -17,7 +17,8 @@ from conftest import chromium_driver, requested_urls
 from render_samples import HOSTILE, hostile_brief, sample_brief
 
 from publisher.build.publish import publish_brief as write_brief
-from publisher.site import build_site, serve
+from publisher.serve import serve
+from publisher.site import build_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

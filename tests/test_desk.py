@@ -293,7 +293,7 @@ def test_out_is_served_without_following_symlinks_out_of_it(desk_env, tmp_path):
 def test_serve_does_not_follow_symlinks_out_of_out(tmp_path):
     import urllib.request
 
-    from publisher.site import make_server
+    from publisher.serve import make_server
 
     out = tmp_path / "out"
     out.mkdir()

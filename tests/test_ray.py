@@ -28,7 +28,7 @@ from publisher.ray import RayExecutor, RayOptions
 from publisher.ray.pool import TranslationPool
 from publisher.ray.shipping import package_blob, unpack_package
 from publisher.ray.window import SharedTexts
-from publisher.site import ATOM_NS
+from publisher.feed import ATOM_NS
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 

@@ -13,8 +13,11 @@ import pytest
 from bs4 import BeautifulSoup
 from render_samples import hostile_brief, put_brief, sample_article, sample_brief, three_briefs
 
+from publisher.cards import read_entry
 from publisher.document import OutputError
-from publisher.site import ATOM_NS, build_site, make_server, read_entry
+from publisher.feed import ATOM_NS
+from publisher.serve import make_server
+from publisher.site import build_site
 
 A = f"{{{ATOM_NS}}}"
 
@@ -289,7 +292,7 @@ def test_only_changed_pages_are_rewritten_and_only_changed_briefs_are_read(tmp_p
 def test_a_damaged_card_index_is_rebuilt_from_the_briefs(tmp_path, caplog):
     _synthetic(tmp_path, 3)
     build_site(tmp_path)
-    from publisher.site import card_index_path
+    from publisher.cards import card_index_path
 
     index = card_index_path(tmp_path)
     assert index.is_file() and not list(tmp_path.glob(".*"))  # derived data lives in the cache, not in out/

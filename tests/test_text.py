@@ -76,7 +76,7 @@ def test_graphemes_keep_sequences_whole():
 def test_keep_words_never_puts_a_joiner_inside_a_cluster():
     from markupsafe import escape
 
-    from publisher.render import WORD_JOINER, keep_words
+    from publisher.views import WORD_JOINER, keep_words
 
     text = "옛\u1100\u1161\u11a8글 가족👨\u200d👩\u200d👧이"
     out = str(keep_words(escape(text)))
@@ -155,9 +155,11 @@ def test_property_any_unicode_reaches_the_page_and_feed_whole_or_documented(raw,
     from bs4 import BeautifulSoup
 
     from publisher.build.article import make_brief
+    from publisher.cards import _entry
+    from publisher.feed import render_feed
     from publisher.render import render_html
     from publisher.segment import segment_article
-    from publisher.site import _entry, render_feed, render_index
+    from publisher.site import render_index
 
     # 1. the sanitizer loses nothing but the documented removals, and leaves only XML characters
     clean = sanitize(raw)

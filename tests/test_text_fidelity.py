@@ -341,9 +341,10 @@ def test_a_page_that_does_not_parse_back_fails_the_article_and_keeps_the_old_fil
     assert (out / "a" / "brief.html").read_bytes() == before
 
     import publisher.site as site
+    from publisher.feed import render_feed as real_feed
 
     monkeypatch.setattr(render, "render_html", real)
-    real_feed = site.render_feed
+    # Patched where the site build looks it up.
     monkeypatch.setattr(site, "render_feed", lambda entries, **kw: real_feed(entries, **kw).replace("<entry>", "<entry>\x01", 1))
     # The site rewrites only pages whose briefs changed: change the title so the feed must be rendered.
     result, _ = run_brief(tmp_path, {"a.md": files["a.md"].replace("항만 소식", "항만 소식 속보")}, "--force")
@@ -500,7 +501,7 @@ return out;
 def test_the_spoofed_title_reads_in_logical_order_in_chromium(tmp_path, double, browser):
     import threading
 
-    from publisher.site import make_server
+    from publisher.serve import make_server
 
     text = f"---\ntitle: 정상 제목 {RLO}FDP.exe\n---\n첨부 파일을 열지 마세요. {RLO}exe.\n"
     result, out = run_brief(tmp_path, {"spoof.md": text})

@@ -92,7 +92,7 @@ def serve(out_dir, port):
     Example:
         publisher serve --port 8000
     """
-    from ..site import serve as serve_site
+    from ..serve import serve as serve_site
 
     if not out_dir.is_dir():
         raise InputError(f"{out_dir}: nothing to serve; run 'make brief' first")

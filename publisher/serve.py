@@ -1,0 +1,68 @@
+"""The preview server: ``out/`` over HTTP on 127.0.0.1 only (``publisher serve``)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from .document import OutputError
+
+log = logging.getLogger(__name__)
+
+
+def make_server(out_dir: Path, port: int = 8000):
+    """A threading HTTP server for ``out_dir`` bound to 127.0.0.1 only (port 0: any free port)."""
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise OutputError(f"{out_dir} is not a folder; build some briefs first ('make brief')")
+
+    class Handler(SimpleHTTPRequestHandler):
+        extensions_map = {
+            **SimpleHTTPRequestHandler.extensions_map,
+            ".pdf": "application/pdf",
+            ".html": "text/html; charset=utf-8",
+            ".css": "text/css; charset=utf-8",
+            ".json": "application/json",
+            ".xml": "application/atom+xml; charset=utf-8",
+            ".ttf": "font/ttf",
+            ".txt": "text/plain; charset=utf-8",
+            ".md": "text/markdown; charset=utf-8",
+        }
+
+        def log_message(self, format, *args):  # noqa: A002 - the stdlib's name
+            log.debug("%s %s", self.address_string(), format % args)
+
+        def end_headers(self):
+            self.send_header("X-Content-Type-Options", "nosniff")
+            super().end_headers()
+
+        def send_head(self):
+            # A symlink inside out/ that leads out of it is not followed: 404, as if absent.
+            root = os.path.realpath(self.directory)
+            real = os.path.realpath(self.translate_path(self.path))
+            if real != root and not real.startswith(root + os.sep):
+                self.send_error(404, "File not found")
+                return None
+            return super().send_head()
+
+
+    try:
+        return ThreadingHTTPServer(("127.0.0.1", port), partial(Handler, directory=os.fspath(out_dir)))
+    except OSError as exc:
+        raise OutputError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}; try another --port") from None
+
+
+def serve(out_dir: Path, port: int = 8000) -> None:
+    """Serve ``out_dir`` on http://127.0.0.1:<port>/ until interrupted."""
+    server = make_server(out_dir, port)
+    host, real_port = server.server_address[:2]
+    log.info("serving %s on http://%s:%d/", out_dir, host, real_port)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
