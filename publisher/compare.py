@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .build.article import read_segmented
-from .build.inbox import default_glossary
+from .building.article import read_segmented
+from .building.inbox import default_glossary
 from .decoding import TranslateSettings
 from .document import InputError, ModelInfo
 from .engine import CT2Engine

@@ -221,7 +221,7 @@ def render_brief_files(brief: Brief, layout: str = "columns") -> tuple[tuple[str
     that would not parse is an OutputError here, wherever the rendering runs (this process
     or a Ray task), and nothing is written. ``brief.json`` comes last because it carries
     the inputs hash that lets the next build skip this brief: the writer
-    (``build.publish.write_brief_folder``) writes in this order, so it never describes files
+    (``building.publish.write_brief_folder``) writes in this order, so it never describes files
     that were not written.
     """
     what = f"article {safe_slug(brief.article.slug)}"

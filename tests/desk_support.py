@@ -87,7 +87,7 @@ def make_inbox(root: Path) -> Path:
 
 def segments(path: Path) -> dict[str, str]:
     """Segment id -> Korean, by the real reader and segmenter."""
-    from publisher.build.article import read_segmented as prepare
+    from publisher.building.article import read_segmented as prepare
 
     return {seg.id: seg.text for _, seg in prepare(path).iter_segments()}
 

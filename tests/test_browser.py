@@ -16,7 +16,7 @@ import pytest
 from conftest import chromium_driver, requested_urls
 from render_samples import HOSTILE, hostile_brief, sample_brief
 
-from publisher.build.publish import publish_brief as write_brief
+from publisher.building.publish import publish_brief as write_brief
 from publisher.serve import serve
 from publisher.site import build_site
 

@@ -183,8 +183,8 @@ def test_render_waits_for_the_out_lock_like_a_build(tmp_path):
     from render_samples import sample_brief
 
     from publisher.document import OutputError, brief_json
-    from publisher.build.publish import lock_out_dir
-    from publisher.build.stages import render_brief_file
+    from publisher.building.publish import lock_out_dir
+    from publisher.building.stages import render_brief_file
 
     path = tmp_path / "b.brief.json"
     path.write_text(brief_json(sample_brief()), encoding="utf-8")
@@ -200,7 +200,7 @@ def test_render_waits_for_the_out_lock_like_a_build(tmp_path):
 
 def test_the_error_boundary_maps_each_error_class_to_its_exit_code(monkeypatch, tmp_path):
     """One boundary (the group) turns errors into one line: the class carries the exit code."""
-    from publisher.build import stages
+    from publisher.building import stages
     from publisher.document import InputError, ModelError, OutputError, PublisherError
 
     path = tmp_path / "t.txt"

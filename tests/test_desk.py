@@ -27,7 +27,7 @@ from desk_support import (
 
 from publisher.document import InputError
 from publisher.cli import cli
-from publisher.build import BuildSettings, corrections_path
+from publisher.building import BuildSettings, corrections_path
 from publisher.corrections import COLUMNS, CorrectionConflict, edit_correction, export_csv, read_table
 from publisher.fsutil import MISSING, fingerprint
 
@@ -134,7 +134,7 @@ def test_review_shows_the_machine_english_even_where_the_memory_holds_a_correcti
 
     from publisher.corrections import sync_memory
     from publisher.memory import TranslationMemory
-    from publisher.build.review import open_review_translator, review_article
+    from publisher.building.review import open_review_translator, review_article
 
     inbox = make_inbox(tmp_path)
     article = inbox / "village-bus.md"

@@ -29,7 +29,7 @@ from desk_support import (
     wait_until,
 )
 
-from publisher.build import corrections_path
+from publisher.building import corrections_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

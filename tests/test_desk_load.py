@@ -17,7 +17,7 @@ import time
 import pytest
 from desk_support import STORED, VILLAGE_BUS, corrections_rows, http, page_tokens, running_desk, seed_memory
 
-from publisher.build import corrections_path
+from publisher.building import corrections_path
 from publisher.corrections import read_table
 
 pytestmark = pytest.mark.slow

@@ -489,7 +489,7 @@ def _site_state(out: Path) -> dict:
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(actions=_EDITOR_ACTIONS)
 def test_every_incremental_build_equals_a_build_from_scratch(tmp_path_factory, monkeypatch, actions):
-    from publisher.build import BuildSettings, run
+    from publisher.building import BuildSettings, run
 
     monkeypatch.setattr(run, "open_translator", _double_translator)
     # A stand-in PDF: this test is about which briefs and which English are published; the
@@ -566,7 +566,7 @@ def test_replace_dir_swaps_a_folder_whole_and_clean_staging_repairs_a_dead_build
 
 def test_building_one_article_of_an_inbox_keeps_the_others_and_still_sees_clashes(inbox, tmp_path):
     """What the desk's "republish" does: build one article, the whole inbox named."""
-    from publisher.build import BuildSettings, build
+    from publisher.building import BuildSettings, build
 
     out = tmp_path / "out"
     settings = BuildSettings(out_dir=out, model=str(FIXTURE_MODEL))

@@ -272,7 +272,7 @@ def _truth(inbox: Path) -> set[tuple[str, str, str]]:
 
 
 def _pairs(inbox: Path):
-    from publisher.build import corrections_path
+    from publisher.building import corrections_path
 
     return [(p, corrections_path(p)) for p in sorted(inbox.glob("*.txt"))]
 

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from conftest import FIXTURE_MODEL, REPO, require_tool, write_corrections_csv
 from publisher.document import TEST_MODEL_NOTICE, brief_from_dict
 from publisher.cli import cli
-from publisher.build import BuildSettings, build, corrections_path
+from publisher.building import BuildSettings, build, corrections_path
 
 pytestmark = pytest.mark.slow
 

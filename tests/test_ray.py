@@ -23,7 +23,7 @@ from conftest import FIXTURE_MODEL, REPO
 
 from publisher.document import ModelError
 from publisher.cli import cli
-from publisher.build import BuildSettings, build
+from publisher.building import BuildSettings, build
 from publisher.ray import RayExecutor, RayOptions
 from publisher.ray.pool import TranslationPool
 from publisher.ray.shipping import package_blob, unpack_package

@@ -23,7 +23,7 @@ import pytest
 from conftest import FIXTURE_MODEL
 from test_ray import brief_docs, feed_without_times, make_inbox, memory_file, settings
 
-from publisher.build import build
+from publisher.building import build
 
 pytestmark = [pytest.mark.slow, pytest.mark.ray, pytest.mark.timeout(600)]
 

@@ -33,7 +33,7 @@ from publisher.render import (
     render_html,
     render_pdf_html,
 )
-from publisher.build.publish import publish_brief as write_brief
+from publisher.building.publish import publish_brief as write_brief
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"

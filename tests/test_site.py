@@ -150,7 +150,7 @@ def test_server_on_a_busy_port_is_a_clear_error(tmp_path):
 
 def test_briefs_made_with_the_test_model_say_so_in_the_index_and_feed(tmp_path):
     from publisher.document import ModelInfo
-    from publisher.build.publish import publish_brief as write_brief
+    from publisher.building.publish import publish_brief as write_brief
 
     real = sample_brief()
     fixture = replace(

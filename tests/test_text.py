@@ -154,7 +154,7 @@ def test_property_any_unicode_reaches_the_page_and_feed_whole_or_documented(raw,
     import html5lib
     from bs4 import BeautifulSoup
 
-    from publisher.build.article import make_brief
+    from publisher.building.article import make_brief
     from publisher.cards import _entry
     from publisher.feed import render_feed
     from publisher.render import render_html

@@ -51,7 +51,7 @@ def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed
         publisher brief desk-b/ -o out --keep-removed
         publisher brief archive/ -o out --ray auto --actors 8 --threads 4
     """
-    from ..build import BuildSettings, build
+    from ..building import BuildSettings, build
     from ..models import remember_model
 
     settings = BuildSettings(

@@ -26,7 +26,7 @@ def check(articles, model, glossary, strict, beam, threads, compute_type, batch_
         publisher check --strict articles/seoul.ko.txt
     """
     from ..checks import describe_flag
-    from ..build.stages import translate_files
+    from ..building.stages import translate_files
 
     results, _ = translate_files(articles, model, glossary, decoding_settings(beam, threads, compute_type, batch_tokens))
     translated = [r.article for r in results if r.ok]
@@ -77,7 +77,7 @@ def edits_export(article, model, glossary, output):
     Example:
         publisher edits export articles/seoul.ko.txt
     """
-    from ..build.stages import export_corrections
+    from ..building.stages import export_corrections
 
     click.echo(f"wrote {export_corrections(article, model, glossary, output)}")
 
@@ -118,7 +118,7 @@ def desk(articles, out_dir, model, glossary, port):
         publisher desk articles/ --model tests/fixture/ko_en_test.argosmodel --port 0
     """
     from ..desk import serve as serve_desk
-    from ..build import BuildSettings
+    from ..building import BuildSettings
 
     settings = BuildSettings(out_dir=out_dir, model=model, glossary=glossary)
     inbox = list(articles) or [Path("articles")]

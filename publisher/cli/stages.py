@@ -23,7 +23,7 @@ def segment(file, as_json, plain):
         publisher segment articles/seoul.ko.txt
         publisher segment --json articles/seoul.ko.txt > seoul.json
     """
-    from ..build.stages import prepare_named
+    from ..building.stages import prepare_named
 
     if plain:
         if as_json:
@@ -39,7 +39,7 @@ def segment(file, as_json, plain):
 
 
 def _split(file: Path) -> list[str]:
-    from ..build.stages import split_text_file
+    from ..building.stages import split_text_file
 
     return split_text_file(file)
 
@@ -70,7 +70,7 @@ def translate(file, model, glossary, output, beam, threads, compute_type, batch_
         publisher segment --json articles/seoul.ko.txt > seoul.json
         publisher translate seoul.json -o seoul.en.json
     """
-    from ..build.stages import translate_file
+    from ..building.stages import translate_file
 
     done, model_info = translate_file(file, model, glossary, decoding_settings(beam, threads, compute_type, batch_tokens))
     write_json({**document("article", done), "model": to_dict(model_info)}, output)
@@ -88,7 +88,7 @@ def summarize(file, sentences, count, output):
     Example:
         publisher summarize seoul.en.json -o seoul.brief.json
     """
-    from ..build.stages import summarize_file, summarize_lines_file
+    from ..building.stages import summarize_file, summarize_lines_file
 
     if sentences:
         echo_lines(summarize_lines_file(file, count))
@@ -106,7 +106,7 @@ def summarize_lines(file, count):
     Example:
         publisher summarize-lines --count 3 sentences.txt
     """
-    from ..build.stages import summarize_lines_file
+    from ..building.stages import summarize_lines_file
 
     echo_lines(summarize_lines_file(file, count))
 
@@ -122,7 +122,7 @@ def render(file, out_dir, layout):
     Example:
         publisher render seoul.brief.json -o out
     """
-    from ..build.stages import render_brief_file
+    from ..building.stages import render_brief_file
 
     path = render_brief_file(file, out_dir, layout)
     click.echo(f"wrote {path}")

@@ -1,6 +1,6 @@
 """The desk's web app (Starlette, served by uvicorn on 127.0.0.1).
 
-Routes call ``build`` (review an article, rebuild it) and ``corrections`` (read and
+Routes call :mod:`publisher.building` (review an article, rebuild it) and ``corrections`` (read and
 edit a corrections file); this module holds only the web glue: which inbox article a URL
 names, the Host and CSRF checks, the per-file write locks and the templates.
 
@@ -29,8 +29,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .. import corrections as corr
-from ..build import BuildSettings, corrections_path
-from ..build.review import Review
+from ..building import BuildSettings, corrections_path
+from ..building.review import Review
 from ..document import InputError, OutputError, PublisherError
 from ..text import normalize_text
 from .state import Desk

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import corrections as corr
-from ..build import BuildReport, BuildSettings, build, corrections_path, default_glossary, expand_articles
-from ..build.inbox import check_inside_inbox
-from ..build.review import Review, open_review_translator, review_article
+from ..building import BuildReport, BuildSettings, build, corrections_path, default_glossary, expand_articles
+from ..building.inbox import check_inside_inbox
+from ..building.review import Review, open_review_translator, review_article
 from ..document import BRIEF_JSON, PublisherError
 
 SNAPSHOTS_KEPT = 256

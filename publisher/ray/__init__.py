@@ -1,6 +1,6 @@
 """``publisher brief --ray ADDRESS``: the build's steps on a Ray cluster (imported only with --ray).
 
-:class:`RayExecutor` is the executor the build skeleton (:func:`publisher.build.build`) is
+:class:`RayExecutor` is the executor the build skeleton (:func:`publisher.building.build`) is
 given; the cluster options, the model shipping, the actor pool and the window of texts in
 flight each have a module here.
 """

@@ -1,7 +1,7 @@
 """The Ray executor: the build's per-article steps streamed through a cluster.
 
 * **The driver** (the ``publisher brief`` process) runs the build skeleton
-  (:func:`publisher.build.build`): it decides what is built, owns the translation memory and
+  (:func:`publisher.building.build`): it decides what is built, owns the translation memory and
   the glossary, and writes every output file. It keeps at most ``max_in_flight`` articles
   between "sent to be read" and "written" (backpressure): an archive of 100,000 articles
   streams through it, and its memory does not grow with the archive.
@@ -38,8 +38,8 @@ from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..build.article import PreparedArticle, read_segmented, translate_prepared, with_corrections
-from ..build.run import BuildJob, Item
+from ..building.article import PreparedArticle, read_segmented, translate_prepared, with_corrections
+from ..building.run import BuildJob, Item
 from ..document import PublisherError
 from ..memory import TranslationMemory
 from ..engine import TranslationStats

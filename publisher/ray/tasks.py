@@ -10,7 +10,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from ..build.article import RenderRequest, read_segmented, render_article
+from ..building.article import RenderRequest, read_segmented, render_article
 from ..document import Article, PublisherError, article_from_dict, to_dict
 from .cluster import peak_rss_mb
 

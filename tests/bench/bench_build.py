@@ -134,8 +134,8 @@ def corrections_bookkeeping(root: Path, n: int, per_article: int = 20) -> None:
 
     os.environ.update(fresh_env(root / "state-corrections"))
     from publisher import corrections
-    from publisher.build import BuildSettings, build, corrections_path, expand_articles, freshness, run
-    from publisher.build.article import read_segmented
+    from publisher.building import BuildSettings, build, corrections_path, expand_articles, freshness, run
+    from publisher.building.article import read_segmented
 
     (root / "corr").mkdir()
     inbox = make_inbox(root / "corr", n)

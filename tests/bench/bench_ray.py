@@ -147,7 +147,7 @@ def random_package(root: Path) -> Path:
     """An Argos-shaped package folder around a random Transformer-base (labelled a test fixture)."""
     from _random_model import build_random_transformer, train_sentencepiece
 
-    from publisher.build.article import read_segmented as prepare
+    from publisher.building.article import read_segmented as prepare
 
     pkg = root / "random-base"
     pkg.mkdir()

@@ -45,7 +45,7 @@ def corpus() -> list[str]:
 
 
 def article_segments() -> list[tuple[str, str]]:
-    from publisher.build.article import read_segmented as read_and_segment
+    from publisher.building.article import read_segmented as read_and_segment
 
     files = sorted(p for p in (REPO / "articles").iterdir() if p.suffix in (".txt", ".md", ".html"))
     if SHARED_ARTICLES.is_dir():

@@ -3,7 +3,7 @@
 :func:`build` decides (inbox, slugs and their clashes, the editors' corrections synced into
 the memory, which briefs are current) and publishes (the out/ lock, each brief folder
 swapped in whole, unpublishing, the index and feed). Where the per-article steps run is the
-executor's choice: :class:`~publisher.build.local.LocalExecutor` reads everything, translates
+executor's choice: :class:`~publisher.building.local.LocalExecutor` reads everything, translates
 in one batch and renders here; the Ray executor (:mod:`publisher.ray`) streams them through
 a cluster. Both hand each result back to the same :class:`BuildJob`, so both give the same
 ``out/``.
@@ -109,7 +109,7 @@ class BuildJob:
     """One build as an executor sees it: the translator, and where each article's outcome goes.
 
     An executor calls :meth:`render_request` with each translated article, renders the
-    request (anywhere: :func:`publisher.build.article.render_article`), then hands the
+    request (anywhere: :func:`publisher.building.article.render_article`), then hands the
     files to :meth:`publish`; :meth:`fail` reports an article that went wrong at any step.
     ``done`` counts the articles settled (skipped, failed or published) for progress bars.
     """
@@ -203,7 +203,7 @@ def build(
     ``inbox``: the whole inbox when ``paths`` is only part of it (the desk republishing one
     article): slug clashes are checked, and briefs unpublished, against the whole inbox.
     Default: ``paths`` are the inbox. ``executor``: where the steps run (default: here,
-    :class:`~publisher.build.local.LocalExecutor`).
+    :class:`~publisher.building.local.LocalExecutor`).
 
     What can stop a build is checked before any work (the site address, the inbox, the
     model). Per-article problems (unreadable article or corrections file, a full disk while

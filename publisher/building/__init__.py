@@ -1,5 +1,8 @@
 """The build: which briefs to (re)build from an inbox, and publishing them into ``out/``.
 
+(Named ``building``, not ``build``: ``build/`` is where setuptools and many ignore files
+put disposable output, and a package of that name gets left out of copies and images.)
+
 ``inbox`` (which files), ``freshness`` (is a brief up to date?), ``article`` (the
 per-article step), ``publish`` (slugs, the out/ lock, the one writer of a brief folder,
 unpublishing), ``run`` (the one skeleton, :func:`build`, and the executor interface),
