@@ -13,7 +13,6 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..corrections import carried_digest
@@ -23,9 +22,7 @@ from ..text import normalize_text
 from ..memory import TranslationMemory
 from ..translate import Translator
 from .inbox import corrections_path
-
-if TYPE_CHECKING:  # the settings' home imports this module
-    from .run import BuildSettings
+from .settings import BuildSettings
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,11 @@ articles share to the model once.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from ..document import PublisherError
 from .article import PreparedArticle, prepare_article, render_article, translate_prepared
-
-if TYPE_CHECKING:
-    from .run import BuildJob, Item
+from .job import BuildJob
+from .settings import Item
 
 
 class LocalExecutor:

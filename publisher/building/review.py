@@ -16,7 +16,8 @@ from ..translate import Translator
 from .article import finish_article, prepare_article
 from .freshness import BuildInputs, inputs_digest, is_current
 from .inbox import default_glossary
-from .run import BuildSettings, open_translator
+from .run import open_translator
+from .settings import BuildSettings
 
 
 class MachineOnlyMemory:

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Protocol
 
 from ..corrections import read_table, sync_memory
 from ..decoding import TranslateSettings
@@ -27,58 +25,17 @@ from ..glossary import load_glossary
 from ..memory import TranslationMemory
 from ..models import load_model
 from ..read import slug_for_path
-from ..render import copy_assets, templates_digest
+from ..render import templates_digest
 from ..site import build_site, site_url
 from ..translate import Translator
-from .article import ArticleResult, RenderRequest
-from .freshness import BuildInputs, brief_inputs, inputs_digest, is_current
+from .freshness import BuildInputs, inputs_digest, is_current
 from .inbox import check_inside_inbox, corrections_path, default_glossary, expand_articles, inbox_articles
+from .job import BuildJob, Executor
 from .local import LocalExecutor
-from .publish import assign_slugs, clean_leftovers, lock_out_dir, unpublish_removed, write_brief_folder
+from .publish import assign_slugs, clean_leftovers, lock_out_dir, unpublish_removed
+from .settings import BuildReport, BuildSettings, Item, Progress, no_progress
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class BuildSettings:
-    out_dir: Path = Path("out")
-    model: str | None = None  # None: the installed ko->en model; else a model file or folder
-    glossary: Path | None = None
-    layout: str = "columns"
-    summary_count: int | None = None
-    decoding: TranslateSettings = field(default_factory=TranslateSettings)  # None is taken as the defaults
-    force: bool = False  # rebuild even when nothing changed
-    lock_timeout: float = 600.0
-    keep_removed: bool = False  # keep briefs whose article is not in this run's inbox
-
-    def __post_init__(self) -> None:
-        if self.decoding is None:  # the one place where "no decoding settings" becomes the defaults
-            object.__setattr__(self, "decoding", TranslateSettings())
-
-
-@dataclass
-class BuildReport:
-    built: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)  # briefs unpublished: their article left the inbox
-    stale_corrections: list[str] = field(default_factory=list)  # one summary line per corrections file
-    warnings: list[str] = field(default_factory=list)
-    site_error: str | None = None  # the index or feed could not be written (the previous ones stay)
-    translation: dict = field(default_factory=dict)
-    model: str | None = None
-    test_model: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed and self.site_error is None
-
-
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
-
-
-def no_progress(stage: str, done: int, total: int) -> None:
-    pass
 
 
 def open_translator(model_spec: str | None, glossary_path: Path | None, decoding: TranslateSettings | None = None) -> Translator:
@@ -94,81 +51,6 @@ def sync_corrections(translator: Translator, files: Iterable[Path], prints: dict
     for err in result.errors:
         log.info("corrections not taken into the memory: %s", err)
     return result
-
-
-@dataclass(frozen=True)
-class Item:
-    """One article to build: its file, its brief's folder and the digest of its inputs."""
-
-    path: Path
-    slug: str
-    base: str
-
-
-class BuildJob:
-    """One build as an executor sees it: the translator, and where each article's outcome goes.
-
-    An executor calls :meth:`render_request` with each translated article, renders the
-    request (anywhere: :func:`publisher.building.article.render_article`), then hands the
-    files to :meth:`publish`; :meth:`fail` reports an article that went wrong at any step.
-    ``done`` counts the articles settled (skipped, failed or published) for progress bars.
-    """
-
-    def __init__(self, settings: BuildSettings, translator: Translator, report: BuildReport, progress: Progress, total: int):
-        self.settings, self.translator, self.report, self.progress, self.total = settings, translator, report, progress, total
-        self.out_dir = Path(settings.out_dir)
-        self.done = 0
-        self._assets: str | None = None  # None: not copied yet; "": copied; else why not
-
-    def skip(self, slug: str) -> None:
-        self.report.skipped.append(slug)
-        self.done += 1
-
-    def fail(self, path: Path | str, message: str) -> None:
-        self.report.failed.append((str(path), message))
-        self.done += 1
-
-    def render_request(self, item: Item, result: ArticleResult) -> RenderRequest | None:
-        """What rendering the translated article needs (None: it failed, and was reported)."""
-        self.report.warnings.extend(result.warnings)
-        if not result.ok:
-            self.fail(item.path, result.error)
-            return None
-        if result.stale_summary:
-            self.report.stale_corrections.append(result.stale_summary)
-        s = self.settings
-        inputs = brief_inputs(item.base, self.translator.memory, result.article)
-        return RenderRequest(result.article, self.translator.info, inputs, s.summary_count, s.layout)
-
-    def publish(self, item: Item, files: Iterable[tuple[str, bytes]]) -> None:
-        """Write a rendered brief into out/ (the site's assets first, once per build)."""
-        try:
-            if self._assets is None:
-                try:
-                    copy_assets(self.out_dir)
-                    self._assets = ""
-                except PublisherError as exc:
-                    self._assets = str(exc)
-            if self._assets:
-                raise PublisherError(self._assets)
-            write_brief_folder(self.out_dir, item.slug, files)
-        except PublisherError as exc:
-            self.fail(item.path, str(exc))
-            return
-        self.report.built.append(item.slug)
-        self.done += 1
-
-
-class Executor(Protocol):
-    """Where a build's per-article steps run. ``open`` happens before out/ is locked (e.g.
-    connecting to a cluster), ``run`` builds every item of the plan into ``job`` (reading
-    the plan lazily: skipping an article reads nothing), ``close`` always follows."""
-
-    def open(self, job: BuildJob) -> None: ...
-
-    def run(self, job: BuildJob, plan: Iterator[Item]) -> None: ...
-
-    def close(self) -> None: ...
 
 
 def plan(job: BuildJob, slugs: dict[Path, str], prints: dict[Path, str], shared: BuildInputs) -> Iterator[Item]:

@@ -39,7 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..building.article import PreparedArticle, read_segmented, translate_prepared, with_corrections
-from ..building.run import BuildJob, Item
+from ..building.job import BuildJob
+from ..building.settings import Item
 from ..document import PublisherError
 from ..memory import TranslationMemory
 from ..engine import TranslationStats
