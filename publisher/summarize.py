@@ -18,7 +18,8 @@ The weights in :data:`WEIGHTS` are six general coefficients fitted once on an
 evaluation set and checked on held-out articles (``tests/bench/bench_summarize.py --cv``);
 nothing is tuned per article.
 
-kiwipiepy is imported lazily and one ``Kiwi`` instance is cached per process.
+kiwipiepy and numpy are imported lazily (numpy costs ~0.1 s, which a rebuild that summarises
+nothing does not pay); one ``Kiwi`` instance is cached per process.
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .document import BODY, PULLQUOTE, TITLE, Article, InputError
 from .segment import kiwi
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +98,8 @@ def terms_of(texts: Sequence[str]) -> list[list[str]]:
 
 def _term_matrix(term_lists: Sequence[Sequence[str]]):
     """Raw term counts (sentences x vocabulary) and the vocabulary index."""
+    import numpy as np
+
     vocab: dict[str, int] = {}
     for terms in term_lists:
         for w in terms:
@@ -108,6 +113,8 @@ def _term_matrix(term_lists: Sequence[Sequence[str]]):
 
 def _pagerank(weights: np.ndarray, damping: float = DAMPING, iters: int = 100, tol: float = 1e-9) -> np.ndarray:
     """PageRank of a weighted graph; rows without edges jump uniformly."""
+    import numpy as np
+
     n = weights.shape[0]
     sums = weights.sum(axis=1, keepdims=True)
     trans = np.where(sums > 0, weights / np.where(sums > 0, sums, 1.0), 1.0 / n)
@@ -122,6 +129,8 @@ def _pagerank(weights: np.ndarray, damping: float = DAMPING, iters: int = 100, t
 
 def _bm25_similarity(tf: np.ndarray, k1: float = BM25_K1, b: float = BM25_B) -> np.ndarray:
     """BM25 score of sentence j for the terms of sentence i, symmetrized."""
+    import numpy as np
+
     n = tf.shape[0]
     df = (tf > 0).sum(axis=0)
     idf = np.log((n - df + 0.5) / (df + 0.5) + 1.0)
@@ -140,6 +149,8 @@ def signals(
     sentences: Sequence[str] | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The raw per-sentence signals and the sentences' TF-IDF cosine matrix."""
+    import numpy as np
+
     n = len(term_lists)
     tf, vocab = _term_matrix(term_lists)
     df = (tf > 0).sum(axis=0)
@@ -188,6 +199,8 @@ def select(scores: np.ndarray, cosine: np.ndarray, count: int, mmr: float = MMR_
     Gains are compared at 1e-9: BLAS kernels differ between CPUs in the last bits, and
     that noise must not decide between sentences that score the same.
     """
+    import numpy as np
+
     n = len(scores)
     count = min(count, n)
     scores = np.round(scores, 9)

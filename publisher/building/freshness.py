@@ -122,8 +122,22 @@ def brief_inputs(base: str, memory: TranslationMemory | None, article: Article) 
     return f"{base}+{carried_of(memory, article_sources(article))}"
 
 
+def current_briefs(out_dir: Path, wanted: Iterable[tuple[str, str]], memory: TranslationMemory | None) -> set[str]:
+    """The one freshness rule: the slugs among ``wanted`` (``(slug, base)`` pairs) whose brief
+    in ``out_dir`` was built from exactly these inputs (the build skips them; the desk shows
+    them as up to date). One memory query for all of them."""
+    published = {}
+    for slug, base in wanted:
+        before = published_brief(out_dir, slug)
+        if before is not None and before.base == base:
+            published[slug] = before
+    if not published:
+        return set()
+    sources = frozenset().union(*(p.sources for p in published.values()))
+    found = memory.editor_corrections(sources, normalized=True) if memory is not None else {}
+    return {slug for slug, p in published.items() if p.carried == carried_digest(memory, p.sources, found)}
+
+
 def is_current(out_dir: Path, slug: str, base: str, memory: TranslationMemory | None) -> bool:
-    """Whether the brief in ``out_dir/slug`` was built from exactly these inputs: the one
-    freshness rule (the build skips such a brief; the desk shows it as up to date)."""
-    before = published_brief(out_dir, slug)
-    return before is not None and before.base == base and before.carried == carried_of(memory, before.sources)
+    """:func:`current_briefs` for one brief."""
+    return slug in current_briefs(out_dir, [(slug, base)], memory)

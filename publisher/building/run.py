@@ -28,7 +28,7 @@ from ..read import slug_for_path
 from ..render import templates_digest
 from ..site import build_site, site_url
 from ..translate import Translator
-from .freshness import BuildInputs, inputs_digest, is_current
+from .freshness import BuildInputs, current_briefs, inputs_digest
 from .inbox import check_inside_inbox, corrections_path, default_glossary, expand_articles, inbox_articles
 from .job import BuildJob, Executor
 from .local import LocalExecutor
@@ -53,23 +53,30 @@ def sync_corrections(translator: Translator, files: Iterable[Path], prints: dict
     return result
 
 
+PLAN_CHUNK = 256  # articles decided together: one memory query each, a bounded look-ahead
+
+
 def plan(job: BuildJob, slugs: dict[Path, str], prints: dict[Path, str], shared: BuildInputs) -> Iterator[Item]:
-    """The articles to build, decided one at a time as the executor asks: a current brief
-    is skipped without reading its article."""
-    for path, slug in slugs.items():
-        try:
-            check_inside_inbox(path)
-            corrections = corrections_path(path)
-            if prints[corrections] == MISSING and os.path.lexists(corrections):
-                read_table(corrections)  # there, but unreadable: says why instead of skipping it
-            base = inputs_digest(path, shared, prints[corrections])
-            if not job.settings.force and is_current(job.out_dir, slug, base, job.translator.memory):
-                job.skip(slug)
-                continue
-        except PublisherError as exc:
-            job.fail(path, str(exc))
-            continue
-        yield Item(Path(path), slug, base)
+    """The articles to build, decided a chunk at a time as the executor asks: a current
+    brief is skipped without reading its article."""
+    pending = list(slugs.items())
+    for start in range(0, len(pending), PLAN_CHUNK):
+        chunk: list[Item] = []
+        for path, slug in pending[start : start + PLAN_CHUNK]:
+            try:
+                check_inside_inbox(path)
+                corrections = corrections_path(path)
+                if prints[corrections] == MISSING and os.path.lexists(corrections):
+                    read_table(corrections)  # there, but unreadable: says why instead of skipping it
+                chunk.append(Item(Path(path), slug, inputs_digest(path, shared, prints[corrections])))
+            except PublisherError as exc:
+                job.fail(path, str(exc))
+        current = set() if job.settings.force else current_briefs(job.out_dir, [(i.slug, i.base) for i in chunk], job.translator.memory)
+        for item in chunk:
+            if item.slug in current:
+                job.skip(item.slug)
+            else:
+                yield item
 
 
 def build(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from bs4 import BeautifulSoup
-
 from ..document import CAPTION, PULLQUOTE, InputError
 from ..text import sanitize
 from .formats import Reader, Source
@@ -18,6 +16,8 @@ _HTML_FORCED = {"figcaption": CAPTION, "blockquote": PULLQUOTE}
 
 def _html_units(text: str) -> tuple[list[Unit], dict]:
     try:
+        from bs4 import BeautifulSoup  # lazy: ~0.13 s, paid only when an HTML article is read
+
         soup = BeautifulSoup(text, "lxml")
     except Exception as exc:  # lxml refuses some hostile input
         raise InputError(f"cannot parse the HTML ({type(exc).__name__}); export the article again") from None

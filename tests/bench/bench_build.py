@@ -134,6 +134,7 @@ def corrections_bookkeeping(root: Path, n: int, per_article: int = 20) -> None:
 
     os.environ.update(fresh_env(root / "state-corrections"))
     from publisher import corrections
+    from publisher.memory import TranslationMemory
     from publisher.building import BuildSettings, build, corrections_path, expand_articles, freshness, run
     from publisher.building.article import read_segmented
 
@@ -157,8 +158,8 @@ def corrections_bookkeeping(root: Path, n: int, per_article: int = 20) -> None:
     first_s = time.perf_counter() - t0
     assert first.ok and len(first.built) == n, first.failed
 
-    spent = {"sync": 0.0, "carried": 0.0}
-    real_sync, real_carried = run.sync_corrections, freshness.carried_of
+    spent = {"sync": 0.0, "carried": 0.0, "lookup": 0.0}
+    real_sync, real_carried, real_lookup = run.sync_corrections, freshness.carried_digest, TranslationMemory.editor_corrections
 
     def timed(name, fn):
         def wrapper(*args, **kwargs):
@@ -171,11 +172,12 @@ def corrections_bookkeeping(root: Path, n: int, per_article: int = 20) -> None:
         return wrapper
 
     run.sync_corrections = timed("sync", real_sync)
-    freshness.carried_of = timed("carried", real_carried)  # the memory lookup and the digest
+    freshness.carried_digest = timed("carried", real_carried)
+    TranslationMemory.editor_corrections = timed("lookup", real_lookup)
     walls, books, parts = [], [], []
     try:
         for _ in range(5):
-            spent.update(sync=0.0, carried=0.0)
+            spent.update(sync=0.0, carried=0.0, lookup=0.0)
             t0 = time.perf_counter()
             again = build([inbox], settings)
             walls.append(time.perf_counter() - t0)
@@ -183,7 +185,7 @@ def corrections_bookkeeping(root: Path, n: int, per_article: int = 20) -> None:
             parts.append(dict(spent))
             assert again.ok and len(again.skipped) == n and not again.built
     finally:
-        run.sync_corrections, freshness.carried_of = real_sync, real_carried
+        run.sync_corrections, freshness.carried_digest, TranslationMemory.editor_corrections = real_sync, real_carried, real_lookup
     wall, book = statistics.median(walls), statistics.median(books)
     print()
     print(f"Corrections bookkeeping: {n} articles, {rows_total} corrections ({per_article} per article), in process")
