@@ -15,11 +15,12 @@ ARGOS    := argostranslate==1.11.0
 # Debian packages the tests drive for real (PDF inspection, a headless browser).
 TEST_DEBS := poppler-utils chromium chromium-driver
 
-.PHONY: help brief test models fixture bench golden serve desk clean distclean venv test-deps parity
+.PHONY: help brief test test-fast models fixture bench golden serve desk clean distclean venv test-deps parity
 
 help:
 	@echo "make brief [MODEL=file.argosmodel] [BRIEF_FLAGS=...]  build bilingual briefs for $(ARTICLES)/ into $(OUT)/"
-	@echo "make test                            run the test suite"
+	@echo "make test                            run every test (on all CPUs), then the GENERIC pass"
+	@echo "make test-fast                       the edit-test loop: no browser, Ray, wheel build or load test"
 	@echo "make models [MODEL=file.argosmodel]  install the ko->en model (download, or from a file)"
 	@echo "make bench                           run the benchmarks"
 	@echo "make golden                          regenerate the golden HTML files"
@@ -71,12 +72,24 @@ test-deps:
 		fi; \
 	fi
 
+# pytest-xdist: WORKERS processes (auto: one per CPU); tests marked xdist_group(name) share
+# a worker (one Ray at a time, one wheel build). WORKERS=0 runs in this process.
+WORKERS  ?= auto
+XDIST    := -n $(WORKERS) --dist loadgroup
+# What `make test-fast` leaves out (see the markers in pyproject.toml).
+FAST     := not browser and not ray and not wheel and not load
+
 # The second pass repeats every test that runs the fixture model on CTranslate2's portable
 # code path: int8 kernels differ between CPUs, so an assertion that only holds on this
 # machine's instruction set fails here instead of on someone else's machine.
 test: $(VENV)/.installed-test test-deps
-	$(PY) -m pytest -q
-	CT2_FORCE_CPU_ISA=GENERIC $(PY) -m pytest -q -m fixture_model
+	$(PY) -m pytest -q $(XDIST)
+	CT2_FORCE_CPU_ISA=GENERIC $(PY) -m pytest -q $(XDIST) -m fixture_model
+
+# The edit-test loop: every test but the browser, Ray, wheel and load ones, without
+# installing Debian packages (the PDF tests still need pdftotext: poppler-utils).
+test-fast: $(VENV)/.installed-test
+	$(PY) -m pytest -q $(XDIST) -m "$(FAST)"
 
 bench: $(VENV)/.installed-test
 	@for f in tests/bench/bench_*.py; do echo; echo "== $$f"; $(PY) $$f || exit 1; done

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -26,11 +27,13 @@ SHARED = REPO.parent / "shared"
 FIXTURE_MODEL = REPO / "tests" / "fixture" / "ko_en_test.argosmodel"
 SHARED_ARTICLE = SHARED / "articles" / "openai-seoul-office.ko.txt"
 
-# A test module that names the fixture model runs it through CTranslate2, whose int8 kernels
-# differ between CPUs. Its tests carry the ``fixture_model`` marker, and `make test` runs them
-# a second time with CT2_FORCE_CPU_ISA=GENERIC (CTranslate2's portable code path): an
-# assertion that fails there was machine-specific. See tests/fixture/README.md.
-_FIXTURE_NAMES = ("FIXTURE_MODEL", "fixture_model", "ko_en_test.argosmodel")
+# A test that runs the fixture model through CTranslate2 (whose int8 kernels differ between
+# CPUs) carries the ``fixture_model`` marker, and `make test` runs those tests a second time
+# with CT2_FORCE_CPU_ISA=GENERIC (CTranslate2's portable code path): an assertion that fails
+# there was machine-specific. See tests/fixture/README.md. A test gets the marker by requesting
+# the ``fixture_model`` fixture (directly or through another fixture), or by carrying
+# ``@pytest.mark.fixture_model`` where it uses FIXTURE_MODEL itself; a test that only names the
+# model (a path in a help text, a wheel's contents) uses FIXTURE_MODEL and no marker.
 
 
 def pytest_report_header(config):
@@ -38,16 +41,8 @@ def pytest_report_header(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    uses_fixture: dict[str, bool] = {}
     for item in items:
-        path = str(item.fspath)
-        if path not in uses_fixture:
-            try:
-                text = Path(path).read_text(encoding="utf-8")
-            except OSError:
-                text = ""
-            uses_fixture[path] = any(name in text for name in _FIXTURE_NAMES)
-        if uses_fixture[path]:
+        if "fixture_model" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.fixture_model)
 
 
@@ -69,10 +64,63 @@ def shared_article() -> Path:
     return SHARED_ARTICLE
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def fixture_model() -> Path:
+    """The committed test fixture model; a test that requests it runs it (see above)."""
     assert FIXTURE_MODEL.exists(), "the committed test fixture model is missing; run 'make fixture'"
     return FIXTURE_MODEL
+
+
+def wait_until(predicate, timeout: float = 30, what: str = "condition", interval: float = 0.05):
+    """Poll ``predicate`` until it returns something true (returned) or ``timeout`` seconds pass
+    (an AssertionError naming ``what``): a test waits for the event itself, never a fixed time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
+        time.sleep(interval)
+
+
+class FileOpens:
+    """Counts the times any process opens one file, from creation on (Linux inotify, IN_OPEN):
+    how a test sees that another process has reached a file (a lock it polls, say) without
+    guessing a time. Use as a context manager; :meth:`wait` blocks until ``count`` opens."""
+
+    IN_OPEN = 0x20
+
+    def __init__(self, path: Path):
+        import ctypes
+
+        self._libc = ctypes.CDLL(None, use_errno=True)
+        self._fd = self._libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+        if self._fd < 0 or self._libc.inotify_add_watch(self._fd, os.fsencode(path), self.IN_OPEN) < 0:
+            raise OSError(ctypes.get_errno(), f"cannot watch {path} with inotify")
+        self.count = 0
+
+    def wait(self, count: int, timeout: float, what: str) -> None:
+        import select
+        import struct
+
+        deadline = time.monotonic() + timeout
+        while self.count < count:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"timed out after {timeout:g}s waiting for {what} ({self.count} of {count} opens)")
+            if select.select([self._fd], [], [], left)[0]:
+                data, offset = os.read(self._fd, 4096), 0
+                while offset < len(data):
+                    _, mask, _, size = struct.unpack_from("iIII", data, offset)
+                    offset += 16 + size
+                    self.count += bool(mask & self.IN_OPEN)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        os.close(self._fd)
 
 
 def require_tool(name: str) -> str:

@@ -15,13 +15,12 @@ import re
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from conftest import FIXTURE_MODEL
+from conftest import FIXTURE_MODEL, wait_until  # noqa: F401 (wait_until: used by the desk tests)
 
 VILLAGE_BUS = """---
 title: 밤에도 달리는 마을버스
@@ -178,17 +177,6 @@ def page_tokens(html: str) -> tuple[str, str]:
 def corrections_rows(path: Path) -> list[dict]:
     text = path.read_bytes().decode("utf-8-sig")
     return list(csv.DictReader(io.StringIO(text, newline="")))
-
-
-def wait_until(predicate, timeout: float = 30, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 @contextmanager

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 import urllib.request
 
 import pytest
-from conftest import chromium_driver, requested_urls
+from conftest import chromium_driver, requested_urls, wait_until
 from render_samples import HOSTILE, hostile_brief, sample_brief
 
 from publisher.building.publish import publish_brief as write_brief
 from publisher.serve import serve
 from publisher.site import build_site
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# one worker: one site server and one Chromium for the module
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser-site")]
 
 
 def free_port() -> int:
@@ -40,16 +40,16 @@ def site(tmp_path_factory) -> str:
     port = free_port()
     threading.Thread(target=serve, args=(out, port), daemon=True).start()
     base = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            urllib.request.urlopen(base, timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+    wait_until(lambda: answers(base), 10, f"the preview server on {base}")
     return base
+
+
+def answers(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=1).close()
+        return True
+    except OSError:
+        return False
 
 
 @pytest.fixture(scope="module")

@@ -121,6 +121,7 @@ def test_a_corrupt_json_input_is_one_line(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.fixture_model
 def test_the_stages_run_one_by_one_through_json_files(tmp_path):
     from conftest import FIXTURE_MODEL
 

@@ -13,6 +13,7 @@ import time
 
 import pytest
 from click.testing import CliRunner
+from conftest import FIXTURE_MODEL, FileOpens
 from desk_support import (
     seeded_desk,
     FLAGGED_EN,
@@ -84,7 +85,7 @@ def test_revert_removes_the_row_and_a_revert_of_nothing_leaves_the_file_alone(tm
     _edit(path, "p1.1", "첫 문장입니다.", None)
     assert [(r["id"], r["corrected_english"]) for r in corrections_rows(path)] == [("p1.2", "Two.")]
     before = (path.read_bytes(), path.stat().st_mtime_ns)
-    time.sleep(0.01)
+    time.sleep(0.01)  # a time gap, not a wait: a rewrite would now show a new mtime
     _edit(path, "p1.1", "첫 문장입니다.", None)
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before
 
@@ -129,7 +130,7 @@ def test_the_desk_never_writes_through_a_symlink(tmp_path):
 
 
 @pytest.mark.slow
-def test_review_shows_the_machine_english_even_where_the_memory_holds_a_correction(tmp_path, fixture_model):
+def test_review_shows_the_machine_english_even_where_the_memory_holds_a_correction(tmp_path):  # the memory holds every sentence: no model run
     from conftest import write_corrections_csv
 
     from publisher.corrections import sync_memory
@@ -146,7 +147,7 @@ def test_review_shows_the_machine_english_even_where_the_memory_holds_a_correcti
     with TranslationMemory.open_default() as mem:
         assert sync_memory(mem, [(other, corrections_path(other))]).updated == 1
         assert mem.editor_corrections([FLAGGED_KO]) == {FLAGGED_KO: "An earlier correction."}
-    settings = BuildSettings(out_dir=tmp_path / "out", model=str(fixture_model))
+    settings = BuildSettings(out_dir=tmp_path / "out", model=str(FIXTURE_MODEL))
     translator = open_review_translator(settings, [article])
     review = review_article(article, settings, translator)
     segs = {s.id: s for _, s in review.article.iter_segments()}
@@ -183,8 +184,9 @@ def test_desk_without_a_model_fails_before_listening(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def desk_env(tmp_path_factory):
-    """A running desk on a seeded inbox (module scope: one start for the HTTP tests)."""
+def desk_env(fixture_model, tmp_path_factory):
+    """A running desk on a seeded inbox (module scope: one start for the HTTP tests); it runs
+    the fixture model for what the memory does not hold."""
     with seeded_desk(tmp_path_factory.mktemp("desk-http")) as desk:
         yield desk
 
@@ -326,8 +328,10 @@ def test_republish_waits_for_the_same_lock_as_make_brief(desk_env):
     result = {}
     t = threading.Thread(target=lambda: result.update(r=http(url + "a/rates/republish", data={"focus": ""}, headers={"X-CSRF-Token": token})))
     try:
-        t.start()
-        time.sleep(3)
+        with FileOpens(out / ".publisher.lock") as opens:
+            t.start()
+            # the desk opens the lock file on each try: a second open means it is polling the held lock
+            opens.wait(2, timeout=60, what="the desk trying the out/ lock twice")
         assert t.is_alive(), "republish did not wait for the out/ lock a build holds"
         assert not (out / "rates" / "brief.pdf").exists()
     finally:

@@ -31,13 +31,15 @@ from desk_support import (
 
 from publisher.building import corrections_path
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# one worker: one desk and one Chromium for the module
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("desk-browser")]
 
 CORRECTION = "The district office will collect riders' views again next month."
 
 
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory):
+def desk(fixture_model, tmp_path_factory):
+    """A running desk on a seeded inbox; it runs the fixture model for what the memory does not hold."""
     with seeded_desk(tmp_path_factory.mktemp("desk-browser")) as desk:
         yield desk
 

@@ -20,7 +20,7 @@ from desk_support import STORED, VILLAGE_BUS, corrections_rows, http, page_token
 from publisher.building import corrections_path
 from publisher.corrections import read_table
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.load]
 
 CLIENTS = 20
 SECONDS = float(os.environ.get("DESK_LOAD_SECONDS", "30"))

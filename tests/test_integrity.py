@@ -83,6 +83,7 @@ def inbox(tmp_path):
 # ------------------------------------------------------------------ slugs
 
 
+@pytest.mark.fixture_model
 def test_articles_that_would_share_a_folder_are_refused_and_the_published_one_stays(inbox, tmp_path):
     out = tmp_path / "out"
     _article(inbox / "seoul.ko.txt", S1, S2)
@@ -114,6 +115,7 @@ def test_articles_that_would_share_a_folder_are_refused_and_the_published_one_st
 # ------------------------------------------------------------------ unpublish
 
 
+@pytest.mark.fixture_model
 def test_a_removed_article_is_unpublished_and_can_come_back(inbox, tmp_path):
     out = tmp_path / "out"
     _article(inbox / "a.txt", S1)
@@ -137,6 +139,7 @@ def test_a_removed_article_is_unpublished_and_can_come_back(inbox, tmp_path):
     assert _index_slugs(out) == {"a", "b"} == _feed_slugs(out)
 
 
+@pytest.mark.fixture_model
 def test_keep_removed_leaves_other_inboxes_briefs_alone(tmp_path):
     desk_a, desk_b, out = tmp_path / "desk-a", tmp_path / "desk-b", tmp_path / "out"
     desk_a.mkdir()
@@ -157,6 +160,7 @@ def test_keep_removed_leaves_other_inboxes_briefs_alone(tmp_path):
 # ------------------------------------------------------------------ withdrawing a correction
 
 
+@pytest.mark.fixture_model
 def test_a_correction_is_withdrawn_by_deleting_its_row_its_file_or_its_article(inbox, tmp_path):
     out = tmp_path / "out"
     a = _article(inbox / "a.txt", S1, S2)
@@ -209,6 +213,7 @@ def test_a_correction_is_withdrawn_by_deleting_its_row_its_file_or_its_article(i
     assert re.search(r"^corrections: 0$", stats.output, flags=re.M), stats.output
 
 
+@pytest.mark.fixture_model
 def test_translate_and_check_use_the_files_as_they_are_now(inbox, tmp_path):
     """`check`/`translate` never apply a correction the editor has taken out of the file, and an
     editor's English is never flagged, whether it comes from the file or the memory."""
@@ -235,6 +240,7 @@ def test_translate_and_check_use_the_files_as_they_are_now(inbox, tmp_path):
         assert seg["en"] != wording and seg["origin"] != "edited"
 
 
+@pytest.mark.fixture_model
 def test_check_reports_a_bad_corrections_file_and_checks_the_other_articles(inbox):
     _article(inbox / "a.txt", S1)
     _article(inbox / "b.txt", S2)
@@ -252,6 +258,7 @@ def test_check_reports_a_bad_corrections_file_and_checks_the_other_articles(inbo
 # ------------------------------------------------------------------ the editor's file in a spreadsheet
 
 
+@pytest.mark.fixture_model
 def test_formula_cells_round_trip_exactly_through_export_and_brief(inbox, tmp_path):
     from publisher.memory import TranslationMemory
     from publisher.models import load_model
@@ -292,6 +299,7 @@ def test_formula_cells_round_trip_exactly_through_export_and_brief(inbox, tmp_pa
     assert segs[formula_ko]["en"] == "-1 plus 2 is 3, OpenAI said." and segs[S2]["en"] == "Samsung builds a plant."
 
 
+@pytest.mark.fixture_model
 def test_a_semicolon_file_and_duplicate_rows_through_brief(inbox, tmp_path):
     _article(inbox / "a.txt", S1, S2)
     (inbox / "a.corrections.csv").write_text(
@@ -304,6 +312,7 @@ def test_a_semicolon_file_and_duplicate_rows_through_brief(inbox, tmp_path):
     assert _segments(out, "a")[S1]["en"] == EDIT
 
 
+@pytest.mark.fixture_model
 def test_check_warns_of_stale_and_duplicate_corrections_as_brief_does(inbox, tmp_path):
     _article(inbox / "a.txt", S1, S2)
     (inbox / "a.corrections.csv").write_text(
@@ -321,6 +330,7 @@ def test_check_warns_of_stale_and_duplicate_corrections_as_brief_does(inbox, tmp
     assert any(w.startswith("Warning: stale correction") and "line 4 (p9.9)" in w for w in warnings)
 
 
+@pytest.mark.fixture_model
 def test_many_stale_rows_are_summarised_in_one_line(inbox, tmp_path):
     _article(inbox / "a.txt", S1)
     _corrections(inbox / "a.corrections.csv", {f"없는 문장 {i}번입니다.": f"Gone {i}." for i in range(500)})
@@ -369,6 +379,7 @@ def _tree(out: Path) -> dict[str, bytes]:
     return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file() and p.name != ".publisher.lock"}
 
 
+@pytest.mark.fixture_model
 def test_a_full_disk_keeps_the_site_whole_and_names_every_failed_article(inbox, small_disk):
     out = small_disk / "out"
     a = _article(inbox / "a.txt", S1, S2)
@@ -399,6 +410,7 @@ def test_a_full_disk_keeps_the_site_whole_and_names_every_failed_article(inbox, 
     assert S4 in _segments(out, "b")
 
 
+@pytest.mark.fixture_model
 def test_export_on_a_full_disk_leaves_no_file_and_names_it(inbox, small_disk):
     art = _article(inbox / "a.txt", S1, S2)
     target = small_disk / "a.corrections.csv"
@@ -564,6 +576,7 @@ def test_replace_dir_swaps_a_folder_whole_and_clean_staging_repairs_a_dead_build
     assert sorted(p.name for p in out.iterdir()) == ["x"]
 
 
+@pytest.mark.fixture_model
 def test_building_one_article_of_an_inbox_keeps_the_others_and_still_sees_clashes(inbox, tmp_path):
     """What the desk's "republish" does: build one article, the whole inbox named."""
     from publisher.building import BuildSettings, build

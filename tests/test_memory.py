@@ -14,6 +14,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from conftest import wait_until
 
 from publisher.document import ORIGIN_EDITED, ORIGIN_MEMORY, OutputError
 from publisher.memory import FILENAME, TranslationMemory, normalize_text
@@ -186,7 +187,10 @@ def test_rows_survive_a_writer_killed_mid_write(tmp_path):
             line = proc.stdout.readline()
             assert line, "writer died before committing"
             committed = int(line)
-        time.sleep(0.05)  # let it get into the middle of the next transaction
+        # kill it as it writes the next transaction: when the write-ahead log changes again
+        wal = Path(f"{path}-wal")
+        seen = (wal.stat().st_size, wal.stat().st_mtime_ns)
+        wait_until(lambda: (wal.stat().st_size, wal.stat().st_mtime_ns) != seen, 30, "the writer's next transaction")
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
     finally:

@@ -175,6 +175,7 @@ def test_a_damaged_model_bin_is_refused_at_install_and_nothing_is_installed(tmp_
 
 
 @pytest.mark.parametrize("folder, kind", CT2_FIXTURES)
+@pytest.mark.fixture_model
 def test_corpus_sentences_through_each_kind_come_back_as_english(folder, kind):
     from publisher.document import Article, Block, Segment
     from publisher.engine import CT2Engine
@@ -197,6 +198,7 @@ def test_corpus_sentences_through_each_kind_come_back_as_english(folder, kind):
 
 
 @pytest.mark.parametrize("folder, kind", CT2_FIXTURES)
+@pytest.mark.fixture_model
 def test_a_brief_built_with_each_tiny_model_shows_its_provenance(folder, kind, tmp_path):
     out = tmp_path / "out"
     article = REPO / "articles" / "busan-port-ai.md"
@@ -216,6 +218,7 @@ def test_a_brief_built_with_each_tiny_model_shows_its_provenance(folder, kind, t
     assert (out / "busan-port-ai" / "brief.pdf").read_bytes().startswith(b"%PDF")
 
 
+@pytest.mark.fixture_model
 def test_models_compare_writes_a_side_by_side_page(tmp_path):
     page = tmp_path / "compare.html"
     article = REPO / "articles" / "seoul-robot-buses.ko.txt"

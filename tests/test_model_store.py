@@ -16,6 +16,7 @@ import re
 import socket
 import stat
 import struct
+import tempfile
 import threading
 import time
 import zipfile
@@ -23,6 +24,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURE_MODEL  # the path, for tests that do not run the model
 
 from publisher import models
 from publisher.document import ModelError, ModelInfo, PublisherError
@@ -128,7 +130,11 @@ def fixture_english(beam: int = 1) -> str:
     computed, never stored: the fixture's int8 output may differ between CPUs.
     """
     if beam not in _REFERENCE:
-        [_REFERENCE[beam]] = translate(models.load_model(Path(__file__).resolve().parent / "fixture" / "ko_en_test.argosmodel"), [PROBE_KO], beam=beam)
+        # extracted into a cache of its own: the calling test's cache holds only what the test did,
+        # whichever test of this process comes first (pytest-xdist spreads them)
+        with tempfile.TemporaryDirectory() as cache, pytest.MonkeyPatch.context() as mp:
+            mp.setenv("PUBLISHER_CACHE_DIR", cache)
+            [_REFERENCE[beam]] = translate(models.load_model(Path(__file__).resolve().parent / "fixture" / "ko_en_test.argosmodel"), [PROBE_KO], beam=beam)
     return _REFERENCE[beam]
 
 
@@ -153,9 +159,9 @@ def installed(good_package) -> ModelInfo:
 # ------------------------------------------------------------------------ the fixture
 
 
-def test_fixture_is_small_labelled_and_deterministically_zipped(fixture_model):
-    assert fixture_model.stat().st_size < 1_000_000
-    with zipfile.ZipFile(fixture_model) as zf:
+def test_fixture_is_small_labelled_and_deterministically_zipped():
+    assert FIXTURE_MODEL.stat().st_size < 1_000_000
+    with zipfile.ZipFile(FIXTURE_MODEL) as zf:
         names = zf.namelist()
         tops = {n.split("/")[0] for n in names}
         assert len(tops) == 1
@@ -192,20 +198,20 @@ def test_fixture_loads_from_cache_and_translates_training_sentences(fixture_mode
     assert tree(models.packages_dir()) == {}
 
 
-def test_fixture_cache_extraction_is_reused(fixture_model):
-    first = models.load_model(fixture_model)
+def test_fixture_cache_extraction_is_reused():
+    first = models.load_model(FIXTURE_MODEL)
     marker = first.package_dir / "model" / "model.bin"
     before = marker.stat().st_mtime_ns
-    second = models.load_model(str(fixture_model))
+    second = models.load_model(str(FIXTURE_MODEL))
     assert second.package_dir == first.package_dir
     assert marker.stat().st_mtime_ns == before
     # one extraction and no staging left-overs (the extraction's lock file may stay)
     assert [p.name for p in models.cache_root().iterdir() if not p.name.endswith(".lock")] == [first.info.sha256]
 
 
-def test_fixture_is_never_installed(fixture_model):
+def test_fixture_is_never_installed():
     with pytest.raises(ModelError, match=r"test fixture.*--model PATH.*never installed"):
-        models.install_from_file(fixture_model)
+        models.install_from_file(FIXTURE_MODEL)
     assert tree(models.packages_dir()) == {}
     with pytest.raises(ModelError, match=r"not installed; run 'make models'"):
         models.load_model(None)
@@ -387,9 +393,9 @@ def test_bad_archive_is_refused_and_installed_model_keeps_working(case, fixture_
         assert not escaped.exists()
 
 
-def test_refused_install_with_nothing_installed_leaves_packages_dir_empty(fixture_model, tmp_path):
+def test_refused_install_with_nothing_installed_leaves_packages_dir_empty(tmp_path):
     with pytest.raises(ModelError, match="leaves the package folder"):
-        models.install_from_file(_zip_slip(fixture_model, tmp_path))
+        models.install_from_file(_zip_slip(FIXTURE_MODEL, tmp_path))
     assert tree(models.packages_dir()) == {}
     assert models.status() == []
 
@@ -495,9 +501,9 @@ def test_install_from_index_refuses_checksum_mismatch(fixture_model, index_serve
     assert_installed_model_works()
 
 
-def test_install_from_index_refuses_unpinned_version(fixture_model, index_server):
+def test_install_from_index_refuses_unpinned_version(index_server):
     base, root = index_server
-    _publish(fixture_model, root, base, version="9.9")  # the real pin table knows only 1.1
+    _publish(FIXTURE_MODEL, root, base, version="9.9")  # the real pin table knows only 1.1
     with pytest.raises(ModelError, match=r"no pinned checksum"):
         models.install_from_index()
     assert models.status() == []
@@ -524,7 +530,7 @@ def test_damaged_installed_package_is_reported_not_used(installed):
         models.load_model(None)
 
 
-def test_concurrent_first_loads_share_one_cache_extraction(fixture_model, tmp_path):
+def test_concurrent_first_loads_share_one_cache_extraction(tmp_path):
     """Builds started together must not remove each other's freshly extracted model."""
     import os
     import subprocess
@@ -536,7 +542,7 @@ def test_concurrent_first_loads_share_one_cache_extraction(fixture_model, tmp_pa
         "assert (m.model_dir / 'model.bin').is_file()"
     )
     procs = [
-        subprocess.Popen([sys.executable, "-c", code, str(fixture_model)], env=env, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen([sys.executable, "-c", code, str(FIXTURE_MODEL)], env=env, stderr=subprocess.PIPE, text=True)
         for _ in range(6)
     ]
     errors = [p.communicate(timeout=120)[1] for p in procs if p.wait() != 0]

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURE_MODEL, REPO
 
-pytestmark = pytest.mark.slow
+# one worker builds the wheel once for the module's tests
+pytestmark = [pytest.mark.slow, pytest.mark.wheel, pytest.mark.xdist_group("wheel")]
 
 ARGOS = "argostranslate==1.11.0"  # the Makefile's pin
 
@@ -58,7 +59,8 @@ def test_the_wheel_carries_templates_css_and_fonts(installed):
         "print(r.TEMPLATES_DIR);"
         "print(sorted(p.name for p in r.TEMPLATES_DIR.rglob('*') if p.is_file()))"
     )
-    out = _run([str(py), "-c", code], cwd=installed).stdout.splitlines()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}  # the installed package, not this checkout
+    out = _run([str(py), "-c", code], cwd=installed, env=env).stdout.splitlines()
     where = Path(out[0])
     assert REPO not in where.parents and installed in where.parents, f"templates found at {where}, not in the installed package"
     names = set(eval(out[1]))  # a list literal printed by the child

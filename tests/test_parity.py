@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixture"
 CORPUS = FIXTURES / "corpus.tsv"
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.fixture_model]  # every test here runs the fixture models
 
 
 def corpus_korean() -> list[str]:

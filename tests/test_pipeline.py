@@ -78,6 +78,7 @@ def _in_order(haystack: str, needles: list[str]) -> list[str]:
     return missing
 
 
+@pytest.mark.fixture_model
 def test_make_brief_end_to_end_offline(inbox, shared_article, tmp_path, no_network):
     shutil.copy(shared_article, inbox / shared_article.name)
     out = tmp_path / "out"
@@ -128,6 +129,7 @@ def test_make_brief_end_to_end_offline(inbox, shared_article, tmp_path, no_netwo
     assert rows and all(" yes " in f" {r} " for r in rows), fonts
 
 
+@pytest.mark.fixture_model
 def test_rerun_of_unchanged_articles_translates_nothing(inbox, tmp_path):
     out = tmp_path / "out"
     settings = BuildSettings(out_dir=out, model=str(FIXTURE_MODEL))
@@ -148,6 +150,7 @@ def test_rerun_of_unchanged_articles_translates_nothing(inbox, tmp_path):
     assert forced.translation["from_memory"] == forced.translation["segments_total"]
 
 
+@pytest.mark.fixture_model
 def test_changing_one_sentence_translates_exactly_one_segment(inbox, tmp_path):
     out = tmp_path / "out"
     settings = BuildSettings(out_dir=out, model=str(FIXTURE_MODEL))
@@ -161,6 +164,7 @@ def test_changing_one_sentence_translates_exactly_one_segment(inbox, tmp_path):
     assert again.translation["translated"] == 1
 
 
+@pytest.mark.fixture_model
 def test_one_broken_article_is_reported_and_the_others_published(inbox, tmp_path):
     (inbox / "broken.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
     out = tmp_path / "out"
@@ -183,6 +187,7 @@ def _corrections(path: Path, rows: list[tuple[str, str, str]]) -> None:
     write_corrections_csv(path, ([seg_id, ko, "", en] for seg_id, ko, en in rows))
 
 
+@pytest.mark.fixture_model
 def test_corrections_apply_survive_rebuilds_and_carry_to_other_articles(inbox, tmp_path):
     out = tmp_path / "out"
     settings = BuildSettings(out_dir=out, model=str(FIXTURE_MODEL))
@@ -222,6 +227,7 @@ def test_corrections_apply_survive_rebuilds_and_carry_to_other_articles(inbox, t
     assert not _brief(out, "seoul-robot-buses").edited
 
 
+@pytest.mark.fixture_model
 def test_cache_stats_and_clear_keep_corrections(inbox, tmp_path):
     article = inbox / "seoul-robot-buses.ko.txt"
     _corrections(corrections_path(article), [("p1.1", "서울시가 다음 달부터 심야 자율주행 버스 노선을 네 개로 늘립니다.", "Edited.")])
@@ -236,6 +242,7 @@ def test_cache_stats_and_clear_keep_corrections(inbox, tmp_path):
     assert after["translations"] == "0" and after["corrections"] == "1"
 
 
+@pytest.mark.fixture_model
 def test_a_stale_correction_is_reported_and_kept(inbox, tmp_path):
     out = tmp_path / "out"
     article = inbox / "seoul-robot-buses.ko.txt"
@@ -250,6 +257,7 @@ def test_a_stale_correction_is_reported_and_kept(inbox, tmp_path):
     assert all(s.en != "Not in the article." for _, s in brief.article.iter_segments())
 
 
+@pytest.mark.fixture_model
 def test_two_builds_at_once_do_not_corrupt_anything(inbox, tmp_path):
     out = tmp_path / "out"
     exe = Path(sys.executable).with_name("publisher")
@@ -265,6 +273,7 @@ def test_two_builds_at_once_do_not_corrupt_anything(inbox, tmp_path):
     assert not [p for p in out.rglob("*.tmp")]
 
 
+@pytest.mark.fixture_model
 def test_brief_with_a_non_fixture_model_file_installs_it_first(inbox, tmp_path):
     from test_model_store import make_package
 
@@ -285,6 +294,7 @@ def test_brief_with_a_non_fixture_model_file_installs_it_first(inbox, tmp_path):
     assert _brief(out, "seoul-robot-buses").model.sha256 == info.sha256
 
 
+@pytest.mark.fixture_model
 def test_the_test_fixture_is_never_installed_by_a_build(inbox, tmp_path):
     from publisher import models
 
@@ -346,6 +356,7 @@ def test_check_strict_passes_a_clean_article(tmp_path):
     assert _flag_count(strict.output) == 0
 
 
+@pytest.mark.fixture_model
 def test_check_through_the_model_gates_strictly_on_what_it_lists(tmp_path):
     """The real CTranslate2 path: whatever the fixture writes, --strict agrees with the list."""
     inbox = tmp_path / "articles"
@@ -361,6 +372,7 @@ def test_check_through_the_model_gates_strictly_on_what_it_lists(tmp_path):
     assert strict.exit_code == (1 if listed else 0)
 
 
+@pytest.mark.fixture_model
 def test_decoding_settings_are_part_of_what_a_brief_is_built_from(inbox, tmp_path):
     from publisher.decoding import TranslateSettings
 
@@ -381,6 +393,7 @@ def test_decoding_settings_are_part_of_what_a_brief_is_built_from(inbox, tmp_pat
     assert again.built == first.built and again.translation["translated"] == 0  # beam 4's English is remembered
 
 
+@pytest.mark.fixture_model
 def test_brief_accepts_decoding_options(inbox, tmp_path):
     result = CliRunner().invoke(
         cli,
@@ -391,6 +404,7 @@ def test_brief_accepts_decoding_options(inbox, tmp_path):
     assert (tmp_path / "out" / "busan-port-ai" / "brief.pdf").exists()
 
 
+@pytest.mark.fixture_model
 def test_brief_fast_is_greedy_and_refuses_a_contradicting_beam(inbox, tmp_path):
     out = tmp_path / "out"
     article = str(inbox / "busan-port-ai.md")
@@ -401,6 +415,7 @@ def test_brief_fast_is_greedy_and_refuses_a_contradicting_beam(inbox, tmp_path):
     assert clash.exit_code != 0 and "--fast is greedy decoding" in clash.output
 
 
+@pytest.mark.fixture_model
 def test_with_an_installed_model_a_plain_build_touches_no_network(inbox, tmp_path, no_network):
     """What `make brief` runs once a model is installed: `models status`, then `brief`."""
     from test_model_store import make_package

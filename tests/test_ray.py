@@ -12,14 +12,13 @@ import os
 import re
 import shutil
 import signal
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 import ray
 from click.testing import CliRunner
-from conftest import FIXTURE_MODEL, REPO
+from conftest import FIXTURE_MODEL, REPO, wait_until
 
 from publisher.document import ModelError
 from publisher.cli import cli
@@ -30,7 +29,8 @@ from publisher.ray.shipping import package_blob, unpack_package
 from publisher.ray.window import SharedTexts
 from publisher.feed import ATOM_NS
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+# one Ray at a time on this machine (address 'auto' finds whichever is running): the Ray modules share a worker
+pytestmark = [pytest.mark.slow, pytest.mark.ray, pytest.mark.xdist_group("ray"), pytest.mark.timeout(600)]
 
 SAMPLES = sorted(p for p in (REPO / "articles").iterdir() if p.suffix in (".txt", ".md"))
 
@@ -110,10 +110,17 @@ def feed_without_times(out: Path) -> bytes:
     return ET.tostring(root)
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process on this machine has used so far (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def memory_file() -> Path:
     return Path(os.environ["PUBLISHER_CACHE_DIR"]) / "tm.sqlite"
 
 
+@pytest.mark.fixture_model
 def test_ray_build_gives_the_same_briefs_index_and_feed_as_a_local_build(ray_local, tmp_path):
     inbox = make_inbox(tmp_path, generated=2)
     local = build([inbox], settings(tmp_path / "local"))
@@ -137,6 +144,7 @@ def test_ray_build_gives_the_same_briefs_index_and_feed_as_a_local_build(ray_loc
     assert not list((tmp_path / "ray").rglob(".*.tmp"))
 
 
+@pytest.mark.fixture_model
 def test_a_rerun_skips_finished_briefs_and_a_forced_one_translates_nothing(ray_local, tmp_path):
     inbox = make_inbox(tmp_path, generated=0)
     first = ray_build([inbox], settings(tmp_path / "out"), RayOptions(actors=1, threads=1))
@@ -149,6 +157,7 @@ def test_a_rerun_skips_finished_briefs_and_a_forced_one_translates_nothing(ray_l
     assert forced.translation["from_memory"] == first.translation["translated_segments"]
 
 
+@pytest.mark.fixture_model
 def test_one_bad_article_is_reported_like_a_local_build_and_the_others_are_published(ray_local, tmp_path):
     inbox = make_inbox(tmp_path, generated=0)
     (inbox / "broken.md").write_text("---\ntitle: [unclosed\n---\n본문입니다.\n", encoding="utf-8")
@@ -167,6 +176,7 @@ def test_one_bad_article_is_reported_like_a_local_build_and_the_others_are_publi
     assert re.search(r"\d+/\d+ articles, [\d.]+ articles/min", result.stderr)  # progress without a terminal
 
 
+@pytest.mark.fixture_model
 def test_a_killed_translation_actor_is_replaced_and_its_batch_retried(ray_local, tmp_path):
     from publisher.models import load_model
     from publisher.decoding import TranslateSettings
@@ -179,8 +189,9 @@ def test_a_killed_translation_actor_is_replaced_and_its_batch_retried(ray_local,
     try:
         actor = pool.actors[0]
         pid, _ = ray.get(actor.where.remote())
+        cpu = cpu_seconds(pid)
         ref = actor.translate.remote(texts, pool.package)
-        time.sleep(0.5)
+        wait_until(lambda: cpu_seconds(pid) - cpu >= 0.5, 60, "the actor at work on the batch (half a CPU second)")
         ready, _ = ray.wait([ref], timeout=0)
         assert not ready, "the batch finished before the actor could be killed; make it larger"
         os.kill(pid, signal.SIGKILL)
@@ -231,12 +242,10 @@ def test_shared_texts_send_each_text_once_and_retry_a_failed_one():
     results = {}
     first = threading.Thread(target=lambda: results.setdefault(1, shared.translate(["a", "b"], slow_send)))
     first.start()
-    while not sent:
-        time.sleep(0.01)
+    wait_until(lambda: sent, 10, "the first batch sent")
     second = threading.Thread(target=lambda: results.setdefault(2, shared.translate(["b", "c"], lambda t: sent.append(list(t)) or [x.upper() for x in t])))
     second.start()
-    while len(sent) < 2:
-        time.sleep(0.01)
+    wait_until(lambda: len(sent) >= 2, 10, "the second batch sent")
     assert sent == [["a", "b"], ["c"]]  # "b" is being translated by the first batch: not sent again
     assert second.is_alive()  # ... and the second batch waits for it
     release.set()

@@ -17,7 +17,8 @@ from test_ray import SAMPLES, make_inbox, ray_build, settings
 
 from publisher.ray import RayOptions
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+# one Ray at a time on this machine (address 'auto' finds whichever is running): the Ray modules share a worker
+pytestmark = [pytest.mark.slow, pytest.mark.ray, pytest.mark.xdist_group("ray"), pytest.mark.fixture_model, pytest.mark.timeout(900)]
 
 
 @pytest.fixture

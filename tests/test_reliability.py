@@ -14,14 +14,13 @@ import random
 import signal
 import subprocess
 import sys
-import time
 import unicodedata
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import FIXTURE_MODEL, REPO
+from conftest import FIXTURE_MODEL, REPO, wait_until
 from publisher.cli import cli
 
 pytestmark = pytest.mark.slow
@@ -154,32 +153,38 @@ def _ok(result, out, slug):
     return _brief(out, slug)
 
 
+@pytest.mark.fixture_model
 def test_cp949_article(tmp_path):
     result, out = _run(tmp_path, "legacy.txt", GOOD.encode("cp949"))
     assert "부산시가 새 항만 계획을 발표했습니다." in _all_text(_ok(result, out, "legacy"))
 
 
+@pytest.mark.fixture_model
 def test_utf16_article_with_bom(tmp_path):
     result, out = _run(tmp_path, "wide.txt", GOOD.encode("utf-16"))
     assert "시민들은 대체로 환영했습니다." in _all_text(_ok(result, out, "wide"))
 
 
+@pytest.mark.fixture_model
 def test_utf8_bom_and_crlf(tmp_path):
     result, out = _run(tmp_path, "bom.txt", b"\xef\xbb\xbf" + GOOD.replace("\n", "\r\n").encode())
     assert "\r" not in _all_text(_ok(result, out, "bom"))
 
 
+@pytest.mark.fixture_model
 def test_nfd_hangul_is_normalised(tmp_path):
     result, out = _run(tmp_path, "mac.txt", unicodedata.normalize("NFD", GOOD))
     text = _all_text(_ok(result, out, "mac"))
     assert "부산시가" in text and unicodedata.is_normalized("NFC", text)
 
 
+@pytest.mark.fixture_model
 def test_zero_width_characters_are_removed(tmp_path):
     result, out = _run(tmp_path, "zw.txt", GOOD.replace("부산시가", "부\u200b산\u200d시\ufeff가"))
     assert "부산시가" in _all_text(_ok(result, out, "zw"))
 
 
+@pytest.mark.fixture_model
 def test_a_50000_character_sentence(tmp_path):
     long = "아주 긴 문장이 " + "계속되고 " * 10_000 + "끝납니다."
     assert len(long) >= 50_000
@@ -192,6 +197,7 @@ def test_a_50000_character_sentence(tmp_path):
     "payload",
     ["<script>window.__pwned=1</script>", '<img src=x onerror="window.__pwned=1">', '<a href="javascript:alert(1)">링크</a>'],
 )
+@pytest.mark.fixture_model
 def test_markup_in_the_text_is_escaped(tmp_path, payload):
     result, out = _run(tmp_path, "xss.txt", GOOD + f"이 문장에는 {payload} 표시가 있습니다.\n")
     _ok(result, out, "xss")
@@ -203,6 +209,7 @@ def test_markup_in_the_text_is_escaped(tmp_path, payload):
     assert payload not in index
 
 
+@pytest.mark.fixture_model
 def test_template_syntax_in_the_text_prints_literally(tmp_path):
     result, out = _run(tmp_path, "tpl.txt", GOOD + "수식 {{ 7*7 }} 과 {% raw %} 표시가 그대로 보입니다.\n")
     _ok(result, out, "tpl")
@@ -211,12 +218,14 @@ def test_template_syntax_in_the_text_prints_literally(tmp_path):
     assert ">49<" not in html
 
 
+@pytest.mark.fixture_model
 def test_a_footnote_reference_without_definition_is_reported(tmp_path):
     result, out = _run(tmp_path, "fn.txt", GOOD + "정의가 없는 각주[9]가 있습니다.\n")
     brief = _ok(result, out, "fn")
     assert any("[9]" in n or "9" in n for n in brief["article"]["notes"])
 
 
+@pytest.mark.fixture_model
 def test_duplicate_footnote_numbers_are_reported(tmp_path):
     text = "[1] 첫 정의입니다.\n\n[1] 같은 번호의 두 번째 정의입니다.\n\n" + GOOD + "각주[1]를 봅니다.\n"
     result, out = _run(tmp_path, "dup.txt", text)
@@ -225,6 +234,7 @@ def test_duplicate_footnote_numbers_are_reported(tmp_path):
     assert "두 번째 정의" in _all_text(brief)  # nothing lost
 
 
+@pytest.mark.fixture_model
 def test_an_unclosed_caption_is_kept_as_text(tmp_path):
     result, out = _run(tmp_path, "cap.txt", GOOD + "\n<닫히지 않은 사진 설명입니다\n")
     brief = _ok(result, out, "cap")
@@ -235,6 +245,7 @@ def test_an_unclosed_caption_is_kept_as_text(tmp_path):
     "title, name",
     [("../../etc/passwd", "t1.md"), ("/absolute/path", "t2.md"), ("nul\x00byte", "t3.md")],
 )
+@pytest.mark.fixture_model
 def test_a_hostile_title_cannot_escape_out(tmp_path, title, name):
     fm = json.dumps(title.replace("\x00", "\\0"))
     result, out = _run(tmp_path, name, f"---\ntitle: {fm}\n---\n{GOOD}")
@@ -244,6 +255,7 @@ def test_a_hostile_title_cannot_escape_out(tmp_path, title, name):
     assert not (tmp_path / "etc").exists()
 
 
+@pytest.mark.fixture_model
 def test_a_hostile_file_name_cannot_escape_out(tmp_path):
     result, out = _run(tmp_path, "..한글 & <b>.txt", GOOD)
     assert result.exit_code == 0, result.stderr
@@ -253,6 +265,25 @@ def test_a_hostile_file_name_cannot_escape_out(tmp_path):
 # ------------------------------------------------------------------------------ faults
 
 
+# A build of articles/ changes 14 (with --force over a finished one) to 29 (into an empty out/) files
+# and folders in out/, the first being its lock: a kill lands from just after the lock to past the end.
+WRITES_PER_BUILD = 16
+
+
+def _entries(out: Path) -> dict[str, tuple[int, int]]:
+    """(mtime, size) of every file and folder under out/, as far as a build in progress lets it be read."""
+    found = {}
+    for folder, dirs, files in os.walk(out):
+        for name in dirs + files:
+            try:
+                st = os.lstat(os.path.join(folder, name))
+            except OSError:  # renamed or removed by the build meanwhile
+                continue
+            found[os.path.join(folder, name)] = (st.st_mtime_ns, st.st_size)
+    return found
+
+
+@pytest.mark.fixture_model
 def test_kill_during_builds_never_leaves_a_truncated_output(tmp_path):
     """SIGKILL the build at random moments; out/ holds only whole files; the next run completes."""
     inbox = tmp_path / "articles"
@@ -265,8 +296,11 @@ def test_kill_during_builds_never_leaves_a_truncated_output(tmp_path):
     cmd = [exe, "brief", str(inbox), "-o", str(out), "--model", str(FIXTURE_MODEL), "--force"]
     rng = random.Random(20261128)
     for _ in range(5):
+        before = _entries(out)
+        writes = rng.randint(1, WRITES_PER_BUILD)
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.5, 6.0))
+        # a random moment of its writing: once that many files and folders in out/ are new or changed
+        wait_until(lambda: proc.poll() is not None or len(_entries(out).items() - before.items()) >= writes, 600, f"{writes} writes into out/")
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         for p in out.rglob("*"):
@@ -283,6 +317,7 @@ def test_kill_during_builds_never_leaves_a_truncated_output(tmp_path):
     _assert_nothing_half_written(out)
 
 
+@pytest.mark.fixture_model
 def test_the_whole_pipeline_runs_in_a_network_namespace_with_no_interfaces(tmp_path):
     probe = subprocess.run(["unshare", "--net", "true"], capture_output=True)
     if probe.returncode != 0:

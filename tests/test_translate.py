@@ -136,6 +136,7 @@ _HANGUL = re.compile(r"[\uac00-\ud7af]")
 # ---------------------------------------------------------------- translation itself
 
 
+@pytest.mark.fixture_model
 def test_corpus_sentences_come_back_in_one_batched_call(model, calls):
     pairs = PAIRS[:80]
     t = Translator(CT2Engine(model))
@@ -156,6 +157,7 @@ def test_corpus_sentences_come_back_in_one_batched_call(model, calls):
     assert t.stats.segments_total == len(pairs)
 
 
+@pytest.mark.fixture_model
 def test_every_block_kind_is_translated_in_the_same_call(model, calls):
     ko = [k for k, _ in PAIRS[80:90]]
     a = article(
@@ -179,6 +181,7 @@ def test_every_block_kind_is_translated_in_the_same_call(model, calls):
     assert sum(s.en == KO_TO_EN[s.text] for s in segments(out)) >= 8
 
 
+@pytest.mark.fixture_model
 def test_many_articles_share_one_call_and_duplicates_are_translated_once(model, calls):
     same = PAIRS[0][0]
     a1 = body_article("one", [same, PAIRS[1][0]])
@@ -203,6 +206,7 @@ def test_empty_input_makes_no_model_call_and_loads_nothing(model, calls):
     assert t.engine._ct2 is None  # the model was not even loaded
 
 
+@pytest.mark.fixture_model
 def test_translation_works_with_sockets_blocked(model, calls, memory, monkeypatch):
     def no_network(*args, **kwargs):
         raise OSError("network access attempted during translation")
@@ -222,6 +226,7 @@ def test_translation_works_with_sockets_blocked(model, calls, memory, monkeypatc
 # ---------------------------------------------------------------- memory
 
 
+@pytest.mark.fixture_model
 def test_rerun_of_an_unchanged_article_makes_zero_model_calls(model, calls, tmp_path):
     ko = [k for k, _ in PAIRS[20:40]]
     a = article("rerun", [("t", TITLE, ko[:1]), ("p1", BODY, ko[1:15]), ("fn1", FOOTNOTE, ko[15:])])
@@ -241,6 +246,7 @@ def test_rerun_of_an_unchanged_article_makes_zero_model_calls(model, calls, tmp_
     assert [s.flags for s in segments(out2)] == [s.flags for s in segments(out1)]
 
 
+@pytest.mark.fixture_model
 def test_a_changed_sentence_is_the_only_one_translated(model, calls, memory):
     ko = [k for k, _ in PAIRS[40:50]]
     Translator(CT2Engine(model), memory=memory).translate_articles([body_article("x", ko)])
@@ -253,6 +259,7 @@ def test_a_changed_sentence_is_the_only_one_translated(model, calls, memory):
     assert segments(out)[3].origin == ORIGIN_MACHINE
 
 
+@pytest.mark.fixture_model
 def test_memory_is_keyed_by_model(model, calls, memory):
     ko = [PAIRS[60][0]]
     Translator(CT2Engine(model), memory=memory).translate_articles([body_article("m", ko)])
@@ -265,6 +272,7 @@ def test_memory_is_keyed_by_model(model, calls, memory):
     assert t.stats.model_calls == 1 and len(sent(calls)) == 2
 
 
+@pytest.mark.fixture_model
 def test_editor_corrections_apply_in_any_article_and_survive_in_the_memory(model, calls, memory, tmp_path):
     # An editor's corrections file beside its article, taken into the memory as a build does.
     ko, _ = PAIRS[70]
@@ -286,6 +294,7 @@ def test_editor_corrections_apply_in_any_article_and_survive_in_the_memory(model
     assert t2.stats.edited == 1
 
 
+@pytest.mark.fixture_model
 def test_corrupt_memory_is_reported_bypassed_and_untouched(model, calls, tmp_path, caplog):
     path = tmp_path / "tm.sqlite"
     garbage = os.urandom(4096)
@@ -301,6 +310,7 @@ def test_corrupt_memory_is_reported_bypassed_and_untouched(model, calls, tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tm.sqlite"]
 
 
+@pytest.mark.fixture_model
 def test_locked_memory_is_reported_and_bypassed(model, calls, tmp_path, caplog):
     path = tmp_path / "tm.sqlite"
     seed = TranslationMemory(path)
@@ -333,6 +343,7 @@ def _decoded_inputs(model, batch: list[list[str]]) -> list[str]:
     return [sp.decode_pieces(t) for t in batch]
 
 
+@pytest.mark.fixture_model
 def test_markers_urls_and_emails_are_kept_out_of_the_model_and_restored(model, calls):
     base = "OpenAI는 서울에 새 사무소를 열었다."
     api = "새 API는 다음 달부터 개발자에게 공개된다."
@@ -373,6 +384,7 @@ def test_prepare_and_restore_round_trip_without_a_model():
     )
 
 
+@pytest.mark.fixture_model
 def test_glossary_terms_are_replaced_before_translation_and_checked_after(model, calls):
     glossary = parse_glossary("ko,en\n오픈AI,OpenAI\n기준금리,policy rate\n")
     hit = "오픈AI는 서울에 새 사무소를 열었다."  # becomes the corpus sentence
@@ -391,6 +403,7 @@ def test_glossary_terms_are_replaced_before_translation_and_checked_after(model,
     assert ("glossary-miss:policy rate" in s_miss.flags) is (not has_term)
 
 
+@pytest.mark.fixture_model
 def test_flags_are_attached_to_segments(model):
     t = Translator(CT2Engine(model))
     # "7억 명" in the source but not in a corpus sentence's English: the number check fires
@@ -408,6 +421,7 @@ def test_flags_are_attached_to_segments(model):
 
 
 @pytest.mark.parametrize("beam", [1, 4])
+@pytest.mark.fixture_model
 def test_output_length_is_bounded_per_segment(model, calls, beam):
     settings = TranslateSettings(beam_size=beam, length_ratio=0.0, length_extra=3, bucket_growth=1.0)
     t = Translator(CT2Engine(model, settings))
@@ -419,6 +433,7 @@ def test_output_length_is_bounded_per_segment(model, calls, beam):
         assert 0 < len(sp.encode(s.en, out_type=str)) <= 4  # 3 decoded pieces, re-encoded
 
 
+@pytest.mark.fixture_model
 def test_beam_search_bounds_each_segment_by_its_own_length(model, calls):
     # Two very different lengths: under beam search the short one must not inherit the long
     # one's max_decoding_length, so they go to separate calls with their own bounds.
@@ -445,6 +460,7 @@ def test_beam_search_bounds_each_segment_by_its_own_length(model, calls):
     assert bounds[0] < bounds[1] and seen == bounds  # shortest first, each with its own bound
 
 
+@pytest.mark.fixture_model
 def test_fast_is_greedy_in_a_single_call_and_keyed_apart(model, calls, memory):
     ko = [k for k, _ in PAIRS[:20]]
     fast = Translator(CT2Engine(model, TranslateSettings(beam_size=1)), memory=memory)
@@ -458,6 +474,7 @@ def test_fast_is_greedy_in_a_single_call_and_keyed_apart(model, calls, memory):
     assert beam.stats.from_memory == 0 and beam.stats.translated == 20
 
 
+@pytest.mark.fixture_model
 def test_unsupported_compute_type_falls_back(model):
     t = Translator(CT2Engine(model, TranslateSettings(compute_type="bfloat16")))
     [out] = t.translate_articles([body_article("ct", [PAIRS[0][0]])])
