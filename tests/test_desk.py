@@ -32,6 +32,9 @@ from publisher.building import BuildSettings, corrections_path
 from publisher.corrections import COLUMNS, CorrectionConflict, edit_correction, export_csv, read_table
 from publisher.fsutil import MISSING, fingerprint
 
+# one worker: one running desk (desk_env) for the module
+pytestmark = pytest.mark.xdist_group("desk-http")
+
 # ----------------------------------------------------------------- corrections edits
 
 

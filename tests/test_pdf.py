@@ -20,7 +20,7 @@ from render_samples import SHARED_ARTICLE, long_article_brief, sample_brief, bri
 
 from publisher.render import CSS_DIR, FONTS_DIR, render_pdf, render_pdf_html
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pdf")]  # one worker renders the module's PDFs once
 
 REPO = Path(__file__).resolve().parents[1]
 WS = re.compile(r"\s+")

@@ -257,6 +257,7 @@ def test_a_stale_correction_is_reported_and_kept(inbox, tmp_path):
     assert all(s.en != "Not in the article." for _, s in brief.article.iter_segments())
 
 
+@pytest.mark.stress
 @pytest.mark.fixture_model
 def test_two_builds_at_once_do_not_corrupt_anything(inbox, tmp_path):
     out = tmp_path / "out"

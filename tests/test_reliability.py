@@ -283,6 +283,7 @@ def _entries(out: Path) -> dict[str, tuple[int, int]]:
     return found
 
 
+@pytest.mark.stress
 @pytest.mark.fixture_model
 def test_kill_during_builds_never_leaves_a_truncated_output(tmp_path):
     """SIGKILL the build at random moments; out/ holds only whole files; the next run completes."""
