@@ -20,7 +20,7 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from conftest import FIXTURE_MODEL, wait_until  # noqa: F401 (wait_until: used by the desk tests)
+from conftest import FIXTURE_MODEL
 
 VILLAGE_BUS = """---
 title: 밤에도 달리는 마을버스

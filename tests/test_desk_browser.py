@@ -17,7 +17,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import chromium_driver, requested_urls, require_tool
+from conftest import chromium_driver, requested_urls, require_tool, wait_until
 from desk_support import (
     seeded_desk,
     FLAGGED_EN,
@@ -26,7 +26,6 @@ from desk_support import (
     HOSTILE_KO,
     STORED,
     corrections_rows,
-    wait_until,
 )
 
 from publisher.building import corrections_path

@@ -25,7 +25,8 @@ from test_ray import brief_docs, feed_without_times, make_inbox, memory_file, se
 
 from publisher.building import build
 
-pytestmark = [pytest.mark.slow, pytest.mark.ray, pytest.mark.timeout(600)]
+# one Ray at a time on this machine: the Ray modules share a worker
+pytestmark = [pytest.mark.slow, pytest.mark.ray, pytest.mark.xdist_group("ray"), pytest.mark.timeout(600)]
 
 
 def free_port() -> int:
@@ -76,6 +77,7 @@ def ray_head(tmp_path):
             proc.wait(timeout=30)
 
 
+@pytest.mark.fixture_model
 def test_ray_client_build_equals_a_local_build(ray_head, tmp_path):
     inbox = make_inbox(tmp_path, generated=1)
     local = build([inbox], settings(tmp_path / "local"))
