@@ -44,6 +44,12 @@ import tempfile
 import time
 from pathlib import Path
 
+# Ray on 127.0.0.1 only (by default it binds the machine's routable address), with a token of
+# this run instead of one written into ~/.ray/auth_token; the child processes inherit both.
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+os.environ.setdefault("RAY_AUTH_MODE", "token")
+os.environ.setdefault("RAY_AUTH_TOKEN", os.urandom(16).hex())
+
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 SAMPLES = sorted(p for p in (REPO / "articles").iterdir() if p.suffix in (".txt", ".md"))
