@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .document import ORIGIN_EDITED, Article, InputError
-from .fsutil import MISSING, atomic_write_bytes, fingerprint, write_new_text
+from .fsutil import MISSING, atomic_write_bytes, fingerprint, fingerprint_of, write_new_text
 from .text import normalize_text
 
 COLUMNS = ("id", "korean", "machine_english", "corrected_english")
@@ -179,11 +179,6 @@ def _delimiter(path: Path, header: str) -> str:
     )
 
 
-def _version(data: bytes) -> str:
-    """What ``fsutil.fingerprint`` gives for a file holding ``data`` (taken from the bytes read or written, not read again)."""
-    return hashlib.sha256(data).hexdigest()
-
-
 def _positions(header: Sequence[str]) -> dict[str, int]:
     """Where each of :data:`COLUMNS` is in a header (the first cell of that name)."""
     names = [h.strip().lower() for h in header]
@@ -234,7 +229,7 @@ def read_table(path: Path) -> CorrectionsTable:
         return CorrectionsTable()
     except OSError as exc:
         raise InputError(f"{path}: cannot read corrections file: {exc.strerror or exc}") from None
-    version = _version(data)
+    version = fingerprint_of(data)
     delimiter, records = _parse(path, data)
     if not records:
         return CorrectionsTable(delimiter=delimiter, version=version)
@@ -330,7 +325,7 @@ def write_table(path: Path, table: CorrectionsTable) -> str:
     """
     data = table_csv(table).encode("utf-8")
     atomic_write_bytes(Path(path), data)
-    return _version(data)
+    return fingerprint_of(data)
 
 
 def export_table(article: Article) -> CorrectionsTable:

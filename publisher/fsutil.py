@@ -55,6 +55,12 @@ def fingerprint(path: Path | None) -> str:
         return MISSING
 
 
+def fingerprint_of(data: bytes) -> str:
+    """What :func:`fingerprint` gives for a file that holds ``data``, for a caller that has
+    the bytes in hand (read or about to be written) and must not read the file again."""
+    return hashlib.sha256(data).hexdigest()
+
+
 def tree_sha256(root: Path, *, skip: tuple[str, ...] = ("__pycache__",)) -> str:
     """A digest of every file under ``root``: relative names and contents, in sorted order.
 
