@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..config import SiteConfig
 from ..decoding import TranslateSettings
 
 
@@ -20,6 +21,8 @@ class BuildSettings:
     force: bool = False  # rebuild even when nothing changed
     lock_timeout: float = 600.0
     keep_removed: bool = False  # keep briefs whose article is not in this run's inbox
+    site: SiteConfig = field(default_factory=SiteConfig)  # publisher.toml's [site]: what readers see
+    theme: Path | None = None  # the newsroom's templates/ folder: overrides the packaged templates by name
 
     def __post_init__(self) -> None:
         if self.decoding is None:  # the one place where "no decoding settings" becomes the defaults
