@@ -15,7 +15,7 @@ ARGOS    := argostranslate==1.11.0
 # Debian packages the tests drive for real (PDF inspection, a headless browser).
 TEST_DEBS := poppler-utils chromium chromium-driver
 
-.PHONY: help brief test test-fast models fixture bench golden serve desk clean distclean venv test-deps parity
+.PHONY: help brief test test-fast models fixture bench bench-shapes golden serve desk clean distclean venv test-deps parity
 
 help:
 	@echo "make brief [MODEL=file.argosmodel] [BRIEF_FLAGS=...]  build bilingual briefs for $(ARTICLES)/ into $(OUT)/"
@@ -93,7 +93,14 @@ test: $(VENV)/.installed-test test-deps
 test-fast: $(VENV)/.installed-test
 	$(PY) -m pytest -q $(XDIST) -m "$(FAST)"
 
-bench: $(VENV)/.installed-test
+# Random-weight models at the real shapes of the T5 and LLM families (MADLAD-400 3B, Qwen2.5
+# 0.5B/1.5B), built once into the cache with torch in the fixture environment (bench_kinds.py).
+bench-shapes:
+	test -x .venv-fixture/bin/python || $(PYTHON) -m venv .venv-fixture
+	.venv-fixture/bin/pip install --quiet torch==2.14.1 sentencepiece "ctranslate2>=4.8,<4.9" numpy transformers protobuf tokenizers jinja2 safetensors
+	.venv-fixture/bin/python tests/bench/build_shapes.py
+
+bench: $(VENV)/.installed-test bench-shapes
 	@for f in tests/bench/bench_*.py; do echo; echo "== $$f"; $(PY) $$f || exit 1; done
 
 golden: $(VENV)/.installed-test
@@ -103,9 +110,10 @@ golden: $(VENV)/.installed-test
 # Needs torch, which lives in its own environment and never in the runtime one.
 fixture:
 	test -x .venv-fixture/bin/python || $(PYTHON) -m venv .venv-fixture
-	.venv-fixture/bin/pip install --quiet torch==2.14.1 sentencepiece ctranslate2 numpy transformers protobuf
+	.venv-fixture/bin/pip install --quiet torch==2.14.1 sentencepiece "ctranslate2>=4.8,<4.9" numpy transformers protobuf tokenizers jinja2
 	.venv-fixture/bin/python tests/fixture/build_model.py
 	.venv-fixture/bin/python tests/fixture/build_hf_models.py
+	.venv-fixture/bin/python tests/fixture/build_llm_models.py
 
 # Parity with Argos Translate itself: a side environment (beside the fixture builder's) with
 # the full argostranslate and its dependencies (stanza, spaCy, torch from the local wheel).

@@ -19,7 +19,7 @@ from pathlib import Path
 from ..corrections import read_table, sync_memory
 from ..decoding import TranslateSettings
 from ..document import PublisherError
-from ..engine import CT2Engine
+from ..engine import open_engine
 from ..fsutil import MISSING, fingerprint
 from ..glossary import load_glossary
 from ..memory import TranslationMemory
@@ -42,7 +42,7 @@ def open_translator(model_spec: str | None, glossary_path: Path | None, decoding
     """The model, glossary and translation memory of a run (model errors surface first)."""
     model = load_model(model_spec)
     glossary = load_glossary(glossary_path) if glossary_path is not None else None
-    return Translator(CT2Engine(model, decoding), memory=TranslationMemory.open_default(), glossary=glossary)
+    return Translator(open_engine(model, decoding), memory=TranslationMemory.open_default(), glossary=glossary)
 
 
 def sync_corrections(translator: Translator, files: Iterable[Path], prints: dict[Path, str] | None = None):
