@@ -83,7 +83,7 @@ def _type_label(f) -> str:
         label = "list of tables"
     else:
         label = {bool: "boolean", int: "integer", float: "number", str: "string", Path: "path"}.get(ann, getattr(ann, "__name__", str(ann)))
-    bounds = {type(m).__name__: next(iter(vars(m).values()), None) for m in f.metadata}
+    bounds = {type(m).__name__: getattr(m, type(m).__name__.lower(), None) for m in f.metadata}
     low = bounds.get("Ge", bounds.get("Gt"))
     high = bounds.get("Le", bounds.get("Lt"))
     if low is not None and high is not None:
@@ -113,15 +113,28 @@ def reference_markdown() -> str:
         "",
     ]
     for section, model, fields in _fields():
-        out += [f"## [{section}]", "", model.__doc__.strip().splitlines()[0], ""]
-        out += ["| Key | Type | Default | Environment | Meaning |", "|---|---|---|---|---|"]
-        for name, f, default in fields:
-            env = next((f"`{var}`" for var, key in ENVIRONMENT.items() if key == (section, name)), "")
-            shown = "unset" if default is None else f"`{_toml_value(default)}`"
-            meaning = (f.description or "").replace("|", "\\|")
-            out.append(f"| `{name}` | {_type_label(f)} | {shown} | {env} | {meaning} |")
-        out.append("")
+        out += _section_table(f"[{section}]", model, section, fields)
+        for name, f, _ in fields:
+            if typing.get_origin(f.annotation) is list:  # a list of tables: [[service.feeds]]
+                item = typing.get_args(f.annotation)[0]
+                sub = [(n, g, g.get_default(call_default_factory=True)) for n, g in item.model_fields.items()]
+                out += _section_table(f"[[{section}.{name}]]", item, None, sub)
     return "\n".join(out)
+
+
+def _section_table(title: str, model, section: str | None, fields) -> list[str]:
+    out = [f"## {title}", "", model.__doc__.strip().splitlines()[0], ""]
+    out += ["| Key | Type | Default | Environment | Meaning |", "|---|---|---|---|---|"]
+    for name, f, default in fields:
+        env = next((f"`{var}`" for var, key in ENVIRONMENT.items() if key == (section, name)), "")
+        if f.is_required():
+            shown = "required"
+        else:
+            shown = "unset" if default is None else f"`{_toml_value(default)}`"
+        meaning = (f.description or "").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+        out.append(f"| `{name}` | {_type_label(f)} | {shown} | {env} | {meaning} |")
+    out.append("")
+    return out
 
 
 SAMPLE_NAME = "sample.ko.md"
