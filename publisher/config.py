@@ -70,7 +70,7 @@ def _check_base_url(value: str | None) -> str | None:
     try:
         check_http_url(value, base=True)
     except BadURL as exc:
-        raise ValueError(f"{exc}; write it like https://news.example.com/briefs/") from None
+        raise ValueError(f"{exc}; set it like https://news.example.com/briefs/") from None
     return value if value.endswith("/") else value + "/"
 
 
@@ -335,7 +335,7 @@ def load_config(explicit: Path | None = None, *, environ: Mapping[str, str] | No
         try:
             settings = Settings.model_validate(data)
         except ValidationError as exc:
-            raise ConfigError(f"{var}={raw!r}: {_message(exc.errors()[0], with_input=False)} ({section}.{name})") from None
+            raise ConfigError(f"{var}={raw!r} {_message(exc.errors()[0], with_input=False)}") from None
     return Config(settings, path, origins)
 
 

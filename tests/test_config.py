@@ -204,7 +204,7 @@ def test_a_bad_feed_size_stops_brief_before_any_work(newsroom, value):
         result = _invoke(args, env=env)
         code, out, err = result.exit_code, result.stdout, result.stderr
     assert code == 2 and out == ""
-    assert _one_error_line(err).startswith(f"Error: PUBLISHER_FEED_ENTRIES={value!r}: ")
+    assert _one_error_line(err).startswith(f"Error: PUBLISHER_FEED_ENTRIES={value!r} should be ")
     assert _tree(newsroom / "out") == before
 
 
