@@ -161,6 +161,13 @@ def test_applied_sets_what_the_file_set_and_puts_the_environment_back(tmp_path):
 
 # ----------------------------------------------------------------------------- a built newsroom
 
+# The tests below share one built newsroom (one worker builds it once). They run the fixture model
+# but assert nothing it writes (only where files go, the feed's size and base, exit codes and error
+# lines), so they do not carry ``fixture_model``: the GENERIC pass of make test would repeat the
+# build for nothing.
+def BUILT(test):
+    return pytest.mark.slow(pytest.mark.xdist_group("config-newsroom")(test))
+
 
 @pytest.fixture(scope="module")
 def newsroom(tmp_path_factory):
@@ -189,14 +196,14 @@ def _feed(root: Path) -> str:
     return (root / "out" / "feed.xml").read_text(encoding="utf-8")
 
 
-@pytest.mark.slow
-@pytest.mark.fixture_model
+@BUILT
 @pytest.mark.parametrize("value", ["99999999999999999999", "0", "-5", "abc"])
 def test_a_bad_feed_size_stops_brief_before_any_work(newsroom, value):
     """Issue 25: checked with the schema's range before any brief or index is written (the first
     value was an OverflowError after index.html was written). One value runs as a process."""
+    config = _write_config(newsroom)
     before = _tree(newsroom / "out")
-    args = ["--config", str(newsroom / "publisher.toml"), "brief", "--model", str(FIXTURE_MODEL), "--force"]
+    args = ["--config", str(config), "brief", "--model", str(FIXTURE_MODEL), "--force"]
     env = {"PUBLISHER_FEED_ENTRIES": value}
     if value == "99999999999999999999":
         code, out, err = _run(args, env=env)
@@ -208,8 +215,7 @@ def test_a_bad_feed_size_stops_brief_before_any_work(newsroom, value):
     assert _tree(newsroom / "out") == before
 
 
-@pytest.mark.slow
-@pytest.mark.fixture_model
+@BUILT
 def test_feed_entries_from_the_file_and_the_environment_variable_beats_it(newsroom):
     config = _write_config(newsroom, "[site]\nfeed_entries = 1\n")
     assert _invoke(["--config", str(config), "brief"]).exit_code == 0
@@ -218,8 +224,7 @@ def test_feed_entries_from_the_file_and_the_environment_variable_beats_it(newsro
     assert _feed(newsroom).count("<entry>") == 2
 
 
-@pytest.mark.slow
-@pytest.mark.fixture_model
+@BUILT
 def test_site_url_from_the_file_and_the_environment_variable_beats_it(newsroom):
     config = _write_config(newsroom, '[site]\nbase_url = "https://file.example/briefs"\n')
     assert _invoke(["--config", str(config), "brief"]).exit_code == 0
@@ -229,8 +234,7 @@ def test_site_url_from_the_file_and_the_environment_variable_beats_it(newsroom):
     assert os.environ.get("PUBLISHER_SITE_URL") is None  # the file's value was for that run only
 
 
-@pytest.mark.slow
-@pytest.mark.fixture_model
+@BUILT
 def test_cache_dir_from_the_file_and_the_environment_variable_beats_it(newsroom, tmp_path, monkeypatch):
     monkeypatch.delenv("PUBLISHER_CACHE_DIR")
     config = _write_config(newsroom, f'[paths]\ncache = "{tmp_path / "file-cache"}"\n')
@@ -250,8 +254,7 @@ def test_models_dir_from_the_file_and_the_environment_variable_beats_it(tmp_path
     assert f"models directory (OPUS-MT, M2M-100, NLLB): {tmp_path / 'env-models'}" in said
 
 
-@pytest.mark.slow
-@pytest.mark.fixture_model
+@BUILT
 def test_check_and_edits_export_take_the_model_from_the_file_and_an_option_beats_it(newsroom, tmp_path):
     config = _write_config(newsroom)
     checked = _invoke(["--config", str(config), "check"])  # no ARTICLES, no --model: [paths].inbox and [build].model
@@ -266,10 +269,14 @@ def test_check_and_edits_export_take_the_model_from_the_file_and_an_option_beats
     assert broken.exit_code != 0 and "no-such-model.argosmodel" in broken.stderr
     fixed = _invoke(["--config", str(config), "check", "--model", str(FIXTURE_MODEL)])
     assert fixed.exit_code == 0, fixed.stderr
+    config = _write_config(newsroom, "beam = 4\n")
+    fast = _invoke(["--config", str(config), "check", "--fast", str(newsroom / "articles" / "market.ko.md")])
+    assert fast.exit_code == 0, fast.stderr  # --fast (beam 1) beats the file's beam
+    both = _invoke(["--config", str(config), "check", "--fast", "--beam", "4", str(newsroom / "articles" / "market.ko.md")])
+    assert both.exit_code == 2 and "--fast is greedy decoding" in both.stderr
 
 
-@pytest.mark.slow
-@pytest.mark.fixture_model
+@BUILT
 def test_an_option_beats_the_file_for_the_output_folder(newsroom, tmp_path):
     config = _write_config(newsroom, '[paths]\nout = "elsewhere"\n')
     served = tmp_path / "chosen"
