@@ -18,6 +18,17 @@ A bad value is one :class:`ConfigError` line naming the key, the file and the li
 environment variable), with a "did you mean" for a misspelt key. :attr:`Config.origins` says
 where each effective value came from (``publisher config`` prints it).
 
+The file's values are checked strictly against their TOML types (``feed_entries = "5"`` is a
+wrong type); an environment variable's text is converted. An empty string means unset.
+
+Four settings are read deep inside the build, the desk and Ray's workers, where no Config is
+at hand: the cache and models folders, the site's address and the feed's size. Their readers
+(``fsutil.cache_dir``, ``models.store.models_dir``, ``site.site_url``,
+``feed.feed_entries_setting``) keep reading the environment variables of :data:`ENVIRONMENT`,
+and :func:`applied` is the one place where the file's values reach them: for the duration of a
+command it sets those the environment does not already hold. A local Ray cluster's workers,
+started inside that block, inherit them as they inherit a variable exported by hand.
+
 Relative paths in the file are relative to the file's folder, so a newsroom folder builds the
 same from anywhere. pydantic is imported here, never by ``publisher --help``.
 """
