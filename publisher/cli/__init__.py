@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 
 import click
 
 from .. import __version__
 from ..document import PublisherError
-from . import brief, editor, models, stages
+from . import brief, editor, models, newsroom, stages
+from .context import remember_config_file
 
 EXIT_INTERNAL = 70
 
@@ -60,7 +62,15 @@ class PublisherGroup(click.Group):
 @click.group(cls=PublisherGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="publisher")
 @click.option("-v", "--verbose", is_flag=True, help="Show diagnostic logging on stderr.")
-def cli(verbose: bool) -> None:
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The newsroom's settings file (default: $PUBLISHER_CONFIG, else ./publisher.toml if present).",
+)
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool, config_file: Path | None) -> None:
     """Offline bilingual (Korean -> English) news briefs.
 
     \b
@@ -69,6 +79,7 @@ def cli(verbose: bool) -> None:
         publisher models install --file translate-ko_en-1_1.argosmodel
     """
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    remember_config_file(ctx, config_file)  # loaded by the first command that needs a setting
 
 
 for _command in (
@@ -85,6 +96,8 @@ for _command in (
     editor.edits,
     editor.serve,
     editor.desk,
+    newsroom.config,
+    newsroom.init,
 ):
     cli.add_command(_command)
 del _command

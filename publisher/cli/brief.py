@@ -9,12 +9,13 @@ from pathlib import Path
 import click
 
 from ..document import BuildFailed, InputError
-from .options import decoding_options, decoding_settings, glossary_option, model_option
+from .context import build_settings, given, inbox, resolved
+from .options import decoding_options, glossary_option, model_option
 from .output import echo_warnings
 
 
 @click.command()
-@click.argument("articles", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("articles", nargs=-1, type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True, help="Output directory.")
 @model_option
 @glossary_option
@@ -36,10 +37,13 @@ from .output import echo_warnings
 )
 @click.option("--actors", type=click.IntRange(1, 4096), default=1, show_default=True, help="With --ray: translation actors (each loads the model once; --threads is per actor, default 2).")
 @click.option("--in-flight", "in_flight", type=click.IntRange(1, 100_000), default=None, help="With --ray: articles between reading and writing at once (default 24 per actor).")
-def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed, beam, threads, compute_type, batch_tokens, ray_address, actors, in_flight):
+@click.pass_context
+def brief(ctx, articles, out_dir, model, glossary, layout, count, force, keep_removed, beam, threads, compute_type, batch_tokens, ray_address, actors, in_flight):
     """Build bilingual briefs (HTML, PDF, JSON) for ARTICLES and refresh the index and feed.
 
-    ARTICLES are files (.txt, .md, .html) or directories of them: the inbox. OUT then holds
+    ARTICLES are files (.txt, .md, .html) or directories of them: the inbox (default:
+    [paths].inbox of publisher.toml, else articles/). Every option not given falls back to
+    publisher.toml's value, then the default ('publisher config' shows which). OUT then holds
     exactly the inbox's briefs: a brief whose article is no longer among ARTICLES is removed
     (with the index and feed entries) unless --keep-removed is given. Two articles that
     would share a folder (seoul.ko.txt and seoul.md) are both refused.
@@ -51,22 +55,15 @@ def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed
         publisher brief desk-b/ -o out --keep-removed
         publisher brief archive/ -o out --ray auto --actors 8 --threads 4
     """
-    from ..building import BuildSettings, build
+    from ..building import build
     from ..models import remember_model
 
-    settings = BuildSettings(
-        out_dir=out_dir,
-        model=model,
-        glossary=glossary,
-        layout=layout,
-        summary_count=count,
-        decoding=decoding_settings(beam, threads, compute_type, batch_tokens),
-        force=force,
-        keep_removed=keep_removed,
-    )
+    config = resolved(ctx)  # publisher.toml and the environment, checked before any work
+    settings = build_settings(ctx, config, force=force, keep_removed=keep_removed)
+    articles, out_dir, threads = inbox(articles, config), settings.out_dir, config.build.threads
     if ray_address is None and (actors != 1 or in_flight is not None):
         raise InputError("--actors and --in-flight only apply with --ray ADDRESS")
-    if model is not None:
+    if given(ctx, "model"):
         remember_model(model)  # a real model named here is installed, so the next plain build finds it
     if ray_address is not None:
         from ..ray import RayExecutor, RayOptions

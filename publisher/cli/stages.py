@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from ..document import InputError, document, to_dict
-from .options import decoding_options, decoding_settings, glossary_option, model_option
+from .context import decoding, resolved
+from .options import decoding_options, glossary_option, model_option
 from .output import echo_lines, print_json, write_json
 
 
@@ -62,7 +63,8 @@ def split_sentences_command(file):
 @glossary_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the JSON here instead of stdout.")
 @decoding_options
-def translate(file, model, glossary, output, beam, threads, compute_type, batch_tokens):
+@click.pass_context
+def translate(ctx, file, model, glossary, output, beam, threads, compute_type, batch_tokens):
     """Translate an article (or the JSON from 'publisher segment --json') and print it as JSON.
 
     \b
@@ -72,7 +74,8 @@ def translate(file, model, glossary, output, beam, threads, compute_type, batch_
     """
     from ..building.stages import translate_file
 
-    done, model_info = translate_file(file, model, glossary, decoding_settings(beam, threads, compute_type, batch_tokens))
+    config = resolved(ctx)  # the model, glossary and decoding default to publisher.toml's [build]
+    done, model_info = translate_file(file, config.build.model, config.build.glossary, decoding(ctx, config))
     write_json({**document("article", done), "model": to_dict(model_info)}, output)
 
 
@@ -115,7 +118,8 @@ def summarize_lines(file, count):
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True)
 @click.option("--layout", type=click.Choice(["columns", "interleaved"]), default="columns", show_default=True)
-def render(file, out_dir, layout):
+@click.pass_context
+def render(ctx, file, out_dir, layout):
     """Render a brief JSON (from 'publisher summarize') to HTML and PDF in OUT/<slug>/.
 
     \b
@@ -124,5 +128,6 @@ def render(file, out_dir, layout):
     """
     from ..building.stages import render_brief_file
 
-    path = render_brief_file(file, out_dir, layout)
+    config = resolved(ctx)  # OUT and the layout default to publisher.toml's [paths].out and [build].layout
+    path = render_brief_file(file, config.paths.out, config.build.layout)
     click.echo(f"wrote {path}")
