@@ -9,17 +9,17 @@ from pathlib import Path
 import click
 
 from ..document import BuildFailed, InputError
-from .options import decoding_options, decoding_settings, glossary_option, model_option
+from .options import count_option, decoding_options, decoding_settings, glossary_option, model_option
 from .output import echo_warnings, segment_summary
 
 
 @click.command()
 @click.argument("articles", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True, help="Output directory.")
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True, help="Output folder: one folder per brief, the index and the feed.")
 @model_option
 @glossary_option
 @click.option("--layout", type=click.Choice(["columns", "interleaved"]), default="columns", show_default=True, help="PDF full-text layout.")
-@click.option("--count", type=click.IntRange(1, 20), default=None, help="Summary sentences (default: 3-5 by article length).")
+@count_option
 @click.option("--force", is_flag=True, help="Rebuild briefs even when nothing changed.")
 @click.option(
     "--strict",
