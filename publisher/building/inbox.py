@@ -142,10 +142,10 @@ def expand_articles(paths: Iterable[Path]) -> list[Path]:
 
 def inbox_articles(paths: Iterable[Path]) -> list[Path]:
     """:func:`expand_articles`, refusing an inbox that holds no article."""
-    files = expand_articles(paths)
-    if not files:
-        raise InputError(NO_ARTICLES)
-    return files
+    inbox = scan_inbox(paths)
+    if not inbox.articles:
+        raise InputError(f"{inbox.refused[0][0]}: {inbox.refused[0][1]}" if inbox.refused else NO_ARTICLES)
+    return list(inbox.articles)
 
 
 def strict_error(inbox: Inbox) -> InputError:
@@ -171,6 +171,13 @@ def check_inside_inbox(path: Path) -> None:
 def corrections_path(article_path: Path) -> Path:
     """``articles/x.ko.txt`` -> ``articles/x.ko.corrections.csv``."""
     return article_path.with_name(article_path.name.rsplit(".", 1)[0] + CORRECTIONS_SUFFIX)
+
+
+def check_regular(path: Path, what: str) -> None:
+    """Refuse a file named explicitly (a glossary) that is there but not a regular file, unopened."""
+    problem = not_regular(path) if os.path.lexists(path) else None
+    if problem:
+        raise InputError(f"{path}: {problem}; the {what} must be a regular file")
 
 
 def default_glossary(paths: Iterable[Path]) -> Path | None:

@@ -29,7 +29,7 @@ from ..render import templates_digest
 from ..site import build_site, site_url
 from ..translate import Translator
 from .freshness import BuildInputs, current_briefs, inputs_digest
-from .inbox import NO_ARTICLES, check_inside_inbox, corrections_path, default_glossary, expand_articles, scan_inbox, strict_error
+from .inbox import NO_ARTICLES, check_inside_inbox, check_regular, corrections_path, default_glossary, expand_articles, scan_inbox, strict_error
 from .job import BuildJob, Executor
 from .local import LocalExecutor
 from .publish import assign_slugs, clean_leftovers, lock_out_dir, unpublish_removed
@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 def open_translator(model_spec: str | None, glossary_path: Path | None, decoding: TranslateSettings | None = None) -> Translator:
     """The model, glossary and translation memory of a run (model errors surface first)."""
+    if glossary_path is not None:
+        check_regular(glossary_path, "glossary")  # a FIFO would block the build when opened
     model = load_model(model_spec)
     glossary = load_glossary(glossary_path) if glossary_path is not None else None
     return Translator(CT2Engine(model, decoding), memory=TranslationMemory.open_default(), glossary=glossary)
