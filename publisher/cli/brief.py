@@ -48,7 +48,9 @@ def brief(articles, out_dir, model, glossary, layout, count, force, strict, keep
     ARTICLES are files (.txt, .md, .html) or directories of them: the inbox. OUT then holds
     exactly the inbox's briefs: a brief whose article is no longer among ARTICLES is removed
     (with the index and feed entries) unless --keep-removed is given. Two articles that
-    would share a folder (seoul.ko.txt and seoul.md) are both refused.
+    would share a folder (seoul.ko.txt and seoul.md) are both refused. Any other file in
+    an inbox folder (a .docx, a FIFO, a sub-folder) is named as skipped, with the reason;
+    hidden files are left out silently.
 
     \b
     Example:
