@@ -15,7 +15,7 @@ ARGOS    := argostranslate==1.11.0
 # Debian packages the tests drive for real (PDF inspection, a headless browser).
 TEST_DEBS := poppler-utils chromium chromium-driver
 
-.PHONY: help brief test test-fast models fixture bench bench-shapes golden serve desk clean distclean venv test-deps parity
+.PHONY: help brief test test-fast models fixture bench bench-shapes golden serve desk docs clean distclean venv test-deps parity
 
 help:
 	@echo "make brief [MODEL=file.argosmodel] [BRIEF_FLAGS=...]  build bilingual briefs for $(ARTICLES)/ into $(OUT)/"
@@ -28,7 +28,8 @@ help:
 	@echo "make parity                          compare our English with Argos Translate's own, sentence by sentence"
 	@echo "make serve                           preview $(OUT)/ on http://127.0.0.1:8000/"
 	@echo "make desk [MODEL=file.argosmodel]    the editor's desk on http://127.0.0.1:8765/ (review, correct, republish)"
-	@echo "make clean | distclean               remove $(OUT)/ | also the virtual environments"
+	@echo "make docs                            build the documentation site into site/ (open site/index.html)"
+	@echo "make clean | distclean               remove $(OUT)/ and site/ | also the virtual environments"
 
 # The runtime environment. argostranslate is installed without its declared dependencies:
 # they pull in stanza, spaCy and a multi-GB torch, none of which this design uses.
@@ -42,7 +43,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(VENV)/bin/pip install --quiet -e '.[test,desk,ray]'
+	$(VENV)/bin/pip install --quiet -e '.[test,desk,ray,docs]'
 	$(VENV)/bin/pip install --quiet --no-deps $(ARGOS)
 	touch $@
 
@@ -139,8 +140,18 @@ $(VENV)/.installed-desk: $(VENV)/.installed
 desk: $(VENV)/.installed-desk
 	$(PUB) desk $(ARTICLES) -o $(OUT) $(if $(strip $(MODEL)),--model "$(MODEL)",)
 
+# The documentation site (MkDocs, mkdocs.yml): docs/ -> site/. The command reference is
+# generated from the click commands; tests/test_docs.py builds it with --strict in make test.
+$(VENV)/.installed-docs: $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet -e '.[docs]'
+	$(VENV)/bin/pip install --quiet --no-deps $(ARGOS)
+	touch $@
+
+docs: $(VENV)/.installed-docs
+	$(VENV)/bin/mkdocs build --strict --site-dir site
+
 clean:
-	rm -rf $(OUT) .pytest_cache .hypothesis
+	rm -rf $(OUT) site .pytest_cache .hypothesis
 
 distclean: clean
 	rm -rf $(VENV) .venv-fixture .venv-parity *.egg-info

@@ -142,7 +142,7 @@ def test_the_stages_run_one_by_one_through_json_files(tmp_path):
     assert early.exit_code == 2 and "run 'publisher translate'" in early.stderr
 
     translated = tmp_path / "a.en.json"
-    tr = runner.invoke(cli, ["translate", str(segments), "--model", str(FIXTURE_MODEL), "-o", str(translated)])
+    tr = runner.invoke(cli, ["translate", str(segments), "--model", str(FIXTURE_MODEL), "--output", str(translated)])
     assert tr.exit_code == 0, tr.stderr
     tdoc = json.loads(translated.read_text(encoding="utf-8"))
     assert tdoc["model"]["test_fixture"] is True
@@ -151,7 +151,7 @@ def test_the_stages_run_one_by_one_through_json_files(tmp_path):
     assert all(s["en"] is not None and s["origin"] for b in tdoc["data"]["blocks"] for s in b["segments"])
 
     brief_json = tmp_path / "a.brief.json"
-    sm = runner.invoke(cli, ["summarize", str(translated), "-o", str(brief_json)])
+    sm = runner.invoke(cli, ["summarize", str(translated), "--output", str(brief_json)])
     assert sm.exit_code == 0, sm.stderr
     bdoc = json.loads(brief_json.read_text(encoding="utf-8"))
     assert 3 <= len(bdoc["data"]["summary"]) <= 5

@@ -279,7 +279,7 @@ def test_a_brief_of_a_sample_article_built_with_each_new_kind(folder, kind, tmp_
     assert "Test model, not a translation" in (out / "busan-port-ai" / "brief.html").read_text(encoding="utf-8")
     assert (out / "busan-port-ai" / "brief.pdf").read_bytes().startswith(b"%PDF")
     again = CliRunner().invoke(cli, ["brief", str(REPO / "articles" / "busan-port-ai.md"), "-o", str(out), "--model", str(folder)])
-    assert again.exit_code == 0 and "unchanged, skipped: busan-port-ai" in again.output
+    assert again.exit_code == 0 and "unchanged, not rebuilt: busan-port-ai" in again.output
 
 
 @pytest.mark.fixture_model

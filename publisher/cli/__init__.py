@@ -41,6 +41,26 @@ class PublisherGroup(click.Group):
     mentions click, and no command catches errors itself.
     """
 
+    # ``publisher --help`` lists the editor's commands first and the one-stage commands
+    # (for developers and scripts) under their own heading; a command not named here is
+    # listed last, under "Other commands".
+    SECTIONS = (
+        ("Editor's commands", ("brief", "desk", "check", "edits", "serve")),
+        ("Setup", ("init", "config", "models", "cache")),
+        ("Stage commands (one step at a time, for developers)", ("segment", "split-sentences", "translate", "summarize", "summarize-lines", "render")),
+    )
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        commands = {name: cmd for name in self.list_commands(ctx) if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden}
+        listed = {name for _, names in self.SECTIONS for name in names}
+        sections = [*self.SECTIONS, ("Other commands", tuple(n for n in commands if n not in listed))]
+        width = formatter.width - 6 - max((len(n) for n in commands), default=0)
+        for title, names in sections:
+            rows = [(n, commands[n].get_short_help_str(width)) for n in names if n in commands]
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)

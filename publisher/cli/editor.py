@@ -8,7 +8,7 @@ import click
 
 from ..document import InputError
 from .context import build_settings, decoding, inbox, resolved, setting
-from .options import decoding_options, glossary_option, model_option
+from .options import decoding_options, glossary_option, model_option, output_file_option
 from .output import echo_warnings
 
 
@@ -16,7 +16,7 @@ from .output import echo_warnings
 @click.argument("articles", nargs=-1, type=click.Path(path_type=Path))
 @model_option
 @glossary_option
-@click.option("--strict", is_flag=True, help="Exit non-zero when any segment is flagged (gate publication on it).")
+@click.option("--strict", is_flag=True, help="Treat a flagged segment as an error: exit non-zero when any segment is flagged (gate publication on it).")
 @decoding_options
 @click.pass_context
 def check(ctx, articles, model, glossary, strict, beam, threads, compute_type, batch_tokens):
@@ -71,7 +71,7 @@ def edits():
 @click.argument("article", type=click.Path(dir_okay=False, path_type=Path))
 @model_option
 @glossary_option
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Where to write (default: beside the article). Never overwrites.")
+@output_file_option("Where to write the CSV (default: beside the article, ARTICLE-stem.corrections.csv). Never overwrites.")
 @click.pass_context
 def edits_export(ctx, article, model, glossary, output):
     """Write a corrections CSV (id, korean, machine_english, corrected_english) for ARTICLE.
@@ -91,8 +91,8 @@ def edits_export(ctx, article, model, glossary, output):
 
 
 @click.command()
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True, help="The folder to serve (as built by 'brief'). QA pages, the lock and staging folders are never served.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
 @click.pass_context
 def serve(ctx, out_dir, port):
     """Preview OUT on http://127.0.0.1:PORT/ (local only).

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .context import current_config, decoding, resolved
-from .options import decoding_options, glossary_option
+from .options import decoding_options, glossary_option, output_file_option
 
 
 @click.group()
@@ -74,7 +74,7 @@ def models_status():
 @click.argument("model_a", metavar="MODEL_A")
 @click.argument("model_b", metavar="MODEL_B")
 @click.argument("article", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The HTML page to write (default: compare-<article>.html here).")
+@output_file_option("The HTML page to write (default: compare-<article>.html here).")
 @glossary_option
 @decoding_options
 @click.pass_context
@@ -86,7 +86,7 @@ def models_compare(ctx, model_a, model_b, article, output, glossary, beam, threa
 
     \b
     Example:
-        publisher models compare installed ./opus-mt-ko-en-ct2 articles/seoul.ko.txt -o compare.html
+        publisher models compare installed ./opus-mt-ko-en-ct2 articles/seoul.ko.txt --output compare.html
     """
     from ..compare import compare_models, write_comparison
 

@@ -8,7 +8,7 @@ import click
 
 from ..document import InputError, document, to_dict
 from .context import decoding, resolved
-from .options import decoding_options, glossary_option, model_option
+from .options import count_option, decoding_options, glossary_option, model_option, output_file_option
 from .output import echo_lines, print_json, write_json
 
 
@@ -61,7 +61,7 @@ def split_sentences_command(file):
 @click.argument("file", type=click.Path(path_type=Path))
 @model_option
 @glossary_option
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the JSON here instead of stdout.")
+@output_file_option("Write the JSON to FILE instead of stdout.")
 @decoding_options
 @click.pass_context
 def translate(ctx, file, model, glossary, output, beam, threads, compute_type, batch_tokens):
@@ -70,7 +70,7 @@ def translate(ctx, file, model, glossary, output, beam, threads, compute_type, b
     \b
     Example:
         publisher segment --json articles/seoul.ko.txt > seoul.json
-        publisher translate seoul.json -o seoul.en.json
+        publisher translate seoul.json --output seoul.en.json
     """
     from ..building.stages import translate_file
 
@@ -82,14 +82,14 @@ def translate(ctx, file, model, glossary, output, beam, threads, compute_type, b
 @click.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--sentences", is_flag=True, help="Same as 'publisher summarize-lines FILE' (kept for old scripts).")
-@click.option("--count", type=click.IntRange(1, 100), default=None, help="How many sentences to pick (default: 20% of the sentences, 3 to 5).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the brief JSON here instead of stdout.")
+@count_option
+@output_file_option("Write the brief JSON to FILE instead of stdout.")
 def summarize(file, sentences, count, output):
     """Pick the summary sentences of an article (translated JSON from 'publisher translate').
 
     \b
     Example:
-        publisher summarize seoul.en.json -o seoul.brief.json
+        publisher summarize seoul.en.json --output seoul.brief.json
     """
     from ..building.stages import summarize_file, summarize_lines_file
 
@@ -101,7 +101,7 @@ def summarize(file, sentences, count, output):
 
 @click.command("summarize-lines")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--count", type=click.IntRange(1, 100), default=None, help="How many sentences to pick (default: 20% of the sentences, 3 to 5).")
+@count_option
 def summarize_lines(file, count):
     """FILE holds one sentence per line: print the 0-based indices of the summary sentences.
 
@@ -116,8 +116,8 @@ def summarize_lines(file, count):
 
 @click.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True)
-@click.option("--layout", type=click.Choice(["columns", "interleaved"]), default="columns", show_default=True)
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True, help="Output folder: the brief goes to OUT/<slug>/.")
+@click.option("--layout", type=click.Choice(["columns", "interleaved"]), default="columns", show_default=True, help="PDF full-text layout: Korean and English side by side, or each Korean paragraph followed by its English.")
 @click.pass_context
 def render(ctx, file, out_dir, layout):
     """Render a brief JSON (from 'publisher summarize') to HTML and PDF in OUT/<slug>/.
