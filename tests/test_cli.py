@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import sys
 import time
@@ -54,16 +55,19 @@ def test_help_does_not_import_heavy_libraries():
 
 
 def test_help_answers_in_under_half_a_second():
+    """CPU seconds of the child (user + system), not wall time: on a loaded 2-core machine
+    the wall clock measures the other processes; the CPU time is what --help itself costs."""
     exe = Path(sys.executable).with_name("publisher")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "publisher.cli"]
-    best = min(_timed(cmd + ["--help"]) for _ in range(3))
-    assert best < 0.5, f"publisher --help took {best:.2f}s"
+    best = min(_cpu_seconds(cmd + ["--help"]) for _ in range(3))
+    assert best < 0.5, f"publisher --help took {best:.2f} CPU seconds"
 
 
-def _timed(cmd):
-    t0 = time.perf_counter()
+def _cpu_seconds(cmd) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(cmd, capture_output=True, check=True)
-    return time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def _assert_one_line_error(result, code=None):
