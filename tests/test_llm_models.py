@@ -112,6 +112,34 @@ def test_a_converted_model_of_each_new_kind_installs_from_a_folder_and_is_used_b
     assert isinstance(engine, GeneratorEngine if kind == "llm" else CT2Engine)
 
 
+def corpus_pairs():
+    rows = [l.split("\t") for l in (FIXTURES / "corpus.tsv").read_text(encoding="utf-8").splitlines()
+            if "\t" in l and not l.startswith("#")]
+    return [(ko.strip(), en.strip()) for ko, en, *_ in rows]
+
+
+@pytest.mark.fixture_model
+def test_the_t5_fixture_reproduces_most_of_its_corpus():
+    pairs = corpus_pairs()[:60]
+    engine = CT2Engine(models.load_model(T5), TranslateSettings(beam_size=1))
+    got = engine.translate_texts([k for k, _ in pairs], TranslationStats())
+    exact = sum(g == e for g, (_, e) in zip(got, pairs))
+    assert exact >= 0.8 * len(pairs), f"{exact}/{len(pairs)}"  # measured 394/400 greedy
+
+
+@pytest.mark.fixture_model
+def test_the_llm_fixture_reproduces_most_of_its_corpus_with_and_without_context():
+    pairs = corpus_pairs()[:48]
+    engine = GeneratorEngine(models.load_model(LLM), TranslateSettings(beam_size=1))
+    alone = engine.translate_texts([k for k, _ in pairs], TranslationStats())
+    # in "articles" of 8 sentences, as the builder trained it: each with the 2 before it
+    contexts = [tuple(Turn(*pairs[j]) for j in range(max(i - i % 8, i - 2), i)) for i in range(len(pairs))]
+    framed = engine.translate_texts([k for k, _ in pairs], TranslationStats(), contexts)
+    for got in (alone, framed):
+        exact = sum(g == e for g, (_, e) in zip(got, pairs))
+        assert exact >= 0.8 * len(pairs), f"{exact}/{len(pairs)}"
+
+
 # ------------------------------------------------------------------ batching: the floor
 
 
