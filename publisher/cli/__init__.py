@@ -21,7 +21,7 @@ import click
 
 from .. import __version__
 from ..document import PublisherError
-from . import brief, editor, models, newsroom, stages
+from . import brief, editor, models, newsroom, sources, stages
 from .context import remember_config_file
 
 EXIT_INTERNAL = 70
@@ -118,6 +118,7 @@ for _command in (
     editor.desk,
     newsroom.config,
     newsroom.init,
+    sources.fetch,
 ):
     cli.add_command(_command)
 del _command
