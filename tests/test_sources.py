@@ -326,3 +326,33 @@ def test_a_fetched_article_builds_into_a_brief_with_the_gold_segments(built):
     assert brief.article.url.endswith("/news/1001.html")
     assert [b.credit for b in brief.article.blocks if b.kind == "caption"] == [want["caption_credit"]]
     assert (folder / "brief.pdf").is_file() and slug_for_path(path) in (out / "index.html").read_text(encoding="utf-8")
+
+
+# ----------------------------------------------------------------- the local HTML reader
+
+
+def test_the_html_reader_drops_related_lists_comments_share_and_menus_as_a_class():
+    from publisher.document import BODY, CAPTION
+
+    article = read_article(SITES / "local" / "related-inside.html")
+    body = [b.text for b in article.blocks if b.kind == BODY]
+    assert body == [
+        "충북 제천시는 의림지 얼음 썰매장을 3년 만에 다시 연다고 9일 밝혔다.",
+        "썰매장은 얼음 두께가 20센티미터를 넘는 날에만 문을 열고, 안전 요원 열 명이 상주한다.",
+        "입장료는 없으며 썰매는 현장에서 빌릴 수 있다.",
+    ]
+    assert [(b.text, b.credit) for b in article.blocks if b.kind == CAPTION] == [("얼어붙은 의림지에서 썰매를 타는 가족", "한빛일보")]
+    # the article's own <header> is kept: its <h1> is the title, its byline the byline
+    assert (article.title, article.title_source, article.byline.author, article.date) == (
+        "제천 의림지, 겨울 썰매장 다시 연다", "html", "한지우", "2026-01-09")
+
+
+def test_the_html_reader_on_a_saved_page_without_article_element(tmp_path):
+    from publisher.document import BODY
+
+    page = tmp_path / "market.html"
+    page.write_bytes((SITES / "news" / "1002.html").read_text(encoding="utf-8").encode("cp949"))
+    body = [b.text for b in read_article(page).blocks if b.kind == BODY]
+    for junk in ("관련된 기사", "온누리상품권", "독자 의견", "자주 가는데", "스포츠", "공유하기", "등록번호"):
+        assert not any(junk in text for text in body), junk
+    assert body[-1] == "시는 다음 달부터 시장마다 사용법을 알려 주는 도우미를 두기로 했다."
