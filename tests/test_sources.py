@@ -257,22 +257,19 @@ def test_fetch_command_writes_files_and_one_error_line_per_bad_url(site, tmp_pat
     from publisher.sources.pages import article_file_name
 
     inbox = tmp_path / "articles"
-    cmd = [sys.executable, "-m", "publisher.cli", "fetch", page(site, "1001"), "-o", str(inbox)]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    path = inbox / article_file_name(page(site, "1001"))
-    assert done.stdout.splitlines() == [str(path)] and done.stderr == ""
-    assert segments_of(path) == gold("1001")["segments"]
-
     unreachable = "http://127.0.0.1:9/news/1.html"  # the discard port: nothing listens there
-    bad = subprocess.run([sys.executable, "-m", "publisher.cli", "fetch", unreachable, f"{site.base}/section/politics.html",
-                          page(site, "1002"), "-o", str(inbox)], capture_output=True, text=True, timeout=60, cwd=tmp_path)
-    assert bad.returncode == 1
-    errors = bad.stderr.splitlines()
-    assert len(errors) == 2 and all(e.startswith("Error: ") for e in errors), bad.stderr
+    urls = [page(site, "1001"), unreachable, f"{site.base}/section/politics.html", page(site, "1002")]
+    done = subprocess.run([sys.executable, "-m", "publisher.cli", "fetch", *urls, "-o", str(inbox)],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 1
+    errors = done.stderr.splitlines()
+    assert len(errors) == 2 and all(e.startswith("Error: ") for e in errors), done.stderr
     assert unreachable in errors[0] and "no article text" in errors[1]
-    assert bad.stdout.splitlines() == [str(inbox / article_file_name(page(site, "1002")))]
-    assert sorted(p.name for p in inbox.iterdir()) == sorted(article_file_name(page(site, n)) for n in ("1001", "1002"))
+    written = [inbox / article_file_name(page(site, n)) for n in ("1001", "1002")]
+    assert done.stdout.splitlines() == [str(p) for p in written]
+    assert sorted(inbox.iterdir()) == sorted(written)
+    assert segments_of(written[0]) == gold("1001")["segments"]
+    assert segments_of(written[1]) == gold("1002")["segments"]  # an EUC-KR page
 
 
 def test_gone_pages_redirect_loops_and_non_pages_are_refused(site, tmp_path):
@@ -290,6 +287,14 @@ def test_gone_pages_redirect_loops_and_non_pages_are_refused(site, tmp_path):
             fetch_article("file:///etc/passwd", client=client, settings=service)
 
 
+def test_a_page_given_as_a_feed_is_one_error_line(site, tmp_path):
+    from publisher.sources.follow import poll_feeds
+
+    service = service_for(site, feeds=[FeedSource(url=page(site, "1003"))])
+    result = poll_feeds(service, tmp_path / "articles", tmp_path / "state")
+    assert result.written == [] and len(result.errors) == 1 and "not an RSS or Atom feed" in result.errors[0]
+
+
 # ------------------------------------------------------------------------ end to end
 
 
@@ -305,9 +310,12 @@ def built(server, tmp_path_factory):
     result = poll_feeds(service_for(server), inbox, root / "state")
     server.reset()
     assert len(result.written) == 1
-    cmd = [sys.executable, "-m", "publisher.cli", "brief", str(inbox), "-o", str(out), "--model", str(FIXTURE_MODEL)]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=root)
-    assert done.returncode == 0, done.stderr
+    from click.testing import CliRunner
+
+    from publisher.cli import cli
+
+    done = CliRunner().invoke(cli, ["brief", str(inbox), "-o", str(out), "--model", str(FIXTURE_MODEL)])
+    assert done.exit_code == 0, done.output
     return result.written[0], out
 
 

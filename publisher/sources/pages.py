@@ -104,6 +104,7 @@ def extract_article(html: str, *, url: str, final_url: str | None = None, item_i
     from lxml import etree
 
     final_url = final_url or url
+    _quiet_extractor()
     try:
         xml = trafilatura.extract(
             html, url=final_url, output_format="xml", with_metadata=True, include_comments=False, include_images=True,
@@ -137,6 +138,14 @@ def extract_article(html: str, *, url: str, final_url: str | None = None, item_i
         paragraphs=tuple(paragraphs), captions=tuple(captions), outlet=_site_name(doc.get("sitename"), final_url),
         item_id=item_id, html=html,
     )
+
+
+def _quiet_extractor() -> None:
+    """trafilatura logs its own ERROR/WARNING lines about a page it cannot use; the reason is
+    ours to give, in one line (:class:`NotAnArticle`). Kept at DEBUG (``PUBLISHER_DEBUG``-style runs)."""
+    if not log.isEnabledFor(logging.DEBUG):
+        for name in ("trafilatura", "htmldate", "courlan", "justext"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _figure_captions(html: str, base: str) -> dict[str, str]:
