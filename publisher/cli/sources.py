@@ -27,15 +27,14 @@ def fetch(urls, inbox, config_file):
         publisher fetch URL1 URL2 -o articles/
     """
     from ..config import load_config
-    from ..fsutil import cache_dir
     from ..sources.http import make_client
-    from ..sources.pages import fetch_article, write_with_state
     from ..document import PublisherError
-    from ..sources.state import SourceState
+    from ..sources.pages import fetch_article, write_with_state
+    from ..sources.state import SourceState, state_dir_for
 
     config = load_config(config_file)
     inbox = inbox or config.paths.inbox
-    state_dir = config.paths.cache / "sources" if config.paths.cache else cache_dir("sources")
+    state_dir = state_dir_for(config)
     failed = 0
     with SourceState(state_dir) as state, make_client(config.service) as client:
         for url in urls:

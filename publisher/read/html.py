@@ -6,7 +6,7 @@ any element whose ``class``, ``id``, ``role`` or ``aria-label`` marks it as rela
 recommended articles, comments, share or social buttons, menus, footers, ads or banners;
 lists whose text is mostly links (a related-articles list without a name); and the labels
 of such boxes left standing alone ("관련 기사", "댓글 3"). An element that holds the
-article (an ``<article>``, ``<main>``, ``role=main``) is never dropped for its name.
+article (an ``<article>``, ``<main>``, ``role=main``, the ``<h1>``) is never dropped for its name.
 
 Local files are CMS exports whose markup is the article's structure (``<figcaption>``
 captions, ``<blockquote>`` pull quotes, footnotes, ``<meta name=author>``), so this reader
@@ -70,9 +70,10 @@ def _marked_as_boilerplate(tag) -> bool:
 
 
 def _holds_article(tag) -> bool:
-    if tag.name in ("article", "main", "body", "html") or tag.get("role") == "main":
+    """An element that holds the article or its headline (``class="article comment-on"`` is not a comment box)."""
+    if tag.name in ("article", "main", "body", "html", "h1") or tag.get("role") == "main":
         return True
-    return tag.find(["article", "main"]) is not None or tag.find(attrs={"role": "main"}) is not None
+    return tag.find(["article", "main", "h1"]) is not None or tag.find(attrs={"role": "main"}) is not None
 
 
 def _is_link_list(tag) -> bool:

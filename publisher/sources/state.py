@@ -151,5 +151,15 @@ class SourceState:
         self.db.execute("UPDATE written SET gone=1, last_checked=? WHERE inbox=? AND name=?", (when, _key(inbox), name))
 
 
+def state_dir_for(config) -> Path:
+    """The fetcher's state folder for a :class:`publisher.config.Config`: ``<[paths].cache>/sources``,
+    else ``fsutil.cache_dir("sources")``. The service and ``publisher fetch`` share it, so each
+    knows the files the other wrote."""
+    from ..fsutil import cache_dir
+
+    cache = getattr(config.paths, "cache", None)
+    return Path(cache) / "sources" if cache else cache_dir("sources")
+
+
 def _key(inbox: Path) -> str:
     return str(Path(inbox).resolve())
