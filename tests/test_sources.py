@@ -281,7 +281,7 @@ def test_gone_pages_redirect_loops_and_non_pages_are_refused(site, tmp_path):
     with make_client(service) as client:
         with pytest.raises(PageGone):
             fetch_article(f"{site.base}/moved", client=client, settings=service)  # followed, then gone
-        with pytest.raises(NotAnArticle):
+        with pytest.raises(NotAnArticle, match="feed"):
             fetch_article(f"{site.base}/feed.xml", client=client, settings=service)
         with pytest.raises(FetchError, match="not an http"):
             fetch_article("file:///etc/passwd", client=client, settings=service)
@@ -353,6 +353,17 @@ def test_the_html_reader_drops_related_lists_comments_share_and_menus_as_a_class
     # the article's own <header> is kept: its <h1> is the title, its byline the byline
     assert (article.title, article.title_source, article.byline.author, article.date) == (
         "제천 의림지, 겨울 썰매장 다시 연다", "html", "한지우", "2026-01-09")
+
+
+def test_the_fetcher_and_the_local_reader_agree_on_a_page_with_boxes_inside_the_article(tmp_path):
+    from publisher.sources.pages import article_file_text, extract_article
+
+    page = SITES / "local" / "related-inside.html"
+    fetched = tmp_path / "fetched.ko.txt"
+    fetched.write_text(article_file_text(extract_article(page.read_text(encoding="utf-8"), url="https://news.example.kr/a")),
+                       encoding="utf-8")
+    assert segments_of(fetched) == segments_of(page)
+    assert read_article(fetched).byline.author == "한지우"  # the "글:" label is not part of the name
 
 
 def test_the_html_reader_on_a_saved_page_without_article_element(tmp_path):

@@ -69,9 +69,11 @@ def fetch_article(url: str, *, client, settings, item_id: str | None = None) -> 
     """GET ``url`` and extract its article; :class:`FetchError` (``PageGone``, ``NotAnArticle``) when that fails."""
     answer = get(client, url, settings)
     ctype = answer.headers.get("content-type", "text/html").split(";")[0].strip().lower()
-    if ctype and not (ctype in ("text/html", "application/xhtml+xml", "text/xml", "application/xml") or ctype.endswith("+xml")):
-        raise NotAnArticle(f"{url}: not a web page ({ctype})")
+    if ctype not in ("text/html", "application/xhtml+xml", ""):
+        raise NotAnArticle(f"{url}: not a web page ({ctype}); give the address of an article page")
     html = decode_page(answer.content, answer.headers.get("content-type", ""))
+    if _FEED_DOCUMENT.match(html[:1024]):
+        raise NotAnArticle(f"{url}: this is a feed, not an article page; list it under [[service.feeds]] instead")
     article = extract_article(html, url=url, final_url=answer.final_url, item_id=item_id or url)
     return _with(article, etag=answer.headers.get("etag"), last_modified=answer.headers.get("last-modified"))
 
@@ -82,6 +84,7 @@ def _with(article: FetchedArticle, **changes) -> FetchedArticle:
     return dataclasses.replace(article, **changes)
 
 
+_FEED_DOCUMENT = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:rss|feed|rdf:RDF)[\s>]", re.S)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
 
 
@@ -99,23 +102,39 @@ def decode_page(content: bytes, content_type: str = "") -> str:
 
 
 def extract_article(html: str, *, url: str, final_url: str | None = None, item_id: str | None = None) -> FetchedArticle:
-    """The article of a page's HTML (trafilatura's main text plus the captions of its images)."""
+    """The article of a page's HTML: trafilatura's main text, plus the captions of its images.
+
+    The page first loses what :func:`publisher.read.html.drop_boilerplate` knows is not the
+    article (boxes marked related, comments, share, menu...; lists of links; their labels),
+    the same class of rules as for a local HTML file: trafilatura alone let a "관련 기사"
+    label and a comment box marked only by ``aria-label`` through on the sample pages.
+    """
     import trafilatura  # lazy: ~0.2 s
     from lxml import etree
 
+    from ..read.html import drop_boilerplate
+
     final_url = final_url or url
+    soup = _soup(html)
+    captions_by_src = _figure_captions(soup, final_url) if soup is not None else {}
+    meta_author = _meta_author(soup) if soup is not None else None
+    if soup is not None:
+        drop_boilerplate(soup)
+        html_for_extractor = str(soup)
+    else:
+        html_for_extractor = html
     _quiet_extractor()
     try:
         xml = trafilatura.extract(
-            html, url=final_url, output_format="xml", with_metadata=True, include_comments=False, include_images=True,
-            include_tables=False, include_links=False, include_formatting=False, favor_precision=True, deduplicate=False,
+            html_for_extractor, url=final_url, output_format="xml", with_metadata=True, include_comments=False,
+            include_images=True, include_tables=False, include_links=False, include_formatting=False,
+            favor_precision=True, deduplicate=False,
         )
     except Exception as exc:  # the extractor's own parse failures
         raise NotAnArticle(f"{url}: cannot read the page ({type(exc).__name__})") from None
     if not xml:
         raise NotAnArticle(f"{url}: no article text found on the page")
     doc = etree.fromstring(xml.encode("utf-8"))
-    captions_by_src = _figure_captions(html, final_url)
     title = _clean(doc.get("title"))
     paragraphs: list[str] = []
     captions: list[Caption] = []
@@ -131,41 +150,66 @@ def extract_article(html: str, *, url: str, final_url: str | None = None, item_i
         text = _clean(" ".join(el.itertext()))
         if text and text != title:
             paragraphs.append(text)
+    byline = _clean(doc.get("author")) or meta_author
+    paragraphs = [p for p in paragraphs if not _is_byline_line(p, byline)]
     if sum(len(p) for p in paragraphs) < MIN_ARTICLE_CHARS:
         raise NotAnArticle(f"{url}: no article text found on the page (a section front or a list of links?)")
     return FetchedArticle(
-        url=url, final_url=final_url, title=title, date=_clean(doc.get("date")), byline=_clean(doc.get("author")),
-        paragraphs=tuple(paragraphs), captions=tuple(captions), outlet=_site_name(doc.get("sitename"), final_url),
-        item_id=item_id, html=html,
+        url=url, final_url=final_url, title=title, date=_clean(doc.get("date")),
+        byline=byline, paragraphs=tuple(paragraphs), captions=tuple(captions),
+        outlet=_site_name(doc.get("sitename"), final_url), item_id=item_id, html=html,
     )
+
+
+_DATE_IN_LINE = re.compile(r"\d{4}\s*[.\-/년]\s*\d{1,2}\s*[.\-/월]\s*\d{1,2}")
+
+
+def _is_byline_line(text: str, byline: str | None) -> bool:
+    """``최도윤 기자 | 승인 2026.03.30 14:05``: the byline (and date) already in the front matter, not body text."""
+    if not byline or len(text) > 80:
+        return False
+    name = split_byline(byline)[0] or byline
+    return text == byline or (name in text and bool(_DATE_IN_LINE.search(text)))
+
+
+def _soup(html: str):
+    import warnings
+
+    try:
+        from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+            return BeautifulSoup(html, "lxml")
+    except Exception:  # lxml refuses some hostile input; trafilatura then gets the page as it is
+        return None
+
+
+def _meta_author(soup) -> str | None:
+    tag = soup.find("meta", attrs={"name": "author"})
+    return _clean(str(tag.get("content") or "")) if tag is not None else None
 
 
 def _quiet_extractor() -> None:
     """trafilatura logs its own ERROR/WARNING lines about a page it cannot use; the reason is
-    ours to give, in one line (:class:`NotAnArticle`). Kept at DEBUG (``PUBLISHER_DEBUG``-style runs)."""
+    ours to give, in one line (:class:`NotAnArticle`). They stay visible at DEBUG level."""
     if not log.isEnabledFor(logging.DEBUG):
         for name in ("trafilatura", "htmldate", "courlan", "justext"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
-def _figure_captions(html: str, base: str) -> dict[str, str]:
+def _figure_captions(soup, base: str) -> dict[str, str]:
     """{absolute image address: caption} for the page's ``<figure>``s with a ``<figcaption>``."""
-    from lxml import html as lxml_html
-
-    try:
-        tree = lxml_html.fromstring(html)
-    except Exception:
-        return {}
     out: dict[str, str] = {}
-    for fig in tree.iter("figure"):
-        cap = next(fig.iter("figcaption"), None)
-        text = _clean(cap.text_content()) if cap is not None else None
+    for fig in soup.find_all("figure"):
+        cap = fig.find("figcaption")
+        text = _clean(cap.get_text(" ")) if cap is not None else None
         if not text:
             continue
-        for img in fig.iter("img"):
+        for img in fig.find_all("img"):
             src = img.get("src") or img.get("data-src")
             if src:
-                out[urljoin(base, src.strip())] = text
+                out[urljoin(base, str(src).strip())] = text
     return out
 
 
@@ -204,11 +248,13 @@ def article_file_text(article: FetchedArticle) -> str:
     return "---\n" + head + "---\n\n" + "\n\n".join(" ".join(line.split()) for line in lines) + "\n"
 
 
+_BYLINE_LABEL = re.compile(r"^(?:글|글·사진|글/사진|사진|취재|기사|작성|by)\s*[:：]?\s+", re.IGNORECASE)
 _ROLE = re.compile(r"^(.+?)\s*(선임기자|수석기자|객원기자|인턴기자|기자|특파원|논설위원|편집위원|전문위원|칼럼니스트|에디터|앵커|PD)$")
 
 
 def split_byline(byline: str | None) -> tuple[str | None, str | None]:
     """``"윤하늘 기자"`` -> ``("윤하늘", "기자")``; a byline without a role stays whole."""
+    byline = _BYLINE_LABEL.sub("", byline or "", count=1).strip() or None
     m = _ROLE.match(byline or "")
     return (m.group(1).strip(), m.group(2)) if m else (byline, None)
 
