@@ -42,6 +42,7 @@ class Site:
             self.requests: list[tuple[str, int, float, str]] = []  # (path, status, monotonic time, user agent)
             self.status: dict[str, int] = {}  # path -> forced status (404, 410)
             self.hidden: set[str] = set()  # pages left out of the feed
+            self.edits: dict[str, tuple[str, str]] = {}  # path -> (old, new): the page changed on the site
 
     def counts(self, status: int | None = None) -> Counter:
         with self.lock:
@@ -53,6 +54,8 @@ class Site:
         if not name or SITES.resolve() not in file.parents or not file.is_file() or "gold" in file.parts:
             return None
         text = file.read_text(encoding="utf-8").replace("{base}", base)
+        if path in self.edits:
+            text = text.replace(*self.edits[path])
         if name == "feed.xml":
             for page in self.hidden:
                 text = re.sub(r"<item>(?:(?!</item>).)*?" + re.escape(page) + r".*?</item>\s*", "", text, flags=re.S)
@@ -205,6 +208,29 @@ def test_polls_are_conditional_windows_are_not_inventories_and_takedowns_unpubli
     site.reset()
     poll_feeds(service, inbox, state, now=later + 2 * RECHECK_EVERY)
     assert not any(p.startswith("/news/") for p in site.counts())
+
+
+def test_a_corrected_page_rewrites_the_fetchers_file_only(site, tmp_path):
+    from publisher.sources.follow import RECHECK_EVERY, poll_feeds
+    from publisher.sources.pages import article_file_name
+
+    inbox, state = tmp_path / "articles", tmp_path / "state"
+    service = service_for(site)
+    t0 = time.time()
+    assert len(poll_feeds(service, inbox, state, now=t0).written) == 3
+    files = {n: inbox / article_file_name(page(site, n)) for n in ("1001", "1002", "1003")}
+    before = {n: f.read_bytes() for n, f in files.items()}
+    site.edits.update({
+        "/news/1001.html": ("안내 요원 30명을", "안내 요원 50명을"),  # a correction on the Korean side
+        "/news/1003.html": ("다섯 곳을", "여섯 곳을"),  # corrected, but the editor changed the file
+    })
+    site.edits["/news/1002.html"] = ('<div id="footer">', '<div id="footer">새 광고 문구 | ')  # only the footer changed
+    files["1003"].write_text(before["1003"].decode() + "\n편집자가 고친 문단이다.\n", encoding="utf-8")
+    edited = files["1003"].read_bytes()
+    result = poll_feeds(service, inbox, state, now=t0 + RECHECK_EVERY + 200)
+    assert (result.written, result.removed, result.errors) == ([files["1001"]], [], [])
+    assert "안내 요원 50명을" in files["1001"].read_text(encoding="utf-8")
+    assert files["1002"].read_bytes() == before["1002"] and files["1003"].read_bytes() == edited
 
 
 def test_an_editors_file_is_never_overwritten(site, tmp_path):

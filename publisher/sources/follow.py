@@ -11,8 +11,11 @@ inbox (the service's watcher then builds). What it decides:
 * up to :data:`RECHECK_MAX` pages written in the last :data:`RECHECK_DAYS` days, each at
   most once every :data:`RECHECK_EVERY` seconds, are asked again (conditional GET): a page
   that answers 404 or 410 has its file removed from the inbox, unless an editor changed
-  the file. An item that merely left the feed is kept (feeds are windows, not
-  inventories).
+  the file; a page whose article changed (a correction on the Korean side) has its file
+  rewritten, again only when the editor did not change it (an unchanged article, even on
+  a page whose ads changed, writes nothing). A page that now answers 200 without an
+  article (a "deleted article" notice) is reported, not removed. An item that merely left
+  the feed is kept (feeds are windows, not inventories).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pathlib import Path
 
 from .feeds import poll_feed
 from .http import FetchError, PageGone, get, make_client
-from .pages import EditorFileError, remove_if_unchanged, write_with_state
+from .pages import EditorFileError, article_from_answer, remove_if_unchanged, write_with_state
 from .state import SourceState
 
 log = logging.getLogger(__name__)
@@ -66,18 +69,21 @@ def poll_feeds(service, inbox: Path, state_dir: Path, *, now: float | None = Non
             errors.extend(poll.errors)
             for article in poll.new:
                 try:
-                    path, changed = write_with_state(inbox, article, state)
+                    path, changed = write_with_state(inbox, article, state, when=now)
                 except EditorFileError as exc:
                     errors.append(str(exc))
                     continue
                 if changed:
                     written.append(path)
-        removed.extend(recheck_pages(inbox, state, http, service, now, errors))
+        rewritten, gone = recheck_pages(inbox, state, http, service, now, errors)
+        written.extend(rewritten)
+        removed.extend(gone)
     return PollResult(written, removed, errors)
 
 
-def recheck_pages(inbox: Path, state: SourceState, client, settings, now: float, errors: list[str]) -> list[Path]:
-    """Ask again for the pages of recently written files (bounded); remove those whose page is gone."""
+def recheck_pages(inbox: Path, state: SourceState, client, settings, now: float, errors: list[str]) -> tuple[list[Path], list[Path]]:
+    """Ask again for the pages of recently written files (bounded): ``(files rewritten, files removed)``."""
+    written: list[Path] = []
     removed: list[Path] = []
     due = state.due_for_check(inbox, written_since=now - RECHECK_DAYS * 86_400, checked_before=now - RECHECK_EVERY, limit=RECHECK_MAX)
     for record in due:
@@ -87,7 +93,14 @@ def recheck_pages(inbox: Path, state: SourceState, client, settings, now: float,
         if record.last_modified:
             headers["If-Modified-Since"] = record.last_modified
         try:
-            get(client, record.url, settings, headers=headers)
+            answer = get(client, record.url, settings, headers=headers)
+            if not answer.not_modified:
+                article = article_from_answer(answer, item_id=record.item_id)
+                path, changed = write_with_state(inbox, article, state, name=record.name, when=now)
+                if changed:
+                    written.append(path)
+        except EditorFileError:
+            pass  # the editor's version stands
         except PageGone:
             path = remove_if_unchanged(inbox, record.name, state, now)
             if path is not None:
@@ -96,4 +109,4 @@ def recheck_pages(inbox: Path, state: SourceState, client, settings, now: float,
         except FetchError as exc:
             errors.append(f"re-check of {exc}")
         state.checked(inbox, record.name, now)
-    return removed
+    return written, removed

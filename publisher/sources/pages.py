@@ -30,7 +30,7 @@ from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 from ..document import OutputError
 from ..fsutil import atomic_write_bytes, cache_dir, fingerprint, fingerprint_of, safe_slug
 from ..urls import BadURL, check_http_url
-from .http import FetchError, NotAnArticle, get
+from .http import FetchError, Fetched, NotAnArticle, get
 from .state import SourceState
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,12 @@ class FetchedArticle:
 
 def fetch_article(url: str, *, client, settings, item_id: str | None = None) -> FetchedArticle:
     """GET ``url`` and extract its article; :class:`FetchError` (``PageGone``, ``NotAnArticle``) when that fails."""
-    answer = get(client, url, settings)
+    return article_from_answer(get(client, url, settings), item_id=item_id)
+
+
+def article_from_answer(answer: Fetched, *, item_id: str | None = None) -> FetchedArticle:
+    """The article of a page already fetched (a 200 :class:`~.http.Fetched`)."""
+    url = answer.url
     ctype = answer.headers.get("content-type", "text/html").split(";")[0].strip().lower()
     if ctype not in ("text/html", "application/xhtml+xml", ""):
         raise NotAnArticle(f"{url}: not a web page ({ctype}); give the address of an article page")
@@ -312,10 +317,12 @@ def write_article(inbox: Path, article: FetchedArticle, *, state_dir: Path | Non
         return write_with_state(inbox, article, state)[0]
 
 
-def write_with_state(inbox: Path, article: FetchedArticle, state: SourceState) -> tuple[Path, bool]:
-    """:func:`write_article` with an open state: ``(path, whether the file changed)``."""
+def write_with_state(inbox: Path, article: FetchedArticle, state: SourceState, *, name: str | None = None,
+                     when: float | None = None) -> tuple[Path, bool]:
+    """:func:`write_article` with an open state: ``(path, whether the file changed)``; ``name``: the
+    file's name when it is already known (a re-checked page keeps the name it was first written under)."""
     inbox = Path(inbox)
-    name = article_file_name(file_key(article))
+    name = name or article_file_name(file_key(article))
     path = inbox / name
     data = article_file_text(article).encode("utf-8")
     digest = fingerprint_of(data)
@@ -326,12 +333,12 @@ def write_with_state(inbox: Path, article: FetchedArticle, state: SourceState) -
             raise EditorFileError(f"{path} exists and is an editor's file (not written by the fetcher, or changed since); "
                                   "it is never overwritten: rename or delete it to fetch the page again")
         if current == digest:
-            state.record_written(inbox, name, digest, article.final_url, article.item_id, article.etag, article.last_modified)
+            state.record_written(inbox, name, digest, article.final_url, article.item_id, article.etag, article.last_modified, when)
             return path, False
         atomic_write_bytes(path, data)
     else:
         _create(path, data)
-    state.record_written(inbox, name, digest, article.final_url, article.item_id, article.etag, article.last_modified)
+    state.record_written(inbox, name, digest, article.final_url, article.item_id, article.etag, article.last_modified, when)
     log.info("wrote %s from %s", path, article.final_url)
     return path, True
 
