@@ -18,6 +18,7 @@ an editor changed.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -80,13 +81,7 @@ def article_from_answer(answer: Fetched, *, item_id: str | None = None) -> Fetch
     if _FEED_DOCUMENT.match(html[:1024]):
         raise NotAnArticle(f"{url}: this is a feed, not an article page; list it under [[service.feeds]] instead")
     article = extract_article(html, url=url, final_url=answer.final_url, item_id=item_id or url)
-    return _with(article, etag=answer.headers.get("etag"), last_modified=answer.headers.get("last-modified"))
-
-
-def _with(article: FetchedArticle, **changes) -> FetchedArticle:
-    import dataclasses
-
-    return dataclasses.replace(article, **changes)
+    return dataclasses.replace(article, etag=answer.headers.get("etag"), last_modified=answer.headers.get("last-modified"))
 
 
 _FEED_DOCUMENT = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:rss|feed|rdf:RDF)[\s>]", re.S)
