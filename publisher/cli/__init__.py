@@ -45,7 +45,7 @@ class PublisherGroup(click.Group):
     # (for developers and scripts) under their own heading; a command not named here is
     # listed last, under "Other commands".
     SECTIONS = (
-        ("Editor's commands", ("brief", "desk", "check", "edits", "serve")),
+        ("Editor's commands", ("brief", "fetch", "desk", "check", "edits", "serve")),
         ("Setup", ("init", "config", "models", "cache")),
         ("Stage commands (one step at a time, for developers)", ("segment", "split-sentences", "translate", "summarize", "summarize-lines", "render")),
     )

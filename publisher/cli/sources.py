@@ -10,29 +10,28 @@ import click
 @click.command()
 @click.argument("urls", nargs=-1, required=True)
 @click.option("-o", "--out", "inbox", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="The inbox folder to write into (default: [paths].inbox of publisher.toml, else articles/).")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="publisher.toml to read the User-Agent, timeout and host delay from.")
-def fetch(urls, inbox, config_file):
+              help="The inbox folder to write the article files into (default: [paths].inbox, articles/).")
+def fetch(urls, inbox):
     """Fetch article pages and write them into the inbox as article files.
 
     Each page's article (title, date, byline, captions, source URL) is kept; menus, related
     articles, comments, share buttons and footers are left out. Prints each file written. A
     page that cannot be fetched or holds no article is one Error line and nothing is written
-    for it; an existing file an editor changed is never overwritten.
+    for it; an existing file an editor changed is never overwritten. The User-Agent,
+    timeout and per-host delay are [service]'s in publisher.toml.
 
     \b
     Example:
         publisher fetch https://news.example.kr/news/articleView.html?idxno=1001
         publisher fetch URL1 URL2 -o articles/
     """
-    from ..config import load_config
-    from ..sources.http import make_client
     from ..document import PublisherError
+    from ..sources.http import make_client
     from ..sources.pages import fetch_article, write_with_state
     from ..sources.state import SourceState, state_dir_for
+    from .context import current_config
 
-    config = load_config(config_file)
+    config = current_config()
     inbox = inbox or config.paths.inbox
     state_dir = state_dir_for(config)
     failed = 0
