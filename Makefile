@@ -43,7 +43,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(VENV)/bin/pip install --quiet -e '.[test,desk,ray,docs]'
+	$(VENV)/bin/pip install --quiet -e '.[test,desk,ray,docs,service]'
 	$(VENV)/bin/pip install --quiet --no-deps $(ARGOS)
 	touch $@
 

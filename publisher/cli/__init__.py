@@ -21,7 +21,7 @@ import click
 
 from .. import __version__
 from ..document import PublisherError
-from . import brief, editor, models, newsroom, stages
+from . import brief, editor, models, newsroom, sources, stages
 from .context import remember_config_file
 
 EXIT_INTERNAL = 70
@@ -45,7 +45,7 @@ class PublisherGroup(click.Group):
     # (for developers and scripts) under their own heading; a command not named here is
     # listed last, under "Other commands".
     SECTIONS = (
-        ("Editor's commands", ("brief", "desk", "check", "edits", "serve")),
+        ("Editor's commands", ("brief", "fetch", "desk", "check", "edits", "serve")),
         ("Setup", ("init", "config", "models", "cache")),
         ("Stage commands (one step at a time, for developers)", ("segment", "split-sentences", "translate", "summarize", "summarize-lines", "render")),
     )
@@ -118,6 +118,7 @@ for _command in (
     editor.desk,
     newsroom.config,
     newsroom.init,
+    sources.fetch,
 ):
     cli.add_command(_command)
 del _command
