@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 from contextlib import ExitStack
 from functools import lru_cache
 from importlib import resources
@@ -110,7 +111,7 @@ def _env(folder: str | None = None) -> jinja2.Environment:
 def environment(theme: Theme | None = None) -> jinja2.Environment:
     """The environment that renders with ``theme``'s templates folder (default: the package's)."""
     folder = theme.folder if theme is not None else None
-    return _env(str(Path(folder).resolve()) if folder is not None else None)
+    return _env(os.fspath(folder) if folder is not None else None)  # the path as given: no syscalls per page
 
 
 def _where(exc: BaseException) -> tuple[str | None, int | None]:
