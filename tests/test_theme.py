@@ -317,7 +317,7 @@ def newsroom(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def builds(newsroom, tmp_path_factory):
+def builds(newsroom, fixture_model, tmp_path_factory):
     """The same inbox built twice: the default look (sites/plain) and the newsroom's (sites/herald)."""
     from publisher.building import BuildSettings, build
 
@@ -325,8 +325,8 @@ def builds(newsroom, tmp_path_factory):
     config = load_config(newsroom / "publisher.toml")
     assert config.paths.templates == newsroom / "templates" and config.site.logo == newsroom / "logo.svg"
     settings = {
-        "plain": BuildSettings(out_dir=sites / "plain", model=str(FIXTURE_MODEL)),
-        "herald": BuildSettings(out_dir=sites / "herald", model=str(FIXTURE_MODEL), theme=config.paths.templates, site=config.site),
+        "plain": BuildSettings(out_dir=sites / "plain", model=str(fixture_model)),
+        "herald": BuildSettings(out_dir=sites / "herald", model=str(fixture_model), theme=config.paths.templates, site=config.site),
     }
     with pytest.MonkeyPatch.context() as mp:  # the memory and card index go to a test cache, never the user's
         mp.setenv("PUBLISHER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
@@ -458,17 +458,18 @@ def test_a_broken_theme_template_through_publisher_brief(builds, newsroom, monke
 
     monkeypatch.setattr(building, "build", with_newsroom)
     monkeypatch.chdir(newsroom)
-    try:
-        theme_file.write_text(good.replace("{{ site.name }}", "{{ site.name | nosuchfilter }}"), encoding="utf-8")
-        line = good.splitlines().index(next(x for x in good.splitlines() if "{{ site.name }}" in x)) + 1
-        result = CliRunner().invoke(cli, ["brief", "articles", "-o", str(sites / "herald"), "--model", str(FIXTURE_MODEL)])
-    finally:
-        theme_file.write_text(good, encoding="utf-8")
-    lines = result.stderr.strip().splitlines()
-    assert result.exit_code != 0 and len(lines) == 1, result.stderr
-    assert lines[0].startswith(f"Error: {theme_file}:{line}: template ") and "nosuchfilter" in lines[0]
-    assert "Traceback" not in result.output
-    assert {p: p.read_bytes() for p in (sites / "herald" / "harbour").iterdir()} == before
+    line = good.splitlines().index(next(x for x in good.splitlines() if "{{ site.name }}" in x)) + 1
+    for broken, says in (("{{ site.name | nosuchfilter }}", "nosuchfilter"), ("{{ site.nmae }}", "has no attribute 'nmae'")):  # parse, render
+        try:
+            theme_file.write_text(good.replace("{{ site.name }}", broken), encoding="utf-8")
+            result = CliRunner().invoke(cli, ["brief", "articles", "-o", str(sites / "herald"), "--model", str(FIXTURE_MODEL)])
+        finally:
+            theme_file.write_text(good, encoding="utf-8")
+        lines = result.stderr.strip().splitlines()
+        assert result.exit_code != 0 and len(lines) == 1, result.stderr
+        assert lines[0].startswith(f"Error: {theme_file}:{line}: template brief.html.j2 failed: ") and says in lines[0], lines[0]
+        assert lines[0].endswith("fix the theme's template") and "Traceback" not in result.output
+        assert {p: p.read_bytes() for p in (sites / "herald" / "harbour").iterdir()} == before
 
 
 @pytest.mark.slow
