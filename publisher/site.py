@@ -95,6 +95,9 @@ SITE_URL_ENV = "PUBLISHER_SITE_URL"
 def site_url(value: str | None = None) -> str | None:
     """The public address of ``out/`` (``PUBLISHER_SITE_URL``), for absolute feed links.
 
+    publisher.toml's ``[site].base_url`` reaches this through the same variable: the command
+    line sets it for the run (:func:`publisher.config.applied`), so the environment beats the file.
+
     Without it the feed's links are relative to the feed itself, which feed readers that
     fetched it from the site resolve correctly.
     """

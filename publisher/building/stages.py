@@ -148,6 +148,6 @@ def export_corrections(article: Path, model_spec: str | None, glossary: Path | N
     """Write a fresh corrections file for ``article`` (default: beside it); never over an existing file."""
     target = Path(output) if output is not None else corrections_path(Path(article))
     if target.exists() or target.is_symlink():
-        raise InputError(f"{target} already exists and is never overwritten; edit it, or export elsewhere with -o PATH")
+        raise InputError(f"{target} already exists and is never overwritten; edit it, or export elsewhere with --output FILE")
     translated, _ = translate_one(article, model_spec, glossary)
     return export_file(translated, target)
