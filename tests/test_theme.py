@@ -4,16 +4,16 @@ The fast tests render the sample brief with the two test themes (tests/themes/, 
 tests/golden/theme-*.html: ``make golden`` or UPDATE_GOLDEN=1 rewrites them), check the
 loader, the errors, the digest, the static files and that docs/templates.md lists every
 variable the templates receive. The module's builds (real CTranslate2 with the fixture
-model, real WeasyPrint) make one newsroom folder (publisher.toml with a name, a logo, an
-accent colour and a footer; templates/ overriding one block of brief.html.j2) and compare
-its briefs with the default look: headless Chromium screenshots (the masthead differs, the
-bilingual full text is pixel-identical), pdftotext and pdftoppm of the PDF's first page,
-the index, the rebuild rule and a broken template through ``publisher brief``.
+model, real WeasyPrint) make one newsroom folder with ``publisher init`` and edit it
+(publisher.toml: a name, a logo, an accent colour and a footer; templates/ overriding one
+block of brief.html.j2), and compare its briefs with the default look: headless Chromium
+screenshots (the masthead differs, the bilingual full text is pixel-identical), pdftotext
+and pdftoppm of the PDF's first page, the index, the rebuild rule and a broken template through ``publisher brief``.
 
-The CLI does not read publisher.toml yet (another change wires it): the builds go through
-the library with ``BuildSettings(theme=config.paths.templates, site=config.site)`` from
-:func:`publisher.config.load_config`, and the CLI test adds them to the CLI's settings when
-the CLI left them out.
+The module's two builds go through the library (``BuildSettings(theme=config.paths.templates,
+site=config.site)`` from :func:`publisher.config.load_config`, as the CLI makes them); the
+broken-template test runs ``publisher brief`` in the newsroom folder, which reads its
+publisher.toml.
 """
 
 from __future__ import annotations
@@ -302,17 +302,31 @@ ARTICLE = """바다 소식
 
 @pytest.fixture(scope="module")
 def newsroom(tmp_path_factory):
-    """A newsroom folder: publisher.toml ([site] name, logo, accent, footer), articles/, and
-    templates/ (the broadsheet theme: brief.html.j2 overrides the site_bar block)."""
-    root = tmp_path_factory.mktemp("newsroom")
-    (root / "articles").mkdir()
+    """A newsroom folder made by ``publisher init``, then edited: publisher.toml's [site] gets a
+    name, a logo, an accent colour and a footer; templates/ gets the broadsheet theme
+    (brief.html.j2 overrides the site_bar block, static/extra.css); articles/ one article."""
+    from click.testing import CliRunner
+
+    from publisher.cli import cli
+
+    root = tmp_path_factory.mktemp("newsroom") / "herald"
+    made = CliRunner().invoke(cli, ["init", str(root)])
+    assert made.exit_code == 0, made.output
+    for sample in (root / "articles").iterdir():
+        sample.unlink()
     (root / "articles" / "harbour.ko.txt").write_text(ARTICLE, encoding="utf-8")
-    shutil.copytree(THEMES / "broadsheet", root / "templates")
+    shutil.copytree(THEMES / "broadsheet", root / "templates", dirs_exist_ok=True)
     shutil.copy(LOGO, root / "logo.svg")
-    (root / "publisher.toml").write_text(
-        '[site]\nname = "The Harbour Herald"\nlogo = "logo.svg"\naccent = "#1d4e89"\nfooter = "The Harbour Herald, Incheon"\n',
-        encoding="utf-8",
-    )
+    toml = (root / "publisher.toml").read_text(encoding="utf-8")
+    for default, mine in (
+        ('# name = "publisher"', 'name = "The Harbour Herald"'),
+        ('# logo = ""', 'logo = "logo.svg"'),
+        ('# accent = "#b3261e"', 'accent = "#1d4e89"'),
+        ('# footer = ""', 'footer = "The Harbour Herald, Incheon"'),
+    ):
+        assert toml.count(default) == 1, default
+        toml = toml.replace(default, mine)
+    (root / "publisher.toml").write_text(toml, encoding="utf-8")
     return root
 
 
@@ -441,23 +455,13 @@ def test_a_broken_theme_template_through_publisher_brief(builds, newsroom, monke
     """One ``Error:`` line naming the theme's file and line, non-zero exit, the briefs in place."""
     from click.testing import CliRunner
 
-    import publisher.building as building
     from publisher.cli import cli
 
-    sites, settings, _ = builds
-    herald = settings["herald"]
+    sites, _, _ = builds
     theme_file = newsroom / "templates" / "brief.html.j2"
     good = theme_file.read_text(encoding="utf-8")
     before = {p: p.read_bytes() for p in (sites / "herald" / "harbour").iterdir()}
-    real = building.build
-
-    def with_newsroom(paths, s, *args, **kwargs):  # until the CLI reads publisher.toml itself
-        if s.theme is None:
-            s = dataclasses.replace(s, theme=herald.theme, site=herald.site)
-        return real(paths, s, *args, **kwargs)
-
-    monkeypatch.setattr(building, "build", with_newsroom)
-    monkeypatch.chdir(newsroom)
+    monkeypatch.chdir(newsroom)  # publisher.toml here: [site] and templates/ come from it
     line = good.splitlines().index(next(x for x in good.splitlines() if "{{ site.name }}" in x)) + 1
     for broken, says in (("{{ site.name | nosuchfilter }}", "nosuchfilter"), ("{{ site.nmae }}", "has no attribute 'nmae'")):  # parse, render
         try:
@@ -470,6 +474,9 @@ def test_a_broken_theme_template_through_publisher_brief(builds, newsroom, monke
         assert lines[0].startswith(f"Error: {theme_file}:{line}: template brief.html.j2 failed: ") and says in lines[0], lines[0]
         assert lines[0].endswith("fix the theme's template") and "Traceback" not in result.output
         assert {p: p.read_bytes() for p in (sites / "herald" / "harbour").iterdir()} == before
+    # Mended, the command finds the brief current: its settings from publisher.toml are the library build's.
+    result = CliRunner().invoke(cli, ["brief", "articles", "-o", str(sites / "herald"), "--model", str(FIXTURE_MODEL)])
+    assert result.exit_code == 0 and "unchanged, not rebuilt: harbour" in result.output, result.output + result.stderr
 
 
 @pytest.mark.slow
