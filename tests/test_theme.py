@@ -8,7 +8,8 @@ model, real WeasyPrint) make one newsroom folder with ``publisher init`` and edi
 (publisher.toml: a name, a logo, an accent colour and a footer; templates/ overriding one
 block of brief.html.j2), and compare its briefs with the default look: headless Chromium
 screenshots (the masthead differs, the bilingual full text is pixel-identical), pdftotext
-and pdftoppm of the PDF's first page, the index, the rebuild rule and a broken template through ``publisher brief``.
+and pdftoppm of the PDF's first page, the index, the rebuild rule and a broken template
+through ``publisher brief``.
 
 The module's two builds go through the library (``BuildSettings(theme=config.paths.templates,
 site=config.site)`` from :func:`publisher.config.load_config`, as the CLI makes them); the
