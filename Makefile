@@ -106,6 +106,7 @@ bench: $(VENV)/.installed-test bench-shapes
 
 golden: $(VENV)/.installed-test
 	UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/test_render.py
+	UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/test_theme.py -k golden
 
 # The test fixture: a genuine but tiny ko->en Argos package, trained on tests/fixture/corpus.tsv.
 # Needs torch, which lives in its own environment and never in the runtime one.

@@ -26,7 +26,8 @@ from ..memory import TranslationMemory
 from ..models import load_model
 from ..read import slug_for_path
 from ..render import templates_digest
-from ..site import build_site, site_url
+from ..site import build_site, check_theme, site_url
+from ..theme import Theme
 from ..translate import Translator
 from .freshness import BuildInputs, current_briefs, inputs_digest
 from .inbox import NO_ARTICLES, check_inside_inbox, check_regular, corrections_path, default_glossary, expand_articles, scan_inbox, strict_error
@@ -102,6 +103,7 @@ def build(
     report can always name every failed article.
     """
     site_url()  # a bad PUBLISHER_SITE_URL is reported before any work, not after it
+    check_theme(Theme.of(settings))  # a broken theme template: one line naming it, nothing built
     scan = scan_inbox(paths)  # decided from lstat/stat alone: nothing is opened yet
     if settings.strict and scan.ignored:
         raise strict_error(scan)
@@ -135,7 +137,7 @@ def build(
                 report.removed.extend(removed)
                 report.failed.extend(failed)
             try:
-                build_site(out_dir)
+                build_site(out_dir, theme=Theme.of(settings))
             except PublisherError as exc:
                 report.site_error = str(exc)
         finally:
