@@ -127,7 +127,10 @@ def render(ctx, file, out_dir, layout):
         publisher render seoul.brief.json -o out
     """
     from ..building.stages import render_brief_file
+    from ..theme import Theme
 
     config = resolved(ctx)  # OUT and the layout default to publisher.toml's [paths].out and [build].layout
-    path = render_brief_file(file, config.paths.out, config.build.layout)
+    folder = config.paths.templates
+    theme = Theme(folder if folder.is_dir() else None, config.site)  # the newsroom's look, as a build renders it
+    path = render_brief_file(file, config.paths.out, config.build.layout, theme=theme)
     click.echo(f"wrote {path}")
