@@ -35,14 +35,14 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import hashlib
 import io
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from .document import ORIGIN_EDITED, Article, InputError
-from .fsutil import MISSING, atomic_write_bytes, fingerprint, fingerprint_of, write_new_text
+from .fsutil import MISSING, atomic_write_bytes, fingerprint_of, write_new_text
 from .text import normalize_text
 
 COLUMNS = ("id", "korean", "machine_english", "corrected_english")
@@ -317,12 +317,49 @@ def table_csv(table: CorrectionsTable) -> str:
     return "\ufeff" + buf.getvalue()
 
 
-def write_table(path: Path, table: CorrectionsTable) -> str:
+LOCK_TIMEOUT = 30.0  # seconds a writer waits for another process's write of the same file
+
+
+@contextmanager
+def file_lock(path: Path, timeout: float = LOCK_TIMEOUT):
+    """Hold the OS lock of the corrections file at ``path`` (across processes: two desks on one
+    inbox, a desk and ``edits import``). The lock is a hidden file beside it (``.NAME.lock``,
+    which the inbox never lists), since the file itself is replaced by rename on every write."""
+    from filelock import FileLock, Timeout
+
+    path = Path(path)
+    lock = FileLock(str(path.with_name(f".{path.name}.lock")), is_singleton=False)
+    try:
+        lock.acquire(timeout=timeout)
+    except Timeout:
+        raise InputError(f"{path}: another process has been writing it for {timeout:g} s; try again") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot lock it for writing: {exc.strerror or exc}") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def write_table(path: Path, table: CorrectionsTable, *, base_version: str | None = None) -> str:
     """Replace the corrections file at ``path`` with ``table``, atomically; returns the file's new version.
 
     A reader sees the old file or the new one, never a mix. The version is the fingerprint
-    of the bytes written (what :func:`read_table` gives for the file now).
+    of the bytes written (what :func:`read_table` gives for the file now). With
+    ``base_version`` (the version the table was read at) the check that the file is still at
+    that version and the write are one step across processes (under :func:`file_lock`):
+    when it changed, nothing is written and :class:`CorrectionConflict` names the rows.
     """
+    path = Path(path)
+    with file_lock(path):
+        if base_version is not None:
+            now = read_table(path)
+            if now.version != base_version:
+                raise CorrectionConflict(path, now.version, _differences(None, now.corrected_by_korean()))
+        return _write_locked(path, table)
+
+
+def _write_locked(path: Path, table: CorrectionsTable) -> str:
     data = table_csv(table).encode("utf-8")
     atomic_write_bytes(Path(path), data)
     return fingerprint_of(data)
@@ -344,79 +381,18 @@ def export_file(article: Article, path: Path) -> Path:
 
 
 # --------------------------------------------------------------------------- the memory's copy
+# sync_memory, carried_digest and SyncResult live in corrections_memory (this module stays
+# under 500 lines); they are still importable from here.
+
+_MOVED = {"sync_memory", "carried_digest", "SyncResult"}
 
 
-@dataclass(frozen=True)
-class SyncResult:
-    updated: int = 0  # files whose rows were (re)stored
-    forgotten: int = 0  # files whose rows were withdrawn
-    errors: tuple[str, ...] = ()
+def __getattr__(name: str):
+    if name in _MOVED:
+        from . import corrections_memory
 
-
-def sync_memory(memory, pairs: Iterable[tuple[Path, Path]], stamps: dict[Path, str] | None = None) -> SyncResult:
-    """Make the memory's corrections equal to the corrections files on disk.
-
-    ``pairs`` are ``(article, corrections file)`` of this run. Every file the memory already
-    knows is checked as well: a file (or its article) that is gone or unreadable is
-    forgotten, a changed one is read again, one that cannot be used is forgotten (its rows
-    cannot be trusted). Files that did not change cost one hash and no write. ``stamps``:
-    fingerprints (``fsutil.fingerprint``) already computed.
-    """
-    if memory is None or not memory.available:
-        return SyncResult()
-    stamps = stamps or {}
-    known = memory.correction_files()  # {file: (article, stamp)}
-    wanted: dict[str, str] = {}  # corrections file -> article
-    for article, cfile in pairs:
-        wanted[str(Path(cfile).resolve())] = str(Path(article).resolve())
-    for cfile, (article, _) in known.items():
-        wanted.setdefault(cfile, article)
-
-    replace: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {}
-    forget: list[str] = []
-    errors: list[str] = []
-    for cfile, article in wanted.items():
-        s = stamps[Path(cfile)] if Path(cfile) in stamps else fingerprint(Path(cfile))
-        if s == MISSING or not Path(article).exists():
-            if cfile in known:
-                forget.append(cfile)
-            continue
-        if cfile in known and known[cfile] == (article, s):
-            continue
-        try:
-            table = read_table(Path(cfile))
-        except InputError as exc:
-            errors.append(str(exc))
-            if cfile in known:
-                forget.append(cfile)
-            continue
-        replace[cfile] = (article, s, [(c.korean, c.english, c.id) for c in table.corrections])
-    if replace or forget:
-        memory.sync_corrections(replace, forget)
-    return SyncResult(updated=len(replace), forgotten=len(forget), errors=tuple(errors))
-
-
-def carried_digest(memory, sources: Iterable[str], found: dict[str, str] | None = None) -> str:
-    """A hash of the memory's corrections for these sources (what other files say about them).
-
-    Part of what a brief is built from: when a correction in another article's file is
-    added, changed or withdrawn, the briefs whose sentences it touches are rebuilt.
-    ``found``: the memory's answer (``memory.editor_corrections``) for at least these
-    sources, fetched once for many articles; the sources are then taken as normalized.
-    """
-    if found is None:
-        sources = {normalize_text(s) for s in sources}
-        found = memory.editor_corrections(sources, normalized=True) if memory is not None else {}
-    keys = sorted(found.keys() & set(sources))
-    if not keys:
-        return "-"
-    h = hashlib.sha256()
-    for src in keys:
-        h.update(src.encode())
-        h.update(b"\0")
-        h.update(found[src].encode())
-        h.update(b"\0")
-    return h.hexdigest()
+        return getattr(corrections_memory, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ------------------------------------------------------------------ the editor's desk
@@ -480,15 +456,18 @@ def edit_correction(
     the corrections it showed (``table.corrected_by_korean()``). When the file changed
     since, nothing is written and ``CorrectionConflict`` names the rows that differ. The
     row is found by its Korean text (as the build matches it); other rows and columns stay
-    as they are. Returns the file's new version. The caller serializes calls per file.
+    as they are. Returns the file's new version. Reading, the version check and the write
+    are one step across processes (:func:`file_lock`): two desks saving at once never lose
+    a row; the second gets the conflict.
     """
     path = Path(path)
     if path.is_symlink():
         raise InputError(f"{path} is a symlink; the desk writes only plain corrections files")
-    table = read_table(path)
-    if table.version != base_version:
-        raise CorrectionConflict(path, table.version, _differences(loaded, table.corrected_by_korean()))
-    rows = _edited_rows(table.rows, seg_id, korean, machine_english, english)
-    if english is None and len(rows) == len(table.rows) and table.version != MISSING:
-        return table.version  # nothing to revert: the file is left untouched
-    return write_table(path, dataclasses.replace(table, rows=rows))
+    with file_lock(path):
+        table = read_table(path)
+        if table.version != base_version:
+            raise CorrectionConflict(path, table.version, _differences(loaded, table.corrected_by_korean()))
+        rows = _edited_rows(table.rows, seg_id, korean, machine_english, english)
+        if english is None and len(rows) == len(table.rows) and table.version != MISSING:
+            return table.version  # nothing to revert: the file is left untouched
+        return _write_locked(path, dataclasses.replace(table, rows=rows))
