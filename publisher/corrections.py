@@ -21,6 +21,10 @@ that article; elsewhere the file whose path sorts first wins.
 **One rule for quality flags:** the checks judge the *machine's* English. An editor's
 English, from the article's own file or from the memory, is taken as written, without flags.
 
+**An editor's English** goes through the article text's sanitiser at every door that writes
+it (``text.clean_line``: the desk's save, :func:`write_table`); a stored correction holding
+characters that cannot be published (``text.unpublishable``) is reported and skipped.
+
 **Spreadsheet safety.** A cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a
 carriage return is run as a formula by spreadsheet programs (CSV injection). Writing
 prefixes such cells, and cells that begin with ``'``, with one ``'`` (as OWASP recommends);
@@ -43,7 +47,7 @@ from pathlib import Path
 
 from .document import ORIGIN_EDITED, Article, InputError
 from .fsutil import MISSING, atomic_write_bytes, fingerprint_of, write_new_text
-from .text import normalize_text
+from .text import clean_line as clean_english, normalize_text, unpublishable
 
 COLUMNS = ("id", "korean", "machine_english", "corrected_english")
 DELIMITERS = ",;\t|"
@@ -200,7 +204,14 @@ def _corrections(path: Path, rows: Iterable[Row]) -> tuple[tuple[Correction, ...
         line = row.line
         if not row.korean:
             raise InputError(f"{path}:{line}: a correction needs the Korean sentence it corrects")
-        c = Correction(id=row.id, korean=row.korean, english=row.corrected_english, line=line)
+        bad = unpublishable(row.corrected_english)
+        if bad:  # written by hand or by an older desk: reported and skipped, never fatal for the article
+            warnings.append(
+                f"{path}: line {line}: the corrected English holds characters that cannot be published ({bad}); "
+                "this correction is skipped: retype it in the desk or fix the cell"
+            )
+            continue
+        c = Correction(id=row.id, korean=row.korean, english=clean_english(row.corrected_english), line=line)
         key = normalize_text(c.korean)
         earlier = seen.get(key)
         if earlier is not None:
@@ -351,12 +362,18 @@ def write_table(path: Path, table: CorrectionsTable, *, base_version: str | None
     when it changed, nothing is written and :class:`CorrectionConflict` names the rows.
     """
     path = Path(path)
+    table = dataclasses.replace(table, rows=tuple(_clean_row(r) for r in table.rows))
     with file_lock(path):
         if base_version is not None:
             now = read_table(path)
             if now.version != base_version:
                 raise CorrectionConflict(path, now.version, _differences(None, now.corrected_by_korean()))
         return _write_locked(path, table)
+
+
+def _clean_row(row: Row) -> Row:
+    english = clean_english(row.corrected_english) if row.corrected_english else row.corrected_english
+    return row if english == row.corrected_english else dataclasses.replace(row, corrected_english=english)
 
 
 def _write_locked(path: Path, table: CorrectionsTable) -> str:
@@ -463,6 +480,10 @@ def edit_correction(
     path = Path(path)
     if path.is_symlink():
         raise InputError(f"{path} is a symlink; the desk writes only plain corrections files")
+    if english is not None:
+        english = clean_english(english)
+        if not english:
+            raise InputError("the correction holds no printable text; type the corrected English")
     with file_lock(path):
         table = read_table(path)
         if table.version != base_version:

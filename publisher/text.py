@@ -248,6 +248,22 @@ def sanitize(text: str, where: str = "") -> Sanitized:
     return Sanitized(nfc, tuple(notes), n_removed, n_breaks, zw + zj)
 
 
+_LINE_SEPARATORS = "\x0b\x0c\x85\u2028\u2029"
+
+
+def clean_line(text: str) -> str:
+    """One line of text as typed by a person (an editor's English): :func:`sanitize` (controls,
+    noncharacters, lone surrogates and zero-width characters removed, NFC), bidirectional
+    controls removed, whitespace runs and line breaks collapsed to one space."""
+    return " ".join(strip_bidi_controls(sanitize(text).text)[0].split())
+
+
+def unpublishable(text: str) -> str | None:
+    """The characters of ``text`` that cannot be published as one line (``U+0001, U+202E``), or None."""
+    bad = sorted({c for c in text if _REMOVE_RE.match(c) or _BIDI_RE.match(c) or c in _LINE_SEPARATORS})
+    return ", ".join(f"U+{ord(c):04X}" for c in bad) or None
+
+
 def is_xml_char(ch: str) -> bool:
     """Is ``ch`` allowed in an XML 1.0 document (and not a noncharacter)?"""
     return not _REMOVE_RE.match(ch) and ch not in "\x0b\x0c"
@@ -284,4 +300,6 @@ __all__ = [
     "sanitize",
     "removable_count",
     "is_xml_char",
+    "clean_line",
+    "unpublishable",
 ]

@@ -1,9 +1,13 @@
-"""Two desk processes on one inbox: simultaneous saves of different rows never lose a row.
+"""The desk's doors: two desk processes on one inbox, and an editor's English with control characters.
+
+Two desks: simultaneous saves of different rows never lose a row.
 
 Each of 12 rounds loads the review page in both desks, then posts both saves at the same
 instant. A save answered 200 must be in the file; a save answered 409 (the file changed
 since its page was loaded) is written again from the conflict page's version, as an editor
 would press "Write mine". Every round ends with both rows in the file.
+
+Control characters (U+0001, U+FFFF, U+202E) typed into the desk are removed at the save.
 """
 
 from __future__ import annotations
@@ -21,14 +25,36 @@ pytestmark = [pytest.mark.slow, pytest.mark.fixture_model, pytest.mark.timeout(2
 ROUNDS = 12
 
 
-@pytest.fixture
-def two_desks(tmp_path, monkeypatch):
-    monkeypatch.setenv("PUBLISHER_CACHE_DIR", str(tmp_path / "state" / "cache"))
-    monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(tmp_path / "state" / "packages"))
-    inbox = make_inbox(tmp_path)
-    ids = seed_memory(inbox / "village-bus.md", STORED, inbox / "glossary.csv")
-    with running_desk(inbox, tmp_path / "out-a") as a, running_desk(inbox, tmp_path / "out-b") as b:
-        yield a, b, inbox, ids
+@pytest.fixture(scope="module")
+def two_desks(tmp_path_factory):
+    root = tmp_path_factory.mktemp("two-desks")
+    saved = {k: os.environ.get(k) for k in ("PUBLISHER_CACHE_DIR", "ARGOS_PACKAGES_DIR")}
+    os.environ["PUBLISHER_CACHE_DIR"] = str(root / "state" / "cache")
+    os.environ["ARGOS_PACKAGES_DIR"] = str(root / "state" / "packages")
+    try:
+        inbox = make_inbox(root)
+        ids = seed_memory(inbox / "village-bus.md", STORED, inbox / "glossary.csv")
+        with running_desk(inbox, root / "out-a") as a, running_desk(inbox, root / "out-b") as b:
+            yield a, b, inbox, ids, root
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def test_control_characters_are_removed_at_the_save(two_desks):
+    a, _, inbox, ids, root = two_desks
+    seg = [i for i in ids if i.startswith("p")][2]
+    token, base = page_tokens(http(a + "a/village-bus")[1])
+    typed = "Control\x01 char\uffffacters \u202eare gone\u200b."
+    status, body = http(a + "a/village-bus/save", data={"seg": seg, "english": typed, "base": base}, headers={"X-CSRF-Token": token})
+    assert status == 200, body
+    rows = {r["id"]: r["corrected_english"] for r in corrections_rows(inbox / "village-bus.corrections.csv")}
+    assert rows[seg] == "Control characters are gone."
+    # (a stored correction that still holds such characters is skipped by the build with a
+    # warning: tests/test_reliability_build.py)
 
 
 def _save(url: str, seg: str, english: str, answers: list) -> None:
@@ -47,7 +73,7 @@ START = threading.Barrier(2)
 
 
 def test_two_desks_saving_different_rows_at_once_keep_both(two_desks):
-    a, b, inbox, ids = two_desks
+    a, b, inbox, ids, _ = two_desks
     seg_a, seg_b = [i for i in ids if i.startswith("p")][:2]
     cfile = inbox / "village-bus.corrections.csv"
     lost = []
