@@ -104,7 +104,7 @@ _GLUED = re.compile(
 _QUOTE_GLUED = re.compile(rf"(?<=[{HANGUL}{END_PUNCT}])[\"”](?=[A-Z0-9])")
 # Short notes that belong to the sentence before them: (사진), (자료: 연합뉴스), [1]
 _TRAILING_NOTE = re.compile(
-    r"(?:\[(?:\d{1,3}|[^\[\]\n]{1,8})\])+|(?:\s?(?:\[\d{1,3}\]|\([^()\n]{1,20}\)))+(?=\s|$)"
+    r"(?:\[(?:\d+|[^\[\]\n]{1,8})\])+|(?:\s?(?:\[\d+\]|\([^()\n]{1,20}\)))+(?=\s|$)"
 )
 
 
@@ -269,7 +269,7 @@ def _rule_boundaries(line: str, roles: dict[int, str]) -> set[int]:
     for m in _YO_END.finditer(line):
         found.add(m.end())
     # a sentence end, a space and an opening mark: 했다. <책 제목>은 / 했다. [메뉴] / 합니다. *The
-    for m in re.finditer(rf"(?<=[{HANGUL}a-z)][{END_PUNCT}])\s+(?=[<\[*※▲■●◆-](?!\d{{1,3}}\]))", line):
+    for m in re.finditer(rf"(?<=[{HANGUL}a-z)][{END_PUNCT}])\s+(?=[<\[*※▲■●◆-](?!\d+\]))", line):
         found.add(m.end())
     # an English sentence followed by a Korean one: by the skin of my teeth. 시험이
     for m in re.finditer(rf"(?<=[a-z]{{2}}[.?!])\s+(?=[{HANGUL}])", line):

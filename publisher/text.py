@@ -61,9 +61,9 @@ def needs_translation(text: str) -> bool:
 # ------------------------------------------------------------------ patterns
 
 # A footnote marker [n] (n = 1..999).
-MARKER_RE = re.compile(r"\[(\d{1,3})\]")
+MARKER_RE = re.compile(r"\[(\d+)\]")  # footnote numbers have no ceiling
 # A footnote marker with the space before it, as the translator takes it out.
-MARKER_WITH_SPACE_RE = re.compile(r"\s?\[(\d{1,3})\]")
+MARKER_WITH_SPACE_RE = re.compile(r"\s?\[(\d+)\]")
 URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"'“”‘’()\[\]{}]*[^\s<>\"'“”‘’()\[\]{}.,;:!?]", re.IGNORECASE)
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # A whole string that is an e-mail address (bylines, mailto: links).
