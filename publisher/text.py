@@ -264,6 +264,27 @@ def unpublishable(text: str) -> str | None:
     return ", ".join(f"U+{ord(c):04X}" for c in bad) or None
 
 
+# ------------------------------------------------------------------ file names
+
+_INVISIBLE_IN_NAMES = re.compile(f"[{ZERO_WIDTH}{BIDI_CONTROLS}{BIDI_MARKS}\u00ad\u034f\u115f\u1160\u3164\uffa0]")
+
+
+def name_key(name: str) -> str:
+    """The one rule by which two file names are the same name (an NFD name as macOS writes it,
+    a name with a zero-width space): NFC, without invisible characters. Used wherever a file
+    name is matched to another (slugs, corrections files)."""
+    return unicodedata.normalize("NFC", _INVISIBLE_IN_NAMES.sub("", name))
+
+
+def visible_name(name: str) -> str:
+    """A file name an editor can tell from its look-alikes: invisible and control characters
+    written as ``\\u200b``, and ``(NFD)`` after a name in decomposed form."""
+    shown = "".join(f"\\u{ord(c):04x}" if _INVISIBLE_IN_NAMES.match(c) or _REMOVE_RE.match(c) or not c.isprintable() else c for c in name)
+    if unicodedata.normalize("NFC", name) != name:
+        shown += " (NFD: decomposed characters, as macOS writes them)"
+    return shown
+
+
 def is_xml_char(ch: str) -> bool:
     """Is ``ch`` allowed in an XML 1.0 document (and not a noncharacter)?"""
     return not _REMOVE_RE.match(ch) and ch not in "\x0b\x0c"
@@ -302,4 +323,6 @@ __all__ = [
     "is_xml_char",
     "clean_line",
     "unpublishable",
+    "name_key",
+    "visible_name",
 ]
