@@ -41,12 +41,12 @@ import csv
 import dataclasses
 import io
 from collections.abc import Iterable, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from .document import ORIGIN_EDITED, Article, InputError
 from .fsutil import MISSING, atomic_write_bytes, fingerprint_of, write_new_text
+from .locks import folder_lock
 from .text import clean_line as clean_english, normalize_text, unpublishable
 
 COLUMNS = ("id", "korean", "machine_english", "corrected_english")
@@ -331,25 +331,11 @@ def table_csv(table: CorrectionsTable) -> str:
 LOCK_TIMEOUT = 30.0  # seconds a writer waits for another process's write of the same file
 
 
-@contextmanager
 def file_lock(path: Path, timeout: float = LOCK_TIMEOUT):
-    """Hold the OS lock of the corrections file at ``path`` (across processes: two desks on one
-    inbox, a desk and ``edits import``). The lock is a hidden file beside it (``.NAME.lock``,
-    which the inbox never lists), since the file itself is replaced by rename on every write."""
-    from filelock import FileLock, Timeout
-
-    path = Path(path)
-    lock = FileLock(str(path.with_name(f".{path.name}.lock")), is_singleton=False)
-    try:
-        lock.acquire(timeout=timeout)
-    except Timeout:
-        raise InputError(f"{path}: another process has been writing it for {timeout:g} s; try again") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot lock it for writing: {exc.strerror or exc}") from None
-    try:
-        yield
-    finally:
-        lock.release()
+    """The OS lock under which the corrections file at ``path`` is read, checked and written,
+    across processes (two desks on one inbox, a desk and a script): :func:`publisher.locks.folder_lock`
+    on its folder, so nothing is left beside the editor's files."""
+    return folder_lock(Path(path), timeout, f"{path}: another process has been writing it for {timeout:g} s; try again")
 
 
 def write_table(path: Path, table: CorrectionsTable, *, base_version: str | None = None) -> str:
