@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .document import ORIGIN_EDITED, Article, InputError
-from .fsutil import MISSING, atomic_write_bytes, fingerprint_of, write_new_text
+from .fsutil import MISSING, atomic_write_bytes, fingerprint_of, not_regular, write_new_text
 from .locks import folder_lock
 from .text import clean_line as clean_english, normalize_text, unpublishable
 
@@ -234,6 +234,9 @@ def read_table(path: Path) -> CorrectionsTable:
     correcting the same sentence differently.
     """
     path = Path(path)
+    special = not_regular(path)
+    if special:  # never opened (a FIFO would block): skipped with a note
+        return CorrectionsTable(warnings=(f"{path} is {special}, not a regular file; it was not read and no corrections were applied from it",))
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -466,6 +469,8 @@ def edit_correction(
     path = Path(path)
     if path.is_symlink():
         raise InputError(f"{path} is a symlink; the desk writes only plain corrections files")
+    if not_regular(path):
+        raise InputError(f"{path} is {not_regular(path)}, not a regular file; the desk writes only plain corrections files")
     if english is not None:
         english = clean_english(english)
         if not english:

@@ -7,13 +7,16 @@ be written. Each test checks one promise of that single build (one build: a PDF 
 - an impossible dateline is noted and kept out of the body;
 - footnotes numbered past 999 are footnotes;
 - NFC/NFD and zero-width twins are refused with names that can be told apart;
-- the card index, memory and model cache cannot be written: warned, built in memory.
+- the card index, memory and model cache cannot be written: warned, built in memory;
+- a corrections file or the glossary that is a FIFO (or a link to one) is never opened:
+  skipped with a note, the build ends and releases the out/ lock.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import unicodedata
 
 import pytest
@@ -47,6 +50,10 @@ def built(tmp_path_factory):
     (inbox / unicodedata.normalize("NFD", SEOUL)).write_text(BODY, encoding="utf-8")
     (inbox / "부산.txt").write_text(BODY, encoding="utf-8")
     (inbox / "부산\u200b.txt").write_text(BODY, encoding="utf-8")
+    os.mkfifo(inbox / "glossary.csv")
+    os.mkfifo(inbox / "rule.corrections.csv")
+    os.mkfifo(root / "elsewhere.fifo")
+    (inbox / "dateline.corrections.csv").symlink_to(root / "elsewhere.fifo")
     blocker = root / "a-file"
     blocker.write_text("not a folder\n")
     mp = pytest.MonkeyPatch()
@@ -133,3 +140,13 @@ def test_an_unwritable_cache_is_warned_about_and_the_build_runs_in_memory(built)
     assert "card index" in logged and "in memory" in logged
     assert "translation memory" in logged
     assert sum("card index" in m for m in built["logged"]) == 1  # warned once
+
+
+def test_fifos_as_corrections_files_or_glossary_are_skipped_with_a_note_and_the_lock_released(built):
+    from publisher.building.publish import lock_out_dir
+
+    text = built["result"].output + built["result"].stderr
+    assert "rule.corrections.csv is a FIFO" in text and "dateline.corrections.csv is a FIFO" in text
+    assert any("glossary" in m and "FIFO" in m for m in built["logged"])
+    assert (built["out"] / "rule" / "brief.pdf").is_file() and (built["out"] / "dateline" / "brief.pdf").is_file()
+    lock_out_dir(built["out"], 0).release()  # the build let go of out/

@@ -81,9 +81,10 @@ def corrections_path(article_path: Path) -> Path:
 
 
 def default_glossary(paths: Iterable[Path]) -> Path | None:
-    """The ``glossary.csv`` beside the first article, if there is one."""
+    """The ``glossary.csv`` beside the first article, if there is one (one that is not a regular
+    file is returned too, so that loading it says why it is skipped)."""
     for p in paths:
         candidate = Path(p).parent / GLOSSARY_NAME
-        if candidate.is_file():
+        if candidate.exists():
             return candidate
     return None
