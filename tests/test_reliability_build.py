@@ -36,7 +36,10 @@ def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile-build")
     inbox = root / "articles"
     inbox.mkdir()
-    (inbox / "dirty.txt").write_text("항만 계획\n\n" + BODY, encoding="utf-8")
+    # one article for two cases (each built article costs a PDF): a dirty stored correction, footnote 1000
+    (inbox / "dirty.txt").write_text(
+        "항만 계획\n\n" + BODY + "\n항만 공사는 내년에 시작됩니다.[1000]\n\n[1000] 시 예산 기준입니다.\n", encoding="utf-8"
+    )
     (inbox / "dirty.corrections.csv").write_text(
         "id,korean,machine_english,corrected_english\n"
         "p1.1,부산시가 새 항만 계획을 발표했습니다.,,Bad\x01 English\u202e here\uffff.\n",
@@ -45,7 +48,6 @@ def built(tmp_path_factory):
     (inbox / "rule.txt").write_text("---\n부산시 소식: 항만\n---\n" + BODY, encoding="utf-8")
     (inbox / "alias.md").write_text("---\ntitle: &t 제목\nauthor: *t\n---\n" + BODY, encoding="utf-8")
     (inbox / "dateline.txt").write_text("2026.13.45\n\n" + BODY, encoding="utf-8")
-    (inbox / "notes.txt").write_text("각주 시험\n\n" + "항만 공사는 내년에 시작됩니다.[1000]\n\n[1000] 시 예산 기준입니다.\n", encoding="utf-8")
     (inbox / SEOUL).write_text(BODY, encoding="utf-8")
     (inbox / unicodedata.normalize("NFD", SEOUL)).write_text(BODY, encoding="utf-8")
     (inbox / "부산.txt").write_text(BODY, encoding="utf-8")
@@ -91,7 +93,7 @@ def test_the_build_publishes_the_good_articles_and_refuses_the_bad_in_one_line_e
     assert result.exit_code == 1, result.output + result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
     assert len(errors) == 4, result.stderr  # alias.md, the two twin pairs, the batch summary
-    for slug in ("dirty", "rule", "dateline", "notes"):
+    for slug in ("dirty", "rule", "dateline"):
         assert (built["out"] / slug / "brief.pdf").is_file(), slug
     assert (built["out"] / "index.html").is_file() and (built["out"] / "feed.xml").is_file()
 
@@ -121,7 +123,7 @@ def test_an_impossible_dateline_is_noted_and_kept_out_of_the_body(built):
 
 
 def test_footnotes_past_999_are_footnotes(built):
-    brief = _brief(built, "notes")
+    brief = _brief(built, "dirty")
     [fn] = [b for b in brief["article"]["blocks"] if b["kind"] == "footnote"]
     assert fn["number"] == 1000 and fn["id"] == "fn1000"
     assert any(1000 in s["refs"] for s in _segments(brief))
@@ -139,6 +141,7 @@ def test_an_unwritable_cache_is_warned_about_and_the_build_runs_in_memory(built)
     logged = " | ".join(built["logged"])
     assert "card index" in logged and "in memory" in logged
     assert "translation memory" in logged
+    assert "model cache" in logged and "for this run only" in logged
     assert sum("card index" in m for m in built["logged"]) == 1  # warned once
 
 

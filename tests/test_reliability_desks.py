@@ -15,6 +15,8 @@ from __future__ import annotations
 import os
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 
 import pytest
 
@@ -34,7 +36,11 @@ def two_desks(tmp_path_factory):
     try:
         inbox = make_inbox(root)
         ids = seed_memory(inbox / "village-bus.md", STORED, inbox / "glossary.csv")
-        with running_desk(inbox, root / "out-a") as a, running_desk(inbox, root / "out-b") as b:
+        with ExitStack() as stack:
+            # both desks start at once (each loads the model and the segmenter)
+            with ThreadPoolExecutor(2) as pool:
+                starting = [pool.submit(stack.enter_context, running_desk(inbox, root / name)) for name in ("out-a", "out-b")]
+                a, b = (f.result() for f in starting)
             yield a, b, inbox, ids, root
     finally:
         for k, v in saved.items():

@@ -71,7 +71,19 @@ def test_a_listener_that_never_answers_is_given_up_after_the_timeout(tmp_path):
         server.bind(("127.0.0.1", 0))
         server.listen(8)  # accepts (the kernel completes the handshake) and never speaks
         address = f"127.0.0.1:{server.getsockname()[1]}"
-        proc, took, out = _brief(tmp_path, address, "3")
+        proc, took, out = _brief(tmp_path, address, "2")
     _assert_one_error_line(proc, address)
     assert took < 60, f"took {took:.0f} s"
     _assert_lock_free(out)
+
+
+def test_ray_client_without_grpcio_names_the_missing_package(monkeypatch):
+    """Unit test of the message: a ray:// address where the 'grpc' module cannot be found."""
+    import importlib.util
+
+    from publisher.ray.cluster import ClusterError, connect
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "grpc" else real(name, *a))
+    with pytest.raises(ClusterError, match=r"needs the Python package 'grpcio'.*publisher\[ray\]"):
+        connect("ray://127.0.0.1:10001", timeout=1)
