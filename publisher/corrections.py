@@ -235,7 +235,7 @@ def read_table(path: Path) -> CorrectionsTable:
     """
     path = Path(path)
     special = not_regular(path)
-    if special:  # never opened (a FIFO would block): skipped with a note
+    if special and special != "a folder":  # never opened (a FIFO would block): skipped with a note
         return CorrectionsTable(warnings=(f"{path} is {special}, not a regular file; it was not read and no corrections were applied from it",))
     try:
         data = path.read_bytes()
