@@ -153,3 +153,15 @@ def test_fifos_as_corrections_files_or_glossary_are_skipped_with_a_note_and_the_
     assert any("glossary" in m and "FIFO" in m for m in built["logged"])
     assert (built["out"] / "rule" / "brief.pdf").is_file() and (built["out"] / "dateline" / "brief.pdf").is_file()
     lock_out_dir(built["out"], 0).release()  # the build let go of out/
+
+
+def test_a_corrections_file_named_in_the_other_normal_form_belongs_to_its_article(tmp_path):
+    """A Mac writes NFD names: the corrections file is found by the one name rule (text.name_key)."""
+    from publisher.building.inbox import corrections_path
+
+    article = tmp_path / unicodedata.normalize("NFD", "서울.txt")
+    article.write_text(BODY, encoding="utf-8")
+    nfc = tmp_path / "서울.corrections.csv"
+    nfc.write_text("id,korean,machine_english,corrected_english\n", encoding="utf-8")
+    assert corrections_path(article) == nfc
+    assert corrections_path(tmp_path / "부산\u200b.txt") == tmp_path / "부산\u200b.corrections.csv"  # no twin: the plain name
