@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..document import InputError
 from ..read import ARTICLE_SUFFIXES
+from ..text import name_key
 
 GLOSSARY_NAME = "glossary.csv"
 CORRECTIONS_SUFFIX = ".corrections.csv"
@@ -169,8 +170,19 @@ def check_inside_inbox(path: Path) -> None:
 
 
 def corrections_path(article_path: Path) -> Path:
-    """``articles/x.ko.txt`` -> ``articles/x.ko.corrections.csv``."""
-    return article_path.with_name(article_path.name.rsplit(".", 1)[0] + CORRECTIONS_SUFFIX)
+    """``articles/x.ko.txt`` -> ``articles/x.ko.corrections.csv``.
+
+    When no file has exactly that name, a file whose name is the same by ``text.name_key``
+    (NFC vs NFD, zero-width characters: a file copied from a Mac) is the article's."""
+    expected = article_path.with_name(article_path.name.rsplit(".", 1)[0] + CORRECTIONS_SUFFIX)
+    if expected.name.isascii() or os.path.lexists(expected):
+        return expected
+    key = name_key(expected.name)
+    try:
+        twins = sorted(e.name for e in os.scandir(expected.parent) if e.name != expected.name and name_key(e.name) == key)
+    except OSError:
+        return expected
+    return expected.with_name(twins[0]) if twins else expected
 
 
 def check_regular(path: Path, what: str) -> None:
