@@ -13,6 +13,7 @@ since opening a FIFO for reading blocks until someone writes to it.
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from collections.abc import Iterable
@@ -35,6 +36,8 @@ _KINDS = (
     (stat.S_ISBLK, "a block device"),
     (stat.S_ISDIR, "a folder"),
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ def scan_inbox(paths: Iterable[Path]) -> Inbox:
                     continue
                 problem = not_regular(child)
                 if name.endswith(CORRECTIONS_SUFFIX) or name == GLOSSARY_NAME:
-                    if problem:  # the article's build refuses it below; the glossary is then not used
+                    if problem:  # never opened: the article is built without it, the glossary is not used
                         ignored.append((child, problem))
                 elif problem:
                     ignored.append((child, problem))
@@ -125,15 +128,14 @@ def scan_inbox(paths: Iterable[Path]) -> Inbox:
                 articles.append(p)
         else:
             raise InputError(f"{p}: no such file or directory")
-    kept = []
+    # An article whose corrections file is not a regular file is built without it (the file
+    # is never opened; the build's note says so): issue 25's rule for every inbox entry.
     for article in articles:
         corrections = corrections_path(article)
         problem = not_regular(corrections) if os.path.lexists(corrections) else None
-        if problem:
-            refused.append((article, f"its corrections file {corrections.name} is {problem}; replace it with a regular file"))
-        else:
-            kept.append(article)
-    return Inbox(tuple(kept), tuple(ignored), tuple(refused))
+        if problem and all(p != corrections for p, _ in ignored):
+            ignored.append((corrections, problem))
+    return Inbox(tuple(articles), tuple(ignored), tuple(refused))
 
 
 def expand_articles(paths: Iterable[Path]) -> list[Path]:
@@ -193,9 +195,14 @@ def check_regular(path: Path, what: str) -> None:
 
 
 def default_glossary(paths: Iterable[Path]) -> Path | None:
-    """The ``glossary.csv`` beside the first article, if it is a regular file (never opened here)."""
+    """The ``glossary.csv`` beside the first article, if it is a regular file (never opened here;
+    one that is not is skipped with a note, and the build goes on without a glossary)."""
     for p in paths:
         candidate = Path(p).parent / GLOSSARY_NAME
-        if os.path.lexists(candidate) and not_regular(candidate) is None:
-            return candidate
+        if os.path.lexists(candidate):
+            problem = not_regular(candidate)
+            if problem is None:
+                return candidate
+            log.warning("glossary %s is %s; skipped unopened, the build goes on without a glossary", candidate, problem)
+            return None
     return None
