@@ -80,7 +80,7 @@ def install_folder(folder: str | Path) -> ModelInfo:
         raise ModelError(f"{folder} is an extracted Argos package; install its .argosmodel file instead")
     if is_fixture(read_info(folder)):
         raise ModelError(f"{folder.name} is a test fixture, not a translator: fixtures are used with --model PATH and never installed")
-    verify_loadable(layout.model_dir, folder.name)
+    verify_loadable(layout.model_dir, folder.name, generator=layout.generator)
     sha256 = content_sha256(folder)
     final = models_dir() / folder.resolve().name
     with _installing(final, "models directory", "PUBLISHER_MODELS_DIR") as new_dir:
@@ -109,13 +109,14 @@ def remember_model(spec: str | Path) -> ModelInfo | None:
     return install_from_file(path)
 
 
-def verify_loadable(model_dir: Path, label: str | None = None) -> None:
-    """Load the CTranslate2 model once (catches a damaged model.bin before it is installed);
-    ModelError naming ``label`` (default: the folder). The model installed before stays."""
+def verify_loadable(model_dir: Path, label: str | None = None, *, generator: bool = False) -> None:
+    """Load the CTranslate2 model once (catches a damaged model.bin before it is installed):
+    a Translator, or a Generator for a decoder-only model; ModelError naming ``label``
+    (default: the folder). The model installed before stays."""
     import ctranslate2
 
     try:
-        ctranslate2.Translator(str(model_dir), device="cpu", intra_threads=1)
+        (ctranslate2.Generator if generator else ctranslate2.Translator)(str(model_dir), device="cpu", intra_threads=1)
     except (RuntimeError, ValueError, OSError) as exc:
         first = " ".join(str(exc).split())[:200]
         raise ModelError(f"{label or model_dir} does not load as a CTranslate2 model ({first}); nothing was installed, the model installed before is kept") from None
