@@ -492,3 +492,32 @@ def edit_correction(
     if english is None and len(rows) == len(table.rows) and table.version != MISSING:
         return table.version  # nothing to revert: the file is left untouched
     return write_table(path, dataclasses.replace(table, rows=rows))
+
+
+def edit_corrections(
+    path: Path,
+    edits: Sequence[tuple[str, str, str, str | None]],
+    *,
+    base_version: str,
+    loaded: dict[str, tuple[str, str]] | None = None,
+) -> str:
+    """Set or remove the corrections of several segments in one write: all of them or none.
+
+    ``edits`` are ``(seg_id, korean, machine_english, english)``, ``english=None`` a revert,
+    applied in order as :func:`edit_correction` applies one. The same version check: when
+    the file changed since ``base_version``, nothing is written and ``CorrectionConflict``
+    names the rows that differ. Returns the file's new version. The caller serializes
+    calls per file.
+    """
+    path = Path(path)
+    if path.is_symlink():
+        raise InputError(f"{path} is a symlink; the desk writes only plain corrections files")
+    table = read_table(path)
+    if table.version != base_version:
+        raise CorrectionConflict(path, table.version, _differences(loaded, table.corrected_by_korean()))
+    rows = table.rows
+    for seg_id, korean, machine_english, english in edits:
+        rows = _edited_rows(rows, seg_id, korean, machine_english, english)
+    if rows == table.rows and table.version != MISSING:
+        return table.version  # nothing changed: the file is left untouched
+    return write_table(path, dataclasses.replace(table, rows=rows))

@@ -124,6 +124,7 @@ def test_correct_with_the_keyboard_republish_then_revert(desk, browser):
 
     # The desk lists the article; follow it to its review page.
     browser.get(url)
+    wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, 'tr[data-slug="village-bus"] .flagged-count'), 60, "the article's state")
     row = browser.find_element(By.CSS_SELECTOR, 'tr[data-slug="village-bus"]')
     assert row.find_element(By.CSS_SELECTOR, ".flagged-count").text == "1"
     row.find_element(By.CSS_SELECTOR, "a.review").click()

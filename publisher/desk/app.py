@@ -31,15 +31,18 @@ from starlette.staticfiles import StaticFiles
 from .. import corrections as corr
 from ..building import BuildSettings, corrections_path
 from ..building.review import Review
-from ..document import InputError, OutputError, PublisherError
+from ..render import CSS_DIR, FONTS_DIR
+from ..document import FOOTNOTE, TITLE, InputError, OutputError, PublisherError
 from ..text import normalize_text
-from .state import Desk
+from .state import Desk, Entry
 
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 MAX_FORM_BYTES = 64 * 1024
+MAX_SAVE_ALL_BYTES = 4 * 1024 * 1024
+MAX_SAVE_ALL_FIELDS = 4096
 MAX_ENGLISH_CHARS = 5000
 CSRF_HEADER = "x-csrf-token"
 
@@ -93,9 +96,22 @@ class Row:
     missing: list[str]  # of those, the ones the current English lacks
 
 
+def reading_order(article) -> list:
+    """The article's (block, segment) pairs as a reader meets them, the brief's order: the
+    title, then the text with its captions and quotes where the reader put them, then the
+    footnotes by number."""
+    blocks = article.blocks
+    ordered = [b for b in blocks if b.kind == TITLE] + [b for b in blocks if b.kind not in (TITLE, FOOTNOTE)]
+    ordered += sorted((b for b in blocks if b.kind == FOOTNOTE), key=lambda b: b.number or 0)  # stable
+    return [(b, s) for b in ordered for s in b.segments]
+
+
 def _rows(review: Review, loaded: dict) -> list[Row]:
+    """The review page's rows in reading order. A corrected row carries no flags: the
+    build's one rule (``corrections.editor_segment``) takes an editor's English as
+    written, so the next build's QA page lists it as edited, not flagged."""
     rows = []
-    for block, seg in review.article.iter_segments():
+    for block, seg in reading_order(review.article):
         terms = review.terms(seg.text)
         markers = [f"[{n}]" for n in seg.refs]  # the segmenter's footnote references
         saved = loaded.get(normalize_text(seg.text))
@@ -109,7 +125,7 @@ def _rows(review: Review, loaded: dict) -> list[Row]:
                 machine=seg.en or "",
                 english=english,
                 edited=saved is not None,
-                flags=review.reasons(seg.flags),
+                flags=[] if saved is not None else review.reasons(seg.flags),
                 keep=keep,
                 missing=[k for k in keep if k.lower() not in english.lower()],
             )
@@ -151,7 +167,7 @@ class _Routes:
     async def in_worker(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self.desk.worker, fn, *args)
 
-    async def form_of(self, request: Request) -> dict[str, str]:
+    async def form_of(self, request: Request, max_bytes: int = MAX_FORM_BYTES, max_fields: int = 16) -> dict[str, str]:
         """The POSTed form, after the CSRF and Origin checks (403 otherwise)."""
         origin = request.headers.get("origin")
         if origin is not None and (urlsplit(origin).hostname or "") not in LOCAL_HOSTS:
@@ -162,10 +178,10 @@ class _Routes:
         body = b""
         async for chunk in request.stream():
             body += chunk
-            if len(body) > MAX_FORM_BYTES:
+            if len(body) > max_bytes:
                 raise Forbidden("request too large")
         try:
-            parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=16, strict_parsing=False)
+            parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=max_fields, strict_parsing=False)
         except (UnicodeDecodeError, ValueError):
             raise Forbidden("malformed form") from None
         form = {k: v[0] for k, v in parsed.items()}
@@ -176,14 +192,36 @@ class _Routes:
 
     async def review_of(self, slug: str) -> Review | None:
         review = self.desk.find(slug)
-        if review is None:  # not seen yet (or the inbox changed): scan once
+        if review is None:  # not reviewed yet: the file the desk page listed, else scan once
+            path = self.desk.path_for(slug)
+            if path is not None:
+                try:
+                    review = await self.in_worker(self.desk.review, path)
+                except PublisherError:
+                    review = None
+                if review is not None and review.article.slug == slug:
+                    return review
             await self.in_worker(self.desk.scan)
             review = self.desk.find(slug)
         return review
 
     async def home(self, request: Request) -> Response:
-        entries = await self.in_worker(self.desk.scan)
+        # Fast: the articles as read; the state of those not reviewed yet comes from /a/<slug>/entry.
+        entries = await asyncio.get_running_loop().run_in_executor(None, self.desk.listing)
         return self.page("desk.html.j2", entries=entries, out_dir=str(self.desk.out_dir), inbox=", ".join(map(str, self.desk.articles)))
+
+    async def entry(self, request: Request) -> Response:
+        """One row of the desk page with the article's state (reviewed on the worker)."""
+        slug = request.path_params["slug"]
+        path = self.desk.path_for(slug)
+        if path is None:
+            return PlainTextResponse("no such article in the inbox", status_code=404)
+        try:
+            review = await self.in_worker(self.desk.review, path)
+            e = Entry(path, review=review)
+        except PublisherError as exc:
+            e = Entry(path, error=str(exc))
+        return self.page("_entry.html.j2", e=e)
 
     async def review_page(self, request: Request) -> Response:
         slug = request.path_params["slug"]
@@ -252,6 +290,55 @@ class _Routes:
     async def save(self, request: Request) -> Response:
         return await self.change(request, revert=False)
 
+    def _save_all(self, review: Review, edits: list[tuple[str, str | None]], base: str):
+        segs = {s.id: s for _, s in review.article.iter_segments()}
+        unknown = [seg_id for seg_id, _ in edits if seg_id not in segs]
+        if unknown:
+            raise InputError(f"no segment {unknown[0]!r} in this article; reload the page")
+        cpath = corrections_path(review.path)
+        with self.desk.lock_for(cpath):
+            loaded = self.desk.snapshot(cpath, base)
+            changes = [(i, segs[i].text, segs[i].en or "", english) for i, english in edits]
+            new_version = corr.edit_corrections(cpath, changes, base_version=base, loaded=loaded)
+            _, loaded = self.desk.corrections_now(review.path)
+        return new_version, loaded
+
+    async def save_all(self, request: Request) -> Response:
+        """Every changed row in one write (``en.<segment id>`` fields): all of them or none,
+        under the same version check as one row's save."""
+        form = await self.form_of(request, max_bytes=MAX_SAVE_ALL_BYTES, max_fields=MAX_SAVE_ALL_FIELDS)
+        slug = request.path_params["slug"]
+        review = await self.review_of(slug)
+        if review is None:
+            return PlainTextResponse("no such article in the inbox", status_code=404)
+        if self.desk.changed(review):
+            review = await self.in_worker(self.desk.review, review.path)
+        machine = {s.id: (s.en or "").strip() for _, s in review.article.iter_segments()}
+        edits: list[tuple[str, str | None]] = []
+        for key, value in form.items():
+            if not key.startswith("en."):
+                continue
+            seg_id, english = key[3:], " ".join(value.split())
+            if not english:
+                return self.notice(422, f"Nothing was saved: {seg_id} is empty; type its English, or Revert that row.")
+            if len(english) > MAX_ENGLISH_CHARS:
+                return self.notice(422, f"Nothing was saved: {seg_id} is longer than {MAX_ENGLISH_CHARS} characters.")
+            edits.append((seg_id, None if english == machine.get(seg_id) else english))
+        if not edits:
+            return self.notice(422, "No changed rows to save.")
+        base = form.get("base", "")
+        try:
+            version, loaded = await asyncio.get_running_loop().run_in_executor(None, self._save_all, review, edits, base)
+        except corr.CorrectionConflict as exc:
+            return self.page("conflict_all.html.j2", status=409, headers={"HX-Reswap": "none"}, conflict=exc, count=len(edits), slug=slug)
+        except PublisherError as exc:
+            return self.notice(422, f"Nothing was saved: {exc}")
+        wanted = {seg_id for seg_id, _ in edits}
+        rows = [r for r in _rows(review, loaded) if r.id in wanted]
+        names = ", ".join(r.id for r in rows)
+        text = f"Saved {len(rows)} row{'' if len(rows) == 1 else 's'} ({names}). Republish to rebuild the brief and PDF."
+        return self.page("saved_all.html.j2", rows=rows, slug=slug, version=version, text=text)
+
     async def revert(self, request: Request) -> Response:
         return await self.change(request, revert=True)
 
@@ -297,13 +384,19 @@ def create_app(desk: Desk) -> Starlette:
     routes = [
         Route("/", r.home),
         Route("/a/{slug}", r.review_page),
+        Route("/a/{slug}/entry", r.entry),
         Route("/a/{slug}/save", r.save, methods=["POST"]),
+        Route("/a/{slug}/save-all", r.save_all, methods=["POST"]),
         Route("/a/{slug}/revert", r.revert, methods=["POST"]),
         Route("/a/{slug}/republish", r.republish, methods=["POST"]),
         Route("/out", lambda request: RedirectResponse("/out/index.html")),
         # follow_symlink=False: a link inside out/ that leads out of it is not served.
         Mount("/out", app=StaticFiles(directory=str(desk.out_dir), check_dir=False, follow_symlink=False), name="out"),
         Mount("/static", app=StaticFiles(directory=str(HERE / "static"), follow_symlink=False), name="static"),
+        # The briefs' own fonts (fonts.css and the bundled files it names, ../fonts/ from it):
+        # Korean, Hanja and emoji show on a machine without any Korean system font.
+        Mount("/assets/css", app=StaticFiles(directory=str(CSS_DIR), follow_symlink=False), name="brief-css"),
+        Mount("/assets/fonts", app=StaticFiles(directory=str(FONTS_DIR), follow_symlink=False), name="brief-fonts"),
     ]
     app = Starlette(routes=routes, exception_handlers={404: r.not_found, Forbidden: r.forbidden})
     return guard(app, desk)
@@ -364,6 +457,7 @@ def run(articles, settings: BuildSettings, port: int = 8765, announce=print) -> 
         desk.worker.submit(desk.open).result()  # model and inbox errors before anything listens
         sock = bind(port)
         desk.port = sock.getsockname()[1]
+        desk.worker.submit(desk.warm)  # reviews ready before the editor's first click, not during it
         app = create_app(desk)
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", server_header=False)
         server = uvicorn.Server(config)

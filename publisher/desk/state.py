@@ -6,6 +6,7 @@ connection and the Korean analyser); the routes (:mod:`publisher.desk.app`) only
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 from collections import OrderedDict
@@ -17,22 +18,26 @@ from .. import corrections as corr
 from ..building import BuildReport, BuildSettings, build, corrections_path, default_glossary, expand_articles
 from ..building.inbox import check_inside_inbox
 from ..building.review import Review, open_review_translator, review_article
-from ..document import BRIEF_JSON, PublisherError
+from ..document import BRIEF_JSON, Article, PublisherError
+from ..read import read_article
 
 SNAPSHOTS_KEPT = 256
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class Entry:
-    """One inbox file: its review, or why it could not be read."""
+    """One inbox file: its review, or (not reviewed yet) the article as read, or why it could not be read."""
 
     path: Path
     review: Review | None = None
     error: str | None = None
+    article: Article | None = None  # read only (no review yet): the desk page fills in its state later
 
     @property
     def slug(self) -> str | None:
-        return self.review.article.slug if self.review is not None else None
+        art = self.review.article if self.review is not None else self.article
+        return art.slug if art is not None else None
 
 
 class Desk:
@@ -49,6 +54,7 @@ class Desk:
         self._guard = threading.Lock()
         self._file_locks: dict[Path, threading.Lock] = {}
         self._snapshots: OrderedDict[tuple[Path, str], dict] = OrderedDict()
+        self._slugs: dict[str, Path] = {}  # slug -> inbox file, from the last listing
         self.port: int | None = None
 
     # ---------------------------------------------------------------- the build (worker thread)
@@ -58,6 +64,12 @@ class Desk:
         files = expand_articles(self.articles)
         self._translator = open_review_translator(self.settings, files)
         self._glossary_stamp = self._glossary_state(files)
+        if files:
+            # The Korean analyser loads for seconds holding the GIL: do it before the desk
+            # listens, so that no page waits on it (the background reviews then do not).
+            from ..segment import kiwi
+
+            kiwi()
 
     def _glossary_state(self, files) -> tuple:
         glossary = self.settings.glossary or default_glossary(files)
@@ -99,6 +111,14 @@ class Desk:
                 entries.append(Entry(path, error=str(exc)))
         return entries
 
+    def warm(self) -> None:
+        """Review every inbox article in the background (worker thread), once the desk listens:
+        the Korean analyser and the model's first translations cost seconds that no page waits for."""
+        try:
+            self.scan()
+        except Exception:  # noqa: BLE001 - a page asks again and shows the error
+            log.warning("warming the desk's reviews failed", exc_info=True)
+
     def review(self, path: Path) -> Review:
         """A fresh review of one article (worker thread), cached until one of its inputs
         (article, corrections file, glossary, published brief.json) changes."""
@@ -119,6 +139,31 @@ class Desk:
         return build([path], self.settings, inbox=self.articles)
 
     # ---------------------------------------------------------------- lookups (any thread)
+
+    def listing(self) -> list[Entry]:
+        """Every inbox article, fast (any thread): its cached review when that is still
+        current, otherwise the article as read (no segmenting, no translation)."""
+        entries = []
+        for path in expand_articles(self.articles):
+            cached = self._reviews.get(path)
+            if cached is not None and cached[0] == self._stamp(path, cached[1].article.slug):
+                entry = Entry(path, review=cached[1])
+            else:
+                try:
+                    check_inside_inbox(path)
+                    entry = Entry(path, article=read_article(path))
+                except PublisherError as exc:
+                    entry = Entry(path, error=str(exc))
+            if entry.slug:
+                with self._guard:
+                    self._slugs[entry.slug] = path
+            entries.append(entry)
+        return entries
+
+    def path_for(self, slug: str) -> Path | None:
+        """The inbox file a listing showed under this slug."""
+        with self._guard:
+            return self._slugs.get(slug)
 
     def changed(self, review: Review) -> bool:
         """True when the article (or the glossary) changed since this review was made."""
