@@ -278,7 +278,7 @@ def test_paths_never_come_from_the_client(desk_env):
         assert status == 404, slug
     status, body = http(url + "a/village-bus/save", data={"seg": "../../x", "english": "x", "base": base}, headers={"X-CSRF-Token": token})
     assert status == 422 and "no segment" in body
-    written = {p.name for p in desk_env["inbox"].iterdir()} - {"glossary.csv", "hostile.md", "rates.md", "village-bus.md"}
+    written = {p.name for p in desk_env["inbox"].iterdir()} - {"glossary.csv", "hostile.md", "library.md", "rates.md", "village-bus.md"}
     assert written <= {"village-bus.corrections.csv"}, written  # only a corrections file of an inbox article
 
 
