@@ -208,7 +208,9 @@ class _Routes:
     async def home(self, request: Request) -> Response:
         # Fast: the articles as read; the state of those not reviewed yet comes from /a/<slug>/entry.
         entries = await asyncio.get_running_loop().run_in_executor(None, self.desk.listing)
-        return self.page("desk.html.j2", entries=entries, out_dir=str(self.desk.out_dir), inbox=", ".join(map(str, self.desk.articles)))
+        response = self.page("desk.html.j2", entries=entries, out_dir=str(self.desk.out_dir), inbox=", ".join(map(str, self.desk.articles)))
+        self.desk.first_page.set()
+        return response
 
     async def entry(self, request: Request) -> Response:
         """One row of the desk page with the article's state (reviewed on the worker)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from ..document import BRIEF_JSON, Article, PublisherError
 from ..read import read_article
 
 SNAPSHOTS_KEPT = 256
+WARM_AFTER = 3.0  # seconds the background reviews wait for the first desk page
 log = logging.getLogger(__name__)
 
 
@@ -55,6 +57,7 @@ class Desk:
         self._file_locks: dict[Path, threading.Lock] = {}
         self._snapshots: OrderedDict[tuple[Path, str], dict] = OrderedDict()
         self._slugs: dict[str, Path] = {}  # slug -> inbox file, from the last listing
+        self.first_page = threading.Event()  # set once the desk page has been rendered
         self.port: int | None = None
 
     # ---------------------------------------------------------------- the build (worker thread)
@@ -64,12 +67,6 @@ class Desk:
         files = expand_articles(self.articles)
         self._translator = open_review_translator(self.settings, files)
         self._glossary_stamp = self._glossary_state(files)
-        if files:
-            # The Korean analyser loads for seconds holding the GIL: do it before the desk
-            # listens, so that no page waits on it (the background reviews then do not).
-            from ..segment import kiwi
-
-            kiwi()
 
     def _glossary_state(self, files) -> tuple:
         glossary = self.settings.glossary or default_glossary(files)
@@ -111,9 +108,13 @@ class Desk:
                 entries.append(Entry(path, error=str(exc)))
         return entries
 
-    def warm(self) -> None:
-        """Review every inbox article in the background (worker thread), once the desk listens:
-        the Korean analyser and the model's first translations cost seconds that no page waits for."""
+    def warm(self, first_page_wait: float = WARM_AFTER) -> None:
+        """Review every inbox article in the background (worker thread) once the desk page is
+        out: the Korean analyser's first load (seconds, holding the GIL) and the model's first
+        translations then delay no page the editor asked for but the article states, which
+        the desk page fetches one by one."""
+        self.first_page.wait(first_page_wait)
+        time.sleep(0.2)  # let the desk page's response leave before the analyser holds the GIL
         try:
             self.scan()
         except Exception:  # noqa: BLE001 - a page asks again and shows the error
