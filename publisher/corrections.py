@@ -465,14 +465,8 @@ def _edited_rows(rows: tuple[Row, ...], seg_id: str, korean: str, machine_englis
 
 
 def edit_correction(
-    path: Path,
-    *,
-    seg_id: str,
-    korean: str,
-    machine_english: str,
-    english: str | None,
-    base_version: str,
-    loaded: dict[str, tuple[str, str]] | None = None,
+    path: Path, *, seg_id: str, korean: str, machine_english: str, english: str | None,
+    base_version: str, loaded: dict[str, tuple[str, str]] | None = None,
 ) -> str:
     """Set (``english``) or remove (``english=None``: revert) the correction of one segment.
 
@@ -482,33 +476,15 @@ def edit_correction(
     row is found by its Korean text (as the build matches it); other rows and columns stay
     as they are. Returns the file's new version. The caller serializes calls per file.
     """
-    path = Path(path)
-    if path.is_symlink():
-        raise InputError(f"{path} is a symlink; the desk writes only plain corrections files")
-    table = read_table(path)
-    if table.version != base_version:
-        raise CorrectionConflict(path, table.version, _differences(loaded, table.corrected_by_korean()))
-    rows = _edited_rows(table.rows, seg_id, korean, machine_english, english)
-    if english is None and len(rows) == len(table.rows) and table.version != MISSING:
-        return table.version  # nothing to revert: the file is left untouched
-    return write_table(path, dataclasses.replace(table, rows=rows))
+    return edit_corrections(path, [(seg_id, korean, machine_english, english)], base_version=base_version, loaded=loaded)
 
 
 def edit_corrections(
-    path: Path,
-    edits: Sequence[tuple[str, str, str, str | None]],
-    *,
-    base_version: str,
-    loaded: dict[str, tuple[str, str]] | None = None,
+    path: Path, edits: Sequence[tuple[str, str, str, str | None]], *,
+    base_version: str, loaded: dict[str, tuple[str, str]] | None = None,
 ) -> str:
-    """Set or remove the corrections of several segments in one write: all of them or none.
-
-    ``edits`` are ``(seg_id, korean, machine_english, english)``, ``english=None`` a revert,
-    applied in order as :func:`edit_correction` applies one. The same version check: when
-    the file changed since ``base_version``, nothing is written and ``CorrectionConflict``
-    names the rows that differ. Returns the file's new version. The caller serializes
-    calls per file.
-    """
+    """Several segments' corrections in one write (the desk's "save all"): all or none, under :func:`edit_correction`'s
+    version check. ``edits``: ``(seg_id, korean, machine_english, english)``, ``english=None`` a revert, in order."""
     path = Path(path)
     if path.is_symlink():
         raise InputError(f"{path} is a symlink; the desk writes only plain corrections files")

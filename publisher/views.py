@@ -28,7 +28,6 @@ from .document import (
     Brief,
     Segment,
 )
-from .byline import ROLES_EN as ROLES_EN  # re-exported: where the role words used to live
 from .byline import byline_texts, load_names
 from .models import KIND_LABELS
 from .text import EMAIL_FULL_RE, HANGUL_CLASS, MARKER_RE, graphemes, no_bidi
