@@ -29,7 +29,7 @@ from desk_support import (
 from publisher.document import InputError
 from publisher.cli import cli
 from publisher.building import BuildSettings, corrections_path
-from publisher.corrections import COLUMNS, CorrectionConflict, edit_correction, export_csv, read_table
+from publisher.corrections import COLUMNS, CorrectionConflict, edit_correction, edit_corrections, export_csv, read_table
 from publisher.fsutil import MISSING, fingerprint
 
 # one worker: one running desk (desk_env) for the module
@@ -184,6 +184,26 @@ def test_desk_without_a_model_fails_before_listening(tmp_path):
     assert result.exit_code == 3
     assert result.output.strip().startswith("Error: model file not found")
     assert "http://" not in result.output
+
+
+def test_save_all_writes_every_row_in_one_write_or_none_on_a_conflict(tmp_path):
+    path = tmp_path / "a.corrections.csv"
+    base = _edit(path, "p1.1", "첫 문장입니다.", "One.")
+    loaded = read_table(path).corrected_by_korean()
+    edits = [("p1.2", "둘째 문장입니다.", "m2", "Two."), ("p1.1", "첫 문장입니다.", "m1", None), ("p1.3", "셋째 문장입니다.", "m3", "Three.")]
+    version = edit_corrections(path, edits, base_version=base, loaded=loaded)
+    assert version == fingerprint(path)
+    assert {r["id"]: r["corrected_english"] for r in corrections_rows(path)} == {"p1.2": "Two.", "p1.3": "Three."}
+    # Someone else writes: the next save-all is refused whole, the file untouched.
+    before = path.read_bytes()
+    path.write_bytes(before + "p1.4,넷째 문장입니다.,m4,Four.\r\n".encode("utf-8"))
+    changed = path.read_bytes()
+    with pytest.raises(CorrectionConflict) as info:
+        edit_corrections(path, [("p1.2", "둘째 문장입니다.", "m2", "Two again.")], base_version=version)
+    assert path.read_bytes() == changed and info.value.version == fingerprint(path)
+    # Nothing to change: no write at all.
+    now = fingerprint(path)
+    assert edit_corrections(path, [("p1.2", "둘째 문장입니다.", "m2", "Two.")], base_version=now) == now
 
 
 @pytest.fixture(scope="module")
@@ -348,3 +368,26 @@ def test_republish_waits_for_the_same_lock_as_make_brief(desk_env):
     status, body = result["r"]
     assert status == 200, body
     assert (out / "rates" / "brief.pdf").is_file() and 'class="fresh-brief"' in body
+
+
+@pytest.mark.slow
+def test_save_all_over_http_is_all_or_nothing(desk_env):
+    url, inbox = desk_env["url"], desk_env["inbox"]
+    target = corrections_path(inbox / "hostile.md")
+    if target.exists():
+        target.unlink()
+    token, base = page_tokens(http(url + "a/hostile")[1])
+    # One empty row: nothing is written, the reply says which row.
+    status, body = http(url + "a/hostile/save-all", data={"base": base, "en.t.1": "A strange notice, again", "en.p1.1": "  "}, headers={"X-CSRF-Token": token})
+    assert status == 422 and "p1.1" in body and not target.exists()
+    status, _ = http(url + "a/hostile/save-all", data={"base": base, "en.t.1": "x"})
+    assert status == 403 and not target.exists()
+    status, body = http(url + "a/hostile/save-all", data={"base": base, "en.t.1": "A strange notice, again", "en.p1.1": "Residents saw odd markup."}, headers={"X-CSRF-Token": token})
+    assert status == 200 and "Saved 2 rows" in body
+    assert {r["id"]: r["corrected_english"] for r in corrections_rows(target)} == {"t.1": "A strange notice, again", "p1.1": "Residents saw odd markup."}
+    assert body.count('hx-swap-oob="true"') >= 2 and 'badge edited' in body and "badge flag" not in body
+    # The same base again: the file changed since, a conflict, nothing written.
+    before = target.read_bytes()
+    status, body = http(url + "a/hostile/save-all", data={"base": base, "en.t.1": "Other"}, headers={"X-CSRF-Token": token})
+    assert status == 409 and target.read_bytes() == before
+    target.unlink()
