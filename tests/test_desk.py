@@ -391,3 +391,29 @@ def test_save_all_over_http_is_all_or_nothing(desk_env):
     status, body = http(url + "a/hostile/save-all", data={"base": base, "en.t.1": "Other"}, headers={"X-CSRF-Token": token})
     assert status == 409 and target.read_bytes() == before
     target.unlink()
+
+
+def test_review_rows_follow_the_reading_order(tmp_path):
+    """Title, then the text with its caption and quote where they stand in the file, footnotes last,
+    whatever order the reader put the blocks in."""
+    from publisher.desk.rows import reading_order
+    from publisher.document import Article, Block, Segment
+
+    source = tmp_path / "a.txt"
+    source.write_text("제목입니다\n\n첫 문장입니다. 둘째 문장입니다.\n\n<사진 설명입니다>\n\n\"인용입니다\"\n\n셋째 문장입니다.\n\n[1] 각주입니다.\n", encoding="utf-8")
+
+    def block(id, kind, *texts, number=None):
+        return Block(id, kind, " ".join(texts), segments=tuple(Segment(f"{id}.{i}", t) for i, t in enumerate(texts, 1)), number=number)
+
+    blocks = (
+        block("fn1", "footnote", "각주입니다.", number=1),
+        block("c1", "caption", "사진 설명입니다"),
+        block("t", "title", "제목입니다"),
+        block("p1", "body", "첫 문장입니다.", "둘째 문장입니다.", "셋째 문장입니다."),
+        block("q1", "pullquote", "인용입니다"),
+    )
+    article = Article(slug="a", source=str(source), blocks=blocks)
+    assert [s.id for _, s in reading_order(article)] == ["t.1", "p1.1", "p1.2", "c1.1", "q1.1", "p1.3", "fn1.1"]
+    # Without the file: the blocks' own order, title first and footnotes last.
+    gone = Article(slug="a", source=str(tmp_path / "gone.txt"), blocks=blocks)
+    assert [s.id for _, s in reading_order(gone)] == ["t.1", "c1.1", "p1.1", "p1.2", "p1.3", "q1.1", "fn1.1"]

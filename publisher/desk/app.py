@@ -14,9 +14,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-import re
 import socket
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
@@ -31,9 +29,9 @@ from starlette.staticfiles import StaticFiles
 from .. import corrections as corr
 from ..building import BuildSettings, corrections_path
 from ..building.review import Review
+from ..document import InputError, OutputError, PublisherError
 from ..render import CSS_DIR, FONTS_DIR
-from ..document import FOOTNOTE, TITLE, InputError, OutputError, PublisherError
-from ..text import normalize_text
+from .rows import review_rows
 from .state import Desk, Entry
 
 log = logging.getLogger(__name__)
@@ -56,81 +54,6 @@ OUT_CSP = "script-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestor
 
 class Forbidden(Exception):
     pass
-
-
-# -------------------------------------------------------------------- presentation
-
-
-def _spans(text: str, terms, markers: list[str]) -> list[tuple[str, str, str]]:
-    """Korean text cut into (kind, text, title) pieces: plain, footnote markers, glossary terms."""
-    alternatives = [re.escape(m) for m in markers] + [re.escape(t.ko) for t in sorted(terms, key=lambda t: -len(t.ko))]
-    if not text or not alternatives:
-        return [("text", text, "")] if text else []
-    by_ko = {t.ko: t.en for t in terms}
-    out = []
-    last = 0
-    for m in re.finditer("|".join(alternatives), text):
-        if m.start() > last:
-            out.append(("text", text[last : m.start()], ""))
-        piece = m.group(0)
-        if piece in markers:
-            out.append(("marker", piece, "footnote marker: keep it in the English"))
-        else:
-            out.append(("term", piece, f"glossary: {by_ko.get(piece, '')}"))
-        last = m.end()
-    if last < len(text):
-        out.append(("text", text[last:], ""))
-    return out
-
-
-@dataclass
-class Row:
-    id: str
-    kind: str
-    korean: list
-    machine: str
-    english: str
-    edited: bool
-    flags: list[str]
-    keep: list[str]  # markers and glossary English the correction should keep
-    missing: list[str]  # of those, the ones the current English lacks
-
-
-def reading_order(article) -> list:
-    """The article's (block, segment) pairs as a reader meets them, the brief's order: the
-    title, then the text with its captions and quotes where the reader put them, then the
-    footnotes by number."""
-    blocks = article.blocks
-    ordered = [b for b in blocks if b.kind == TITLE] + [b for b in blocks if b.kind not in (TITLE, FOOTNOTE)]
-    ordered += sorted((b for b in blocks if b.kind == FOOTNOTE), key=lambda b: b.number or 0)  # stable
-    return [(b, s) for b in ordered for s in b.segments]
-
-
-def _rows(review: Review, loaded: dict) -> list[Row]:
-    """The review page's rows in reading order. A corrected row carries no flags: the
-    build's one rule (``corrections.editor_segment``) takes an editor's English as
-    written, so the next build's QA page lists it as edited, not flagged."""
-    rows = []
-    for block, seg in reading_order(review.article):
-        terms = review.terms(seg.text)
-        markers = [f"[{n}]" for n in seg.refs]  # the segmenter's footnote references
-        saved = loaded.get(normalize_text(seg.text))
-        english = saved[1] if saved else (seg.en or "")
-        keep = list(dict.fromkeys(markers + [t.en for t in terms]))
-        rows.append(
-            Row(
-                id=seg.id,
-                kind=block.kind,
-                korean=_spans(seg.text, terms, markers),
-                machine=seg.en or "",
-                english=english,
-                edited=saved is not None,
-                flags=[] if saved is not None else review.reasons(seg.flags),
-                keep=keep,
-                missing=[k for k in keep if k.lower() not in english.lower()],
-            )
-        )
-    return rows
 
 
 def _templates():
@@ -235,7 +158,7 @@ class _Routes:
             version, loaded = self.desk.corrections_now(review.path)
         except PublisherError as exc:
             return self.page("missing.html.j2", status=409, slug=slug, error=str(exc))
-        rows = _rows(review, loaded)
+        rows = review_rows(review, loaded)
         return self.page("review.html.j2", review=review, rows=rows, version=version, slug=slug)
 
     def _save(self, review: Review, seg_id: str, english: str | None, base: str):
@@ -284,7 +207,7 @@ class _Routes:
             return self.page("conflict.html.j2", status=409, headers={"HX-Reswap": "none"}, conflict=exc, seg_id=seg_id, mine=mine, revert=revert, slug=slug)
         except PublisherError as exc:
             return self.notice(422, str(exc))
-        rows = _rows(review, loaded)
+        rows = review_rows(review, loaded)
         row = next(r for r in rows if r.id == seg.id)
         verb = "Reverted" if english is None else "Saved"
         return self.page("saved.html.j2", r=row, slug=slug, version=version, text=f"{verb} {seg.id}. Republish to rebuild the brief and PDF.")
@@ -336,7 +259,7 @@ class _Routes:
         except PublisherError as exc:
             return self.notice(422, f"Nothing was saved: {exc}")
         wanted = {seg_id for seg_id, _ in edits}
-        rows = [r for r in _rows(review, loaded) if r.id in wanted]
+        rows = [r for r in review_rows(review, loaded) if r.id in wanted]
         names = ", ".join(r.id for r in rows)
         text = f"Saved {len(rows)} row{'' if len(rows) == 1 else 's'} ({names}). Republish to rebuild the brief and PDF."
         return self.page("saved_all.html.j2", rows=rows, slug=slug, version=version, text=text)
