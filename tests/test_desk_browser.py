@@ -461,3 +461,31 @@ def test_filter_flagged_correct_two_rows_save_all_once_and_they_show_edited(desk
     for seg in flagged:
         assert re.search(rf'class="pair is-edited" id="seg-{re.escape(seg)}"', qa), f"{seg} is not shown edited (or still flagged) on the QA page"
     assert LIBRARY_STORED["주민들은 책을 빌리러 자주 온다."] in qa and clean not in flags_panel
+
+
+def test_the_briefs_summary_is_pairs_beside_each_other_wide_and_under_each_other_narrow(desk, browser):
+    """The published brief's summary: each Korean sentence with its English on one row on a
+    wide screen, the English right under its Korean on a phone."""
+    from selenium.webdriver.common.by import By
+
+    from desk_support import http, page_tokens
+
+    url, out = desk["url"], desk["out"]
+    if not (out / "village-bus" / "brief.html").exists():
+        token, _ = page_tokens(http(url + "a/village-bus")[1])
+        assert http(url + "a/village-bus/republish", data={"focus": ""}, headers={"X-CSRF-Token": token}, timeout=300)[0] == 200
+    try:
+        for width in (1280, 390):
+            browser.set_window_size(width, 1000)
+            browser.get(url + "out/village-bus/brief.html")
+            pairs = browser.find_elements(By.CSS_SELECTOR, ".summary-pair")
+            assert pairs
+            for pair in pairs:
+                ko = pair.find_element(By.CSS_SELECTOR, ".summary-ko").rect
+                en = pair.find_element(By.CSS_SELECTOR, ".summary-en").rect
+                if width > 1000:
+                    assert abs(ko["y"] - en["y"]) < 2 and en["x"] > ko["x"] + ko["width"] - 1, (ko, en)
+                else:
+                    assert en["y"] >= ko["y"] + ko["height"] - 1 and abs(en["x"] - ko["x"]) < 2, (ko, en)
+    finally:
+        browser.set_window_size(1280, 1000)
