@@ -96,3 +96,31 @@ def test_one_syllable_matches_the_revised_romanization_package():
     syllables = sorted({c for k, _ in NAMES for c in k if c != " "} | set("각낙닭밟삶읊흙핥없앉많싫값넋"))
     for s in syllables:
         assert romanize_syllable(s) == romanizer.Romanizer(s).romanize(), s
+
+
+@pytest.mark.slow
+def test_the_published_byline_follows_the_staff_list_and_a_change_to_it_rebuilds(fixture_model, tmp_path):
+    """A real build: the byline's English name comes from the rule, then from staff.csv once
+    the editor lists the name there (staff.csv is an input of the brief: it is rebuilt)."""
+    import html
+
+    from conftest import FIXTURE_MODEL
+
+    from publisher.building import BuildSettings, build
+
+    inbox = tmp_path / "articles"
+    inbox.mkdir()
+    (inbox / "park.md").write_text("---\ntitle: 공원 소식\nauthor: 정유진\nrole: 기자\n---\n공원에 꽃이 피었다.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    settings = BuildSettings(out_dir=out, model=str(FIXTURE_MODEL))
+
+    def byline() -> str:
+        page = html.unescape((out / "park" / "brief.html").read_text(encoding="utf-8"))
+        return page.split('<p class="byline">', 1)[1].split("</p>", 1)[0]
+
+    assert build([inbox], settings).built == ["park"]
+    assert ">Jung Yu-jin<" in byline() and ", reporter" in byline() and ">정유진<" in byline()
+    (inbox / "staff.csv").write_text("ko,en\n정유진,Chung Yoo-jin\n", encoding="utf-8")
+    again = build([inbox], settings)
+    assert again.built == ["park"], "a change to staff.csv must rebuild the briefs"
+    assert ">Chung Yoo-jin<" in byline() and ">정유진<" in byline()
