@@ -177,3 +177,50 @@ def byline_texts(author: str | None, role: str | None, names: Mapping[str, str] 
     """The byline's two sides; each names the role once (a role without an English word stays Korean only)."""
     role_en = ROLES_EN.get((role or "").replace(" ", "")) if role else None
     return BylineText(name_en=english_name(author, names), role_en=role_en, name_ko=author, role_ko=role)
+
+
+# ------------------------------------------------------------------ the staff list, edited at the desk
+
+
+class StaffConflict(Exception):
+    """staff.csv changed on disk since the page that edits it was loaded."""
+
+
+def read_staff(path: Path) -> tuple[str, dict[str, str]]:
+    """(version, {Korean name: English}) of a staff list (no file: version MISSING, no names)."""
+    from .fsutil import MISSING, fingerprint
+
+    path = Path(path)
+    version = fingerprint(path)
+    if version == MISSING:
+        return version, {}
+    from .glossary import load_glossary
+
+    return version, {e.ko: e.en for e in load_glossary(path).entries}
+
+
+def write_staff(path: Path, names: Mapping[str, str | None], base_version: str) -> str:
+    """Set (or, with None or "", remove) names in the staff list at ``path``, atomically; other
+    rows stay. Raises StaffConflict, writing nothing, when the file changed since ``base_version``.
+    Returns the file's new version."""
+    import csv
+    import io
+
+    from .fsutil import atomic_write_bytes, fingerprint, fingerprint_of
+
+    path = Path(path)
+    if fingerprint(path) != base_version:
+        raise StaffConflict(f"{path} changed on disk since the page was loaded; nothing was written")
+    _, current = read_staff(path)
+    for ko, en in names.items():
+        if en and en.strip():
+            current[ko.strip()] = " ".join(en.split())
+        else:
+            current.pop(ko.strip(), None)
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(["ko", "en"])
+    writer.writerows(current.items())  # the list's own order, new names last (other columns are not kept)
+    data = ("\ufeff" + buf.getvalue()).encode("utf-8")
+    atomic_write_bytes(path, data)
+    return fingerprint_of(data)

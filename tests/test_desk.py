@@ -7,6 +7,7 @@ The browser journeys are in test_desk_browser.py, the load check in test_desk_lo
 from __future__ import annotations
 
 import csv
+import re
 import io
 import threading
 import time
@@ -417,3 +418,27 @@ def test_review_rows_follow_the_reading_order(tmp_path):
     # Without the file: the blocks' own order, title first and footnotes last.
     gone = Article(slug="a", source=str(tmp_path / "gone.txt"), blocks=blocks)
     assert [s.id for _, s in reading_order(gone)] == ["t.1", "c1.1", "p1.1", "p1.2", "p1.3", "q1.1", "fn1.1"]
+
+
+@pytest.mark.slow
+def test_the_desk_edits_the_staff_list_of_byline_names(desk_env):
+    url, inbox = desk_env["url"], desk_env["inbox"]
+    staff = inbox / "staff.csv"
+    status, page = http(url + "names")
+    assert status == 200
+    row = page.split('data-name="한결"', 1)[1].split("</tr>", 1)[0]
+    assert 'class="now">Han Gyeol<' in row  # the rule
+    token, _ = page_tokens(http(url + "a/village-bus")[1])
+    base = re.search(r'name="base" value="([^"]*)"', page).group(1)
+    folder = re.search(r'name="folder" value="([^"]*)"', page).group(1)
+    try:
+        status, page = http(url + "names/save", data={"folder": folder, "base": base, "en.한결": "Han Kyeol"}, headers={"X-CSRF-Token": token})
+        assert status == 200 and 'class="now">Han Kyeol<' in page  # after the redirect to /names
+        assert staff.read_text(encoding="utf-8-sig").splitlines() == ["ko,en", "한결,Han Kyeol"]
+        before = staff.read_bytes()
+        status, _ = http(url + "names/save", data={"folder": folder, "base": base, "en.한결": "Other"}, headers={"X-CSRF-Token": token})
+        assert status == 409 and staff.read_bytes() == before, "a stale page must not overwrite the list"
+        status, _ = http(url + "names/save", data={"folder": folder, "base": base, "en.한결": "x"})
+        assert status == 403
+    finally:
+        staff.unlink(missing_ok=True)

@@ -296,6 +296,50 @@ class _Routes:
             unchanged=bool(report.skipped) and not report.built,
         )
 
+    # ---------------------------------------------------------------- names (staff.csv)
+
+    def _names(self) -> list[dict]:
+        """Per inbox folder: its staff.csv, its version, and every byline name with its English now."""
+        from ..byline import STAFF_FILE, english_name, load_names, read_staff
+
+        folders: dict[Path, set[str]] = {}
+        for e in self.desk.listing():
+            art = e.review.article if e.review is not None else e.article
+            if art is not None:
+                names = folders.setdefault(Path(art.source).parent, set())
+                if art.byline.author:
+                    names.add(art.byline.author)
+        out = []
+        for folder, authors in folders.items():
+            version, staff = read_staff(folder / STAFF_FILE)
+            listed = load_names(folder)
+            rows = [{"ko": ko, "en": staff.get(ko, ""), "now": english_name(ko, listed)} for ko in sorted(authors | set(staff))]
+            out.append({"folder": folder, "file": folder / STAFF_FILE, "version": version, "rows": rows})
+        return out
+
+    async def names_page(self, request: Request) -> Response:
+        groups = await asyncio.get_running_loop().run_in_executor(None, self._names)
+        return self.page("names.html.j2", groups=groups)
+
+    async def names_save(self, request: Request) -> Response:
+        """Set the English of byline names in one folder's staff.csv (an empty field removes the
+        name: the romanisation rule applies again); refused when the file changed since the page."""
+        from ..byline import StaffConflict, write_staff
+
+        form = await self.form_of(request, max_bytes=MAX_FORM_BYTES, max_fields=512)
+        groups = await asyncio.get_running_loop().run_in_executor(None, self._names)
+        group = next((g for g in groups if str(g["folder"]) == form.get("folder")), None)
+        if group is None:
+            return PlainTextResponse("no such inbox folder", status_code=404)
+        names = {k[3:]: v for k, v in form.items() if k.startswith("en.") and k[3:] in {r["ko"] for r in group["rows"]}}
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, write_staff, group["file"], names, form.get("base", ""))
+        except StaffConflict as exc:
+            return PlainTextResponse(f"Not saved: {exc}. Reload the page.", status_code=409)
+        except (PublisherError, OSError) as exc:
+            return PlainTextResponse(f"Not saved: {exc}", status_code=422)
+        return RedirectResponse("/names", status_code=303)
+
     async def not_found(self, request: Request, exc) -> Response:
         return PlainTextResponse("not found", status_code=404)
 
@@ -314,6 +358,8 @@ def create_app(desk: Desk) -> Starlette:
         Route("/a/{slug}/save-all", r.save_all, methods=["POST"]),
         Route("/a/{slug}/revert", r.revert, methods=["POST"]),
         Route("/a/{slug}/republish", r.republish, methods=["POST"]),
+        Route("/names", r.names_page),
+        Route("/names/save", r.names_save, methods=["POST"]),
         Route("/out", lambda request: RedirectResponse("/out/index.html")),
         # follow_symlink=False: a link inside out/ that leads out of it is not served.
         Mount("/out", app=StaticFiles(directory=str(desk.out_dir), check_dir=False, follow_symlink=False), name="out"),
