@@ -1,7 +1,10 @@
 """Cold first load of the desk: start `publisher desk` on a fresh inbox and a fresh cache,
 then time the first GET / and the first GET of the article's review page.
 
-    PYTHONPATH=$PWD .venv/bin/python tests/bench/bench_desk_load.py [ARTICLE]
+    cd /tmp && PYTHONPATH=/path/to/worktree /path/to/worktree/.venv/bin/python /path/to/worktree/tests/bench/bench_desk_load.py [ARTICLE]
+
+(run from outside the worktree, or the current directory's publisher/ shadows PYTHONPATH; the
+first line printed says which publisher ran)
 
 ARTICLE defaults to the shared article (/work/shared/articles/openai-seoul-office.ko.txt).
 Prints: seconds until the desk listens, first GET /, first review page, second review page.
@@ -43,7 +46,7 @@ def main(article: Path) -> None:
         exe = [sys.executable, "-c", "from publisher.cli import main; main()"]
         cmd = [*exe, "desk", str(inbox), "-o", str(root / "out"), "--model", str(FIXTURE_MODEL), "--port", "0"]
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=root)  # PYTHONPATH decides which publisher runs
         found, lines = threading.Event(), []
 
         def reader():
@@ -65,7 +68,9 @@ def main(article: Path) -> None:
             slug = re.search(r'href="/a/([^"]+)"', body).group(1)
             first, _ = get(url + "a/" + slug)
             second, _ = get(url + "a/" + slug)
-            print(f"article: {article.name}")
+            probe = "import publisher, sys; print(publisher.__file__)"
+            which = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=root).stdout.strip()
+            print(f"article: {article.name}; publisher from {which}")
             print(f"desk listening after start: {listening:.2f} s")
             print(f"first GET / (desk page):    {home:.2f} s")
             print(f"first review page:          {first:.2f} s")
