@@ -290,7 +290,10 @@ def build_view(brief: Brief) -> View:
     email = art.byline.email if art.byline.email and _EMAIL.match(art.byline.email) else None
     test_model = brief.test_model
     # The names an editor lists beside the article (staff.csv, glossary.csv) win over the rule.
-    names = load_names(Path(art.source).parent) if art.source and art.byline.author else {}
+    # Only beside a file that is there: a brief rendered elsewhere (a sample, a copied brief.json)
+    # does not pick up whatever glossary the current directory holds.
+    source = Path(art.source) if art.source and art.byline.author else None
+    names = load_names(source.parent) if source is not None and source.is_file() else {}
     byline = byline_texts(art.byline.author, art.byline.role, names)
     return View(
         slug=art.slug,
