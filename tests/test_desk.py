@@ -442,3 +442,16 @@ def test_the_desk_edits_the_staff_list_of_byline_names(desk_env):
         assert status == 403
     finally:
         staff.unlink(missing_ok=True)
+
+
+@pytest.mark.slow
+def test_a_glossary_changed_while_the_desk_runs_is_used_on_the_next_page(desk_env):
+    glossary = desk_env["inbox"] / "glossary.csv"
+    before = glossary.read_bytes()
+    try:
+        assert '<mark class="term" title="glossary: district office">구청</mark>' not in http(desk_env["url"] + "a/village-bus")[1]
+        glossary.write_bytes(before + "구청,district office,\n".encode("utf-8"))
+        status, page = http(desk_env["url"] + "a/village-bus")
+        assert status == 200 and '<mark class="term" title="glossary: district office">구청</mark>' in page
+    finally:
+        glossary.write_bytes(before)

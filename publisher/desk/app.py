@@ -142,7 +142,7 @@ class _Routes:
         if path is None:
             return PlainTextResponse("no such article in the inbox", status_code=404)
         try:
-            review = await self.in_worker(self.desk.review, path)
+            review = await self.in_worker(self.desk.fresh_review, path)
             e = Entry(path, review=review)
         except PublisherError as exc:
             e = Entry(path, error=str(exc))
@@ -154,7 +154,7 @@ class _Routes:
         if review is None:
             return self.page("missing.html.j2", status=404, slug=slug)
         try:
-            review = await self.in_worker(self.desk.review, review.path)
+            review = await self.in_worker(self.desk.fresh_review, review.path)
             version, loaded = self.desk.corrections_now(review.path)
         except PublisherError as exc:
             return self.page("missing.html.j2", status=409, slug=slug, error=str(exc))

@@ -120,6 +120,11 @@ class Desk:
         except Exception:  # noqa: BLE001 - a page asks again and shows the error
             log.warning("warming the desk's reviews failed", exc_info=True)
 
+    def fresh_review(self, path: Path) -> Review:
+        """:meth:`review`, after picking up a glossary the editor changed (worker thread)."""
+        self._refresh_glossary()
+        return self.review(path)
+
     def review(self, path: Path) -> Review:
         """A fresh review of one article (worker thread), cached until one of its inputs
         (article, corrections file, glossary, published brief.json) changes."""
