@@ -124,3 +124,14 @@ def test_the_published_byline_follows_the_staff_list_and_a_change_to_it_rebuilds
     again = build([inbox], settings)
     assert again.built == ["park"], "a change to staff.csv must rebuild the briefs"
     assert ">Chung Yoo-jin<" in byline() and ">정유진<" in byline()
+
+
+def test_an_inbox_staff_list_is_an_editors_file_not_a_skipped_one(tmp_path):
+    from publisher.building.inbox import scan_inbox
+
+    (tmp_path / "a.md").write_text("---\ntitle: 제목\n---\n본문입니다.\n", encoding="utf-8")
+    (tmp_path / "staff.csv").write_text("ko,en\n정유진,Chung Yoo-jin\n", encoding="utf-8")
+    (tmp_path / "notes.csv").write_text("x\n", encoding="utf-8")
+    inbox = scan_inbox([tmp_path])
+    assert [p.name for p, _ in inbox.ignored] == ["notes.csv"]
+    assert "staff list (staff.csv)" in inbox.ignored[0][1]
