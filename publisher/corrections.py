@@ -447,14 +447,8 @@ def _edited_rows(rows: tuple[Row, ...], seg_id: str, korean: str, machine_englis
 
 
 def edit_correction(
-    path: Path,
-    *,
-    seg_id: str,
-    korean: str,
-    machine_english: str,
-    english: str | None,
-    base_version: str,
-    loaded: dict[str, tuple[str, str]] | None = None,
+    path: Path, *, seg_id: str, korean: str, machine_english: str, english: str | None,
+    base_version: str, loaded: dict[str, tuple[str, str]] | None = None,
 ) -> str:
     """Set (``english``) or remove (``english=None``: revert) the correction of one segment.
 
@@ -466,20 +460,34 @@ def edit_correction(
     are one step across processes (:func:`file_lock`): two desks saving at once never lose
     a row; the second gets the conflict.
     """
+    return edit_corrections(path, [(seg_id, korean, machine_english, english)], base_version=base_version, loaded=loaded)
+
+
+def edit_corrections(
+    path: Path, edits: Sequence[tuple[str, str, str, str | None]], *,
+    base_version: str, loaded: dict[str, tuple[str, str]] | None = None,
+) -> str:
+    """Several segments' corrections in one write (the desk's "save all"): all or none, under :func:`edit_correction`'s
+    version check. ``edits``: ``(seg_id, korean, machine_english, english)``, ``english=None`` a revert, in order."""
     path = Path(path)
     if path.is_symlink():
         raise InputError(f"{path} is a symlink; the desk writes only plain corrections files")
     if not_regular(path):
         raise InputError(f"{path} is {not_regular(path)}, not a regular file; the desk writes only plain corrections files")
-    if english is not None:
-        english = clean_english(english)
-        if not english:
-            raise InputError("the correction holds no printable text; type the corrected English")
-    with file_lock(path):
+    cleaned = []
+    for seg_id, korean, machine_english, english in edits:
+        if english is not None:
+            english = clean_english(english)
+            if not english:
+                raise InputError(f"the correction of {seg_id} holds no printable text; type the corrected English")
+        cleaned.append((seg_id, korean, machine_english, english))
+    with file_lock(path):  # reading, the version check and the write: one step across processes
         table = read_table(path)
         if table.version != base_version:
             raise CorrectionConflict(path, table.version, _differences(loaded, table.corrected_by_korean()))
-        rows = _edited_rows(table.rows, seg_id, korean, machine_english, english)
-        if english is None and len(rows) == len(table.rows) and table.version != MISSING:
-            return table.version  # nothing to revert: the file is left untouched
+        rows = table.rows
+        for seg_id, korean, machine_english, english in cleaned:
+            rows = _edited_rows(rows, seg_id, korean, machine_english, english)
+        if rows == table.rows and table.version != MISSING:
+            return table.version  # nothing changed: the file is left untouched
         return _write_locked(path, dataclasses.replace(table, rows=rows))

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..byline import STAFF_FILE
 from ..document import InputError
 from ..read import ARTICLE_SUFFIXES
 from ..text import name_key
@@ -89,7 +90,7 @@ def _why_not_article(child: Path) -> str:
     if not suffix:
         return f"no file extension: not an article format ({FORMATS})"
     if suffix.lower() == ".csv":
-        return f"{suffix}: not an article ({FORMATS}), a corrections file (x.ko{CORRECTIONS_SUFFIX}) or the glossary ({GLOSSARY_NAME})"
+        return f"{suffix}: not an article ({FORMATS}), a corrections file (x.ko{CORRECTIONS_SUFFIX}), the glossary ({GLOSSARY_NAME}) or the staff list ({STAFF_FILE})"
     return f"{suffix}: not an article format ({FORMATS})"
 
 
@@ -111,7 +112,7 @@ def scan_inbox(paths: Iterable[Path]) -> Inbox:
                 if name.startswith("."):
                     continue
                 problem = not_regular(child)
-                if name.endswith(CORRECTIONS_SUFFIX) or name == GLOSSARY_NAME:
+                if name.endswith(CORRECTIONS_SUFFIX) or name in (GLOSSARY_NAME, STAFF_FILE):
                     if problem:  # never opened: the article is built without it, the glossary is not used
                         ignored.append((child, problem))
                 elif problem:
