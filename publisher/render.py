@@ -22,7 +22,7 @@ from contextlib import ExitStack
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -32,6 +32,10 @@ from .document import BRIEF_JSON, Brief, OutputError, brief_json
 from .fsutil import atomic_write_bytes, safe_slug, tree_sha256
 from .views import View, build_view, document_meta, keep_view_words
 from .wellformed import check_text
+
+if TYPE_CHECKING:
+    from .config import SiteConfig
+    from .share import Share
 
 log = logging.getLogger(__name__)
 
@@ -99,10 +103,12 @@ def render_template(template: str, **context: Any) -> str:
         raise OutputError(f"template {template} failed: {exc}; reinstall publisher (its templates are incomplete)") from None
 
 
-def render_html(brief: Brief, editor: bool = False, *, view: View | None = None) -> str:
+def render_html(brief: Brief, editor: bool = False, *, view: View | None = None, share: Share | None = None) -> str:
     """The reader's page (or, with ``editor=True``, the editor's page with quality flags).
 
     ``view``: the brief's view when the caller already built it (both pages share one).
+    ``share``: the canonical URL, Open Graph and Twitter card tags of the reader's page
+    (:mod:`publisher.share`); None leaves them out (the editor's page, golden files).
     """
     view = view or build_view(brief)
     return render_template(
@@ -110,6 +116,7 @@ def render_html(brief: Brief, editor: bool = False, *, view: View | None = None)
         v=view,
         meta=document_meta(view),
         editor=editor,
+        share=share,
         assets="../assets",
         generator=f"publisher {brief.publisher_version or ''}".strip(),
     )
@@ -168,11 +175,19 @@ def _pdf_resources():
     return font_config, css, fetcher
 
 
-def render_pdf(brief: Brief, layout: str = "columns") -> bytes:
+PDF_VARIANTS = ("none", "pdf/a-3u", "pdf/ua-1")  # [site].pdf_variant, --pdf-variant
+
+
+def render_pdf(brief: Brief, layout: str = "columns", variant: str = "none") -> bytes:
     """An A4 PDF of the brief: page one titles + summary, then the aligned full text, notes.
 
-    Tagged (PDF/UA-1), with title/author/subject/keywords/language metadata and an outline.
+    Tagged (a structure tree for screen readers), with title/author/subject/keywords/language
+    metadata and an outline, whatever the ``variant``: "none" claims no conformance;
+    "pdf/a-3u" (archival: XMP identification, sRGB output intent) and "pdf/ua-1"
+    (accessible) are WeasyPrint's own variants. The fonts are always embedded (subset).
     """
+    if variant not in PDF_VARIANTS:
+        raise OutputError(f"unknown PDF variant {variant!r}; use one of: {', '.join(PDF_VARIANTS)}")
     html_text = render_pdf_html(brief, layout)
     try:
         from weasyprint import HTML
@@ -184,7 +199,8 @@ def render_pdf(brief: Brief, layout: str = "columns") -> bytes:
         return doc.write_pdf(
             stylesheets=[css],
             font_config=font_config,
-            pdf_variant="pdf/ua-1",
+            pdf_variant=None if variant == "none" else variant,
+            pdf_tags=True,
             uncompressed_pdf=False,
         )
     except Exception as exc:  # WeasyPrint raises many kinds; none may reach the editor raw
@@ -214,8 +230,11 @@ def copy_assets(out_dir: Path) -> Path:
     return assets
 
 
-def render_brief_files(brief: Brief, layout: str = "columns") -> tuple[tuple[str, bytes], ...]:
+def render_brief_files(brief: Brief, layout: str = "columns", *, site: SiteConfig | None = None) -> tuple[tuple[str, bytes], ...]:
     """The files of one brief's folder as ``(name, bytes)``, ``brief.json`` last.
+
+    ``site``: publisher.toml's [site] (default: the defaults): the PDF variant, and the
+    brief page's share tags with its share image (:mod:`publisher.share`).
 
     Every HTML page is parsed back first (:func:`publisher.wellformed.check_text`): a page
     that would not parse is an OutputError here, wherever the rendering runs (this process
@@ -224,14 +243,22 @@ def render_brief_files(brief: Brief, layout: str = "columns") -> tuple[tuple[str
     (``building.publish.write_brief_folder``) writes in this order, so it never describes files
     that were not written.
     """
-    what = f"article {safe_slug(brief.article.slug)}"
+    from .share import SHARE_IMAGE, first_page_png, share_meta, uses_page_image
+
+    if site is None:
+        from .config import SiteConfig
+
+        site = SiteConfig()
+    slug = safe_slug(brief.article.slug)
+    what = f"article {slug}"
+    pdf = render_pdf(brief, layout, site.pdf_variant)
+    image = first_page_png(pdf) if uses_page_image(site) else None
+    share = share_meta(brief, site, slug, has_image=image is not None)
     view = build_view(brief)  # the PDF builds its own: it glues Korean words in its copy
     editor = check_text("editor.html", render_html(brief, editor=True, view=view), what)
-    html = check_text("brief.html", render_html(brief, view=view), what)
-    pdf = render_pdf(brief, layout)
-    return (
-        ("brief.pdf", pdf),
-        ("editor.html", editor.encode("utf-8")),
-        ("brief.html", html.encode("utf-8")),
-        (BRIEF_JSON, brief_json(brief).encode("utf-8")),
-    )
+    html = check_text("brief.html", render_html(brief, view=view, share=share), what)
+    files = [("brief.pdf", pdf)]
+    if image is not None:
+        files.append((SHARE_IMAGE, image))
+    files += [("editor.html", editor.encode("utf-8")), ("brief.html", html.encode("utf-8")), (BRIEF_JSON, brief_json(brief).encode("utf-8"))]
+    return tuple(files)

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .. import __version__
+from ..config import SiteConfig
 from ..corrections import Correction, apply_corrections, read_table, summarize_stale
 from ..document import ORIGIN_EDITED, TEST_MODEL_NOTICE, Article, Brief, ModelInfo, PublisherError
 from ..read import read_article
@@ -119,9 +120,10 @@ class RenderRequest:
     inputs: str
     count: int | None
     layout: str
+    site: SiteConfig | None = None  # publisher.toml's [site]: PDF variant, share tags
 
 
 def render_article(request: RenderRequest) -> tuple[tuple[str, bytes], ...]:
     """Summarise and render one translated article: the files of its brief folder."""
     brief = make_brief(request.article, model_info=request.model_info, inputs=request.inputs, count=request.count)
-    return render_brief_files(brief, request.layout)
+    return render_brief_files(brief, request.layout, site=request.site)

@@ -18,6 +18,7 @@ from .. import __version__
 from ..corrections import carried_digest
 from ..document import BRIEF_JSON, Article, InputError, load_document
 from ..fsutil import MISSING, fingerprint
+from ..share import share_key
 from ..text import normalize_text
 from ..memory import TranslationMemory
 from ..translate import Translator
@@ -35,6 +36,7 @@ class BuildInputs:
     layout: str
     summary_count: int | None
     output_key: str  # the decoding settings that change what the model writes
+    site: str = ""  # the [site] settings a brief's folder shows (share tags, PDF variant): share.share_key
 
     @classmethod
     def of(cls, translator: Translator, settings: BuildSettings, templates: str) -> BuildInputs:
@@ -46,6 +48,7 @@ class BuildInputs:
             layout=settings.layout,
             summary_count=settings.summary_count,
             output_key=settings.decoding.output_key,
+            site=share_key(settings.site),
         )
 
 
@@ -68,6 +71,7 @@ def inputs_digest(article_path: Path, shared: BuildInputs, corrections_print: st
         shared.layout,
         str(shared.summary_count),
         shared.output_key,
+        shared.site,
     ):
         h.update(part.encode())
         h.update(b"\0")

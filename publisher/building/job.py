@@ -48,7 +48,7 @@ class BuildJob:
             self.report.stale_corrections.append(result.stale_summary)
         s = self.settings
         inputs = brief_inputs(item.base, self.translator.memory, result.article)
-        return RenderRequest(result.article, self.translator.info, inputs, s.summary_count, s.layout)
+        return RenderRequest(result.article, self.translator.info, inputs, s.summary_count, s.layout, s.site)
 
     def publish(self, item: Item, files: Iterable[tuple[str, bytes]]) -> None:
         """Write a rendered brief into out/ (the site's assets first, once per build)."""

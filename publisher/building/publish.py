@@ -19,7 +19,7 @@ from ..fsutil import atomic_write_bytes, clean_staging, remove_dir, safe_slug, s
 from ..read import slug_for_path
 from ..render import copy_assets, render_brief_files
 
-RESERVED_SLUGS = frozenset({"assets"})
+RESERVED_SLUGS = frozenset({"assets", "pagefind"})  # the site's own folders (pagefind: the search index)
 LOCK_NAME = ".publisher.lock"
 
 
@@ -93,9 +93,11 @@ def write_brief_folder(out_dir: Path, slug: str, files: Iterable[tuple[str, byte
     return target
 
 
-def publish_brief(brief: Brief, out_dir: Path, layout: str = "columns") -> Path:
-    """Render one brief and publish it with the site's assets (the ``render`` stage command)."""
-    files = render_brief_files(brief, layout)
+def publish_brief(brief: Brief, out_dir: Path, layout: str = "columns", site=None) -> Path:
+    """Render one brief and publish it with the site's assets (the ``render`` stage command).
+
+    ``site``: publisher.toml's [site] (a ``SiteConfig``; None: the defaults)."""
+    files = render_brief_files(brief, layout, site=site)
     copy_assets(out_dir)
     return write_brief_folder(Path(out_dir), safe_slug(brief.article.slug), files)
 

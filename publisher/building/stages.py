@@ -130,15 +130,17 @@ def summarize_lines_file(path: Path, count: int | None = None) -> list[int]:
     return rank_sentences(lines, summary_length(len(lines), count))
 
 
-def render_brief_file(path: Path, out_dir: Path, layout: str = "columns", lock_timeout: float = 600.0) -> Path:
+def render_brief_file(path: Path, out_dir: Path, layout: str = "columns", lock_timeout: float = 600.0, site=None) -> Path:
     """Publish the brief JSON at ``path`` into ``out_dir`` as a build does: under the out/
-    lock, its folder swapped in whole, the assets copied and the index and feed rebuilt."""
+    lock, its folder swapped in whole, the assets copied and the index and feed rebuilt.
+
+    ``site``: publisher.toml's [site] (a ``SiteConfig``; None: the defaults)."""
     brief = read_brief(path)
     out_dir = Path(out_dir)
     lock = lock_out_dir(out_dir, lock_timeout)
     try:
-        folder = publish_brief(brief, out_dir, layout)
-        build_site(out_dir)
+        folder = publish_brief(brief, out_dir, layout, site)
+        build_site(out_dir, site=site)
     finally:
         lock.release()
     return folder

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from ..document import BuildFailed, InputError
-from .options import decoding_options, decoding_settings, glossary_option, model_option
+from .options import decoding_options, decoding_settings, glossary_option, model_option, pdf_variant_option
 from .output import echo_warnings
 
 
@@ -20,6 +21,7 @@ from .output import echo_warnings
 @glossary_option
 @click.option("--layout", type=click.Choice(["columns", "interleaved"]), default="columns", show_default=True, help="PDF full-text layout.")
 @click.option("--count", type=click.IntRange(1, 20), default=None, help="Summary sentences (default: 3-5 by article length).")
+@pdf_variant_option
 @click.option("--force", is_flag=True, help="Rebuild briefs even when nothing changed.")
 @click.option(
     "--keep-removed",
@@ -36,7 +38,7 @@ from .output import echo_warnings
 )
 @click.option("--actors", type=click.IntRange(1, 4096), default=1, show_default=True, help="With --ray: translation actors (each loads the model once; --threads is per actor, default 2).")
 @click.option("--in-flight", "in_flight", type=click.IntRange(1, 100_000), default=None, help="With --ray: articles between reading and writing at once (default 24 per actor).")
-def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed, beam, threads, compute_type, batch_tokens, ray_address, actors, in_flight):
+def brief(articles, out_dir, model, glossary, layout, count, pdf_variant, force, keep_removed, beam, threads, compute_type, batch_tokens, ray_address, actors, in_flight):
     """Build bilingual briefs (HTML, PDF, JSON) for ARTICLES and refresh the index and feed.
 
     ARTICLES are files (.txt, .md, .html) or directories of them: the inbox. OUT then holds
@@ -49,6 +51,7 @@ def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed
         publisher brief articles/ -o out
         publisher brief articles/seoul.ko.txt --model tests/fixture/ko_en_test.argosmodel
         publisher brief desk-b/ -o out --keep-removed
+        publisher brief articles/ -o out --pdf-variant pdf/a-3u
         publisher brief archive/ -o out --ray auto --actors 8 --threads 4
     """
     from ..building import BuildSettings, build
@@ -64,6 +67,8 @@ def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed
         force=force,
         keep_removed=keep_removed,
     )
+    if pdf_variant is not None:
+        settings = replace(settings, site=settings.site.model_copy(update={"pdf_variant": pdf_variant}))
     if ray_address is None and (actors != 1 or in_flight is not None):
         raise InputError("--actors and --in-flight only apply with --ray ADDRESS")
     if model is not None:

@@ -73,3 +73,13 @@ glossary_option = click.option(
     default=None,
     help="Glossary CSV (ko,en[,note]); default: glossary.csv beside the articles.",
 )
+
+
+# The PDF variants (render.PDF_VARIANTS; written out here so that --help imports no renderer).
+pdf_variant_option = click.option(
+    "--pdf-variant",
+    "pdf_variant",
+    type=click.Choice(["none", "pdf/a-3u", "pdf/ua-1"]),
+    default=None,
+    help="PDF conformance: pdf/a-3u (archival), pdf/ua-1 (accessible) or none (default: [site].pdf_variant, else none).",
+)

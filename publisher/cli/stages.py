@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..document import InputError, document, to_dict
-from .options import decoding_options, decoding_settings, glossary_option, model_option
+from .options import decoding_options, decoding_settings, glossary_option, model_option, pdf_variant_option
 from .output import echo_lines, print_json, write_json
 
 
@@ -115,14 +115,18 @@ def summarize_lines(file, count):
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True)
 @click.option("--layout", type=click.Choice(["columns", "interleaved"]), default="columns", show_default=True)
-def render(file, out_dir, layout):
+@pdf_variant_option
+def render(file, out_dir, layout, pdf_variant):
     """Render a brief JSON (from 'publisher summarize') to HTML and PDF in OUT/<slug>/.
 
     \b
     Example:
         publisher render seoul.brief.json -o out
+        publisher render seoul.brief.json -o out --pdf-variant pdf/ua-1
     """
     from ..building.stages import render_brief_file
+    from ..config import SiteConfig
 
-    path = render_brief_file(file, out_dir, layout)
+    site = SiteConfig(pdf_variant=pdf_variant) if pdf_variant is not None else None
+    path = render_brief_file(file, out_dir, layout, site=site)
     click.echo(f"wrote {path}")
