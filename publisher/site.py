@@ -102,6 +102,18 @@ def site_url(value: str | None = None) -> str | None:
     return validate_site_url(value)
 
 
+def site_settings(site: SiteConfig | None = None) -> SiteConfig:
+    """``site`` (default: the defaults) with ``PUBLISHER_SITE_URL`` as its base URL when it has
+    none: the brief pages' share tags and the site's feed and sitemap use one address."""
+    if site is None:
+        from .config import SiteConfig
+
+        site = SiteConfig()
+    if not site.base_url and (base := site_url()):
+        site = site.model_copy(update={"base_url": base})
+    return site
+
+
 def validate_site_url(value: str) -> str:
     """``value`` as a checked base address ending in '/', or OutputError in one line (see :mod:`publisher.urls`)."""
     try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from ..corrections import read_table, sync_memory
@@ -26,7 +27,7 @@ from ..memory import TranslationMemory
 from ..models import load_model
 from ..read import slug_for_path
 from ..render import templates_digest
-from ..site import build_site, site_url
+from ..site import build_site, site_settings
 from ..translate import Translator
 from .freshness import BuildInputs, current_briefs, inputs_digest
 from .inbox import check_inside_inbox, corrections_path, default_glossary, expand_articles, inbox_articles
@@ -99,7 +100,9 @@ def build(
     writing one brief, a slug clash) are collected in the report, never raised, so that the
     report can always name every failed article.
     """
-    site_url()  # a bad PUBLISHER_SITE_URL is reported before any work, not after it
+    # A bad PUBLISHER_SITE_URL is reported before any work, not after it; a good one is the
+    # site's address when [site] has none (the brief pages' share tags, the feed, the sitemap).
+    settings = replace(settings, site=site_settings(settings.site))
     files = inbox_articles(paths)
     translator = open_translator(settings.model, settings.glossary or default_glossary(files), settings.decoding)
     info = translator.info
@@ -126,7 +129,7 @@ def build(
                 report.removed.extend(removed)
                 report.failed.extend(failed)
             try:
-                build_site(out_dir)
+                report.warnings.extend(build_site(out_dir, site=settings.site).warnings)
             except PublisherError as exc:
                 report.site_error = str(exc)
         finally:

@@ -23,7 +23,7 @@ from ..document import (
 )
 from ..read import decode_file
 from ..segment import split_sentences
-from ..site import build_site
+from ..site import build_site, site_settings
 from ..summarize import rank_sentences, summary_length
 from ..translate import Translator
 from .article import ArticleResult, PreparedArticle, make_brief, prepare_article, read_segmented, translate_prepared
@@ -139,6 +139,7 @@ def render_brief_file(path: Path, out_dir: Path, layout: str = "columns", lock_t
     out_dir = Path(out_dir)
     lock = lock_out_dir(out_dir, lock_timeout)
     try:
+        site = site_settings(site)
         folder = publish_brief(brief, out_dir, layout, site)
         build_site(out_dir, site=site)
     finally:
