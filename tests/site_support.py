@@ -16,8 +16,10 @@ from publisher.cli import cli
 # Written for these tests; sentences from tests/fixture/corpus.tsv, so the fixture model
 # gives readable English. Each article has words the other has not (삼성전자/반도체; OpenAI/서울).
 ARTICLES = {
-    "chip-factory.ko.txt": "삼성전자는 새 반도체 공장을 짓는다.\n\n네이버는 자체 AI 모델을 발표했다.\n\n카카오는 AI 비서 서비스를 시작했다.\n",
-    "seoul-office.ko.txt": "OpenAI는 서울에 새 사무소를 열었다.\n\nOpenAI는 한국에서 사용자가 빠르게 늘고 있다고 밝혔다.\n\n한국의 유료 구독자는 400만 명에 이른다.\n",
+    "chip-factory.md": "---\ntitle: 삼성전자는 새 반도체 공장을 짓는다\ndate: 2026-11-02\n---\n"
+    "삼성전자는 새 반도체 공장을 짓는다.\n\n네이버는 자체 AI 모델을 발표했다.\n\n카카오는 AI 비서 서비스를 시작했다.\n",
+    "seoul-office.md": "---\ntitle: OpenAI는 서울에 새 사무소를 열었다\ndate: 2026-11-03\n---\n"
+    "OpenAI는 서울에 새 사무소를 열었다.\n\nOpenAI는 한국에서 사용자가 빠르게 늘고 있다고 밝혔다.\n\n한국의 유료 구독자는 400만 명에 이른다.\n",
 }
 WORD = re.compile(r"[A-Za-z]{5,}")
 
