@@ -5,11 +5,14 @@ published ``<slug>/brief.html`` pages (never the editor's pages, never the index
 writes a static index and its search UI; readers search in the browser, with no server
 beyond static files, and every request goes to the site itself.
 
-Both languages of a brief are in one index. Pagefind picks a page's index by its
-``<html lang>`` (the brief pages and the index pages are ``en``, so one index serves the
-search box); Korean words, which ``lang="ko"`` marks inside the page, are indexed as they
-are written, one word per space-separated eojeol (Pagefind has no Korean stemmer), and
-Pagefind's prefix matching lets a stem such as 인천항 find 인천항에서.
+Both languages of a brief are in one index. Pagefind would split pages into one index per
+``<html lang>`` and serve the search box the index of its own page's language; the pages
+are ``lang="en"`` with their Korean marked ``lang="ko"`` inside, and Pagefind is told so
+(``--force-language en``: one index, whatever a theme sets, and the search box falls back to
+the largest index for a page of another language). Korean words are indexed as they are
+written, one word per space-separated eojeol (Pagefind has no Korean stemmer or segmenter;
+it stores them NFD-normalised), and Pagefind's prefix matching of the words typed lets a
+stem such as 삼성전자 find 삼성전자는 (the word with its particle).
 
 Pagefind has no incremental mode; it indexes 10,000 briefs in seconds (measured by
 ``tests/bench/bench_site_search.py``), so the index is rebuilt whole, into a folder beside
@@ -36,6 +39,7 @@ SEARCH_DIR = "pagefind"
 PAGE_GLOB = "*/brief.html"
 # The page's chrome, the same on every brief: not worth finding.
 EXCLUDE = (".skip", ".viewswitch", ".col-heads", ".kicker", ".banner-editor", "nav", "footer")
+LANGUAGE = "en"  # the one index of both languages (see above)
 TIMEOUT = 3600.0
 NOT_INSTALLED = "search is on ([site].search) but Pagefind is not installed; install it with pip install 'publisher[search]' (make brief does), or set search = false in publisher.toml's [site]"
 
@@ -60,10 +64,11 @@ def pagefind_executable() -> Path | None:
         return None
 
 
-def pages_digest(out_dir: Path) -> tuple[str, int]:
-    """A digest of every brief page's name, size and modification time, and their number:
-    when it is unchanged, so is the index (the pages are only ever replaced whole)."""
-    h = hashlib.sha256(f"{PAGE_GLOB}\0{EXCLUDE}".encode())
+def pages_digest(out_dir: Path, executable: Path | None = None) -> tuple[str, int]:
+    """A digest of every brief page's name, size and modification time (and of the Pagefind
+    binary and its settings), and the number of pages: when it is unchanged, so is the index
+    (the pages are only ever replaced whole)."""
+    h = hashlib.sha256(f"{PAGE_GLOB}\0{EXCLUDE}\0{LANGUAGE}\0{_signature(executable) if executable else ''}".encode())
     count = 0
     rows = []
     with os.scandir(out_dir) as it:
@@ -82,6 +87,14 @@ def pages_digest(out_dir: Path) -> tuple[str, int]:
     return h.hexdigest(), count
 
 
+def _signature(path: Path) -> str:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "missing"
+    return f"{path}\0{st.st_size}\0{st.st_mtime_ns}"
+
+
 def folder_size(path: Path) -> int:
     return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
 
@@ -92,7 +105,7 @@ def build_search_index(out_dir: Path, executable: Path, previous: str | None = N
     line when Pagefind fails (the previous index stays in place)."""
     out_dir = Path(out_dir)
     target = out_dir / SEARCH_DIR
-    digest, count = pages_digest(out_dir)
+    digest, count = pages_digest(out_dir, executable)
     if count == 0:
         remove_search_index(out_dir)
         return SearchReport(0, 0.0, 0, False), digest
@@ -100,7 +113,7 @@ def build_search_index(out_dir: Path, executable: Path, previous: str | None = N
         return SearchReport(0, 0.0, folder_size(target), False), digest
     start = time.perf_counter()
     with staged_dir(target) as folder:
-        cmd = [str(executable), "--site", str(out_dir), "--glob", PAGE_GLOB, "--output-path", str(folder), "--quiet"]
+        cmd = [str(executable), "--site", str(out_dir), "--glob", PAGE_GLOB, "--output-path", str(folder), "--force-language", LANGUAGE, "--quiet"]
         for selector in EXCLUDE:
             cmd += ["--exclude-selectors", selector]
         try:

@@ -66,8 +66,9 @@ class Share:
 
 
 def logo_href(site: SiteConfig) -> str | None:
-    """Where the newsroom's logo is served, relative to the site root (the theme copies it there)."""
-    return f"assets/{quote(site.logo.name)}" if site.logo is not None else None
+    """Where the newsroom's logo is served, relative to the site root: the theme copies it to
+    ``out/assets/theme/logo.png`` (or ``.svg``; publisher.theme, issue 23's theme part)."""
+    return f"assets/theme/logo{site.logo.suffix.lower()}" if site.logo is not None else None
 
 
 def uses_page_image(site: SiteConfig) -> bool:

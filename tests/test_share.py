@@ -105,6 +105,6 @@ def test_without_a_base_url_links_are_relative_and_absolute_only_tags_are_left_o
 def test_a_png_logo_is_the_share_image_and_an_svg_one_is_not():
     brief = sample_brief(article=sample_article("harbor"))
     png = share_meta(brief, SiteConfig(base_url=BASE, logo=Path("/newsroom/logo.png")), "harbor", has_image=False)
-    assert png.image == BASE + "assets/logo.png" and png.card == "summary"
+    assert png.image == BASE + "assets/theme/logo.png" and png.card == "summary"
     svg = share_meta(brief, SiteConfig(base_url=BASE, logo=Path("/newsroom/logo.svg")), "harbor", has_image=True)
     assert svg.image == BASE + "harbor/share.png" and svg.card == "summary_large_image"
