@@ -251,11 +251,11 @@ def render_brief_files(brief: Brief, layout: str = "columns", *, site: SiteConfi
         site = SiteConfig()
     slug = safe_slug(brief.article.slug)
     what = f"article {slug}"
-    pdf = render_pdf(brief, layout, site.pdf_variant)
-    image = first_page_png(pdf) if uses_page_image(site) else None
-    share = share_meta(brief, site, slug, has_image=image is not None)
     view = build_view(brief)  # the PDF builds its own: it glues Korean words in its copy
     editor = check_text("editor.html", render_html(brief, editor=True, view=view), what)
+    pdf = render_pdf(brief, layout, site.pdf_variant)
+    image = first_page_png(pdf) if uses_page_image(site) else None  # the share image needs the PDF
+    share = share_meta(brief, site, slug, has_image=image is not None)
     html = check_text("brief.html", render_html(brief, view=view, share=share), what)
     files = [("brief.pdf", pdf)]
     if image is not None:
