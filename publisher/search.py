@@ -14,10 +14,12 @@ written, one word per space-separated eojeol (Pagefind has no Korean stemmer or 
 it stores them NFD-normalised), and Pagefind's prefix matching of the words typed lets a
 stem such as 삼성전자 find 삼성전자는 (the word with its particle).
 
-Pagefind has no incremental mode; it indexes 10,000 briefs in seconds (measured by
-``tests/bench/bench_site_search.py``), so the index is rebuilt whole, into a folder beside
-``out/pagefind`` that then replaces it (:func:`publisher.fsutil.staged_dir`), and only when a
-brief page was added, removed or rewritten since the last run (:func:`pages_digest`).
+Pagefind has no incremental mode, and one index of 10,000 briefs takes it ~27 s of CPU and
+1.5 GB of memory (``tests/bench/bench_site_search.py``). So the pages are split into bundles
+of at most ~4,096 pages (``out/pagefind/0/``, ``1/``, ...; a page's bundle is a hash of its
+folder name) that the search box searches together (Pagefind's ``mergeIndex``); a build
+re-indexes only the bundles whose pages changed, and the whole ``out/pagefind`` is swapped
+in at once (:func:`publisher.fsutil.staged_dir`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import shutil
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,16 +44,22 @@ PAGE_GLOB = "*/brief.html"
 # The page's chrome, the same on every brief: not worth finding.
 EXCLUDE = (".skip", ".viewswitch", ".col-heads", ".kicker", ".banner-editor", "nav", "footer")
 LANGUAGE = "en"  # the one index of both languages (see above)
+SHARD_PAGES = 4096  # brief pages per bundle, on average at most (see build_search_index)
 TIMEOUT = 3600.0
 NOT_INSTALLED = "search is on ([site].search) but Pagefind is not installed; install it with pip install 'publisher[search]' (make brief does), or set search = false in publisher.toml's [site]"
 
 
 @dataclass(frozen=True)
 class SearchReport:
-    pages: int  # brief pages indexed (0 when nothing changed)
+    pages: int  # brief pages in the index
+    reindexed: int  # pages Pagefind read this time (0: nothing changed)
+    shards: tuple[str, ...]  # the bundles under out/pagefind/, the first is the search box's own
     seconds: float
     size: int  # bytes of out/pagefind
-    rebuilt: bool
+
+    @property
+    def rebuilt(self) -> bool:
+        return self.reindexed > 0
 
 
 def pagefind_executable() -> Path | None:
@@ -64,12 +74,28 @@ def pagefind_executable() -> Path | None:
         return None
 
 
-def pages_digest(out_dir: Path, executable: Path | None = None) -> tuple[str, int]:
-    """A digest of every brief page's name, size and modification time (and of the Pagefind
-    binary and its settings), and the number of pages: when it is unchanged, so is the index
-    (the pages are only ever replaced whole)."""
-    h = hashlib.sha256(f"{PAGE_GLOB}\0{EXCLUDE}\0{LANGUAGE}\0{_signature(executable) if executable else ''}".encode())
-    count = 0
+def shard_count(pages: int) -> int:
+    """Bundles for ``pages`` brief pages: a power of two, at most SHARD_PAGES pages each on average."""
+    k = 1
+    while pages > k * SHARD_PAGES:
+        k *= 2
+    return k
+
+
+def shard_of(folder: str, shards: int) -> int:
+    """A brief's bundle: from its folder name alone, so it stays put while the count does."""
+    return int(hashlib.sha256(folder.encode()).hexdigest()[:8], 16) % shards
+
+
+def bundles(out_dir: Path) -> tuple[str, ...]:
+    """The bundle names the brief pages now in ``out_dir`` fall into (the search box's list)."""
+    pages = brief_pages(out_dir)
+    k = shard_count(len(pages))
+    return tuple(sorted({str(shard_of(f, k)) for f, _ in pages}, key=int))
+
+
+def brief_pages(out_dir: Path) -> list[tuple[str, str]]:
+    """Every brief page as (folder, signature: size and modification time), by folder."""
     rows = []
     with os.scandir(out_dir) as it:
         for d in it:
@@ -79,12 +105,8 @@ def pages_digest(out_dir: Path, executable: Path | None = None) -> tuple[str, in
                 st = os.stat(os.path.join(d.path, "brief.html"))
             except OSError:
                 continue
-            rows.append(f"{d.name}\0{st.st_size}\0{st.st_mtime_ns}")
-    for row in sorted(rows):
-        h.update(row.encode())
-        h.update(b"\n")
-        count += 1
-    return h.hexdigest(), count
+            rows.append((d.name, f"{st.st_size}:{st.st_mtime_ns}"))
+    return sorted(rows)
 
 
 def _signature(path: Path) -> str:
@@ -99,34 +121,69 @@ def folder_size(path: Path) -> int:
     return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
 
 
-def build_search_index(out_dir: Path, executable: Path, previous: str | None = None) -> tuple[SearchReport, str]:
-    """(Re)build ``out_dir/pagefind`` unless the brief pages are those of ``previous`` (a
-    :func:`pages_digest`); returns the report and the digest to remember. OutputError in one
+def build_search_index(out_dir: Path, executable: Path, previous: dict[str, str] | None = None) -> tuple[SearchReport, dict[str, str]]:
+    """Bring ``out_dir/pagefind`` up to date; returns the report and the state to remember.
+
+    The brief pages are split into bundles (:func:`shard_count`, :func:`shard_of`) that the
+    search box searches together; a bundle is re-indexed only when one of its pages was
+    added, removed or rewritten (``previous``: each bundle's digest from the last run), so a
+    new brief costs one bundle, not the archive. The new ``pagefind/`` is assembled beside
+    the old one (unchanged bundles hard-linked) and replaces it whole. OutputError in one
     line when Pagefind fails (the previous index stays in place)."""
     out_dir = Path(out_dir)
     target = out_dir / SEARCH_DIR
-    digest, count = pages_digest(out_dir, executable)
-    if count == 0:
+    pages = brief_pages(out_dir)
+    if not pages:
         remove_search_index(out_dir)
-        return SearchReport(0, 0.0, 0, False), digest
-    if previous == digest and target.is_dir():
-        return SearchReport(0, 0.0, folder_size(target), False), digest
+        return SearchReport(0, 0, (), 0.0, 0), {}
+    k = shard_count(len(pages))
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for folder, sig in pages:
+        groups.setdefault(str(shard_of(folder, k)), []).append((folder, sig))
+    salt = f"{k}\0{PAGE_GLOB}\0{EXCLUDE}\0{LANGUAGE}\0{_signature(executable)}\0"
+    state = {name: hashlib.sha256((salt + "\n".join(f"{f}\0{s}" for f, s in rows)).encode()).hexdigest() for name, rows in groups.items()}
+    previous = previous or {}
+    stale = sorted(n for n in state if previous.get(n) != state[n] or not (target / n / "pagefind.js").is_file())
+    shards = tuple(sorted(state, key=int))
+    if not stale and set(previous) == set(state):
+        return SearchReport(len(pages), 0, shards, 0.0, folder_size(target)), state
     start = time.perf_counter()
-    with staged_dir(target) as folder:
-        cmd = [str(executable), "--site", str(out_dir), "--glob", PAGE_GLOB, "--output-path", str(folder), "--force-language", LANGUAGE, "--quiet"]
+    with staged_dir(target) as staging:
+        for name in shards:
+            if name in stale:
+                _index(out_dir, executable, [f for f, _ in groups[name]], staging / name)
+            else:
+                shutil.copytree(target / name, staging / name, copy_function=_link)
+    seconds = time.perf_counter() - start
+    size = folder_size(target)
+    reindexed = sum(len(groups[n]) for n in stale)
+    log.info("search: %d of %d brief pages re-indexed (%d of %d bundles) in %.1f s, %d KB", reindexed, len(pages), len(stale), len(shards), seconds, size // 1024)
+    return SearchReport(len(pages), reindexed, shards, seconds, size), state
+
+
+def _link(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:  # a file system without hard links
+        shutil.copy2(src, dst)
+
+
+def _index(out_dir: Path, executable: Path, folders: list[str], dest: Path) -> None:
+    """Pagefind over these brief pages only: it reads a folder of hard links to them."""
+    with tempfile.TemporaryDirectory(prefix=".staging-search-", dir=out_dir) as tmp:
+        for folder in folders:
+            os.mkdir(os.path.join(tmp, folder))
+            _link(os.path.join(out_dir, folder, "brief.html"), os.path.join(tmp, folder, "brief.html"))
+        cmd = [str(executable), "--site", tmp, "--glob", PAGE_GLOB, "--output-path", str(dest), "--force-language", LANGUAGE, "--quiet"]
         for selector in EXCLUDE:
             cmd += ["--exclude-selectors", selector]
         try:
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, cwd=out_dir)
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, cwd=tmp)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise OutputError(f"the search index was not built: cannot run {executable}: {exc}; the previous index is kept") from None
-        if done.returncode != 0 or not (folder / "pagefind.js").is_file():
-            why = (done.stderr or done.stdout).strip().splitlines()
-            raise OutputError(f"the search index was not built: Pagefind failed ({why[-1] if why else f'exit {done.returncode}'}); the previous index is kept")
-    seconds = time.perf_counter() - start
-    size = folder_size(target)
-    log.info("search: %d brief pages indexed in %.1f s, %d KB", count, seconds, size // 1024)
-    return SearchReport(count, seconds, size, True), digest
+    if done.returncode != 0 or not (dest / "pagefind.js").is_file():
+        why = (done.stderr or done.stdout).strip().splitlines()
+        raise OutputError(f"the search index was not built: Pagefind failed ({why[-1] if why else f'exit {done.returncode}'}); the previous index is kept")
 
 
 def remove_search_index(out_dir: Path) -> bool:

@@ -27,6 +27,7 @@ page. :mod:`publisher.serve` previews the result.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import sqlite3
@@ -42,7 +43,7 @@ from .cards import CARD_ORDER, Entry, card_index_path, from_card, open_index, re
 from .document import OutputError, PublisherError
 from .feed import feed_entries_setting, render_feed
 from .render import TEMPLATES_DIR, copy_assets, render_template
-from .search import NOT_INSTALLED, SearchReport, build_search_index, pagefind_executable, remove_search_index
+from .search import NOT_INSTALLED, SearchReport, build_search_index, bundles, pagefind_executable, remove_search_index
 from .share import SITEMAP, SITEMAP_LIMIT, render_sitemap, render_sitemap_index
 from .urls import BadURL, check_http_url
 from .wellformed import problem, write_checked
@@ -77,12 +78,13 @@ def month_page_name(month: str, page: int = 1) -> str:
     return f"archive-{month}.html" if page == 1 else f"archive-{month}-{page}.html"
 
 
-def render_index(entries: list[Entry], pager: Pager | None = None, search: bool = False) -> str:
-    """One index (or month) page listing ``entries``; ``search``: with the search box."""
+def render_index(entries: list[Entry], pager: Pager | None = None, search: tuple[str, ...] = ()) -> str:
+    """One index (or month) page listing ``entries``; ``search``: with the search box over
+    these bundles of ``pagefind/`` (:func:`publisher.search.bundles`)."""
     return render_template("index.html.j2", entries=entries, assets="assets", pager=pager or Pager(), months=None, search=search)
 
 
-def render_archive(months: list[tuple[str, int]], search: bool = False) -> str:
+def render_archive(months: list[tuple[str, int]], search: tuple[str, ...] = ()) -> str:
     """``archive.html``: every month with its number of briefs, newest first."""
     return render_template("index.html.j2", entries=[], assets="assets", pager=Pager(title="Archive by month"), months=months, search=search)
 
@@ -190,7 +192,7 @@ def _chunks(cursor, size: int) -> Iterator[list[tuple[str, str]]]:
         yield rows
 
 
-def _pages_for(rows: Iterator[list[tuple[str, str]]], count: int, size: int, name, title: str, writer: _PageWriter, search: bool = False) -> None:
+def _pages_for(rows: Iterator[list[tuple[str, str]]], count: int, size: int, name, title: str, writer: _PageWriter, search: tuple[str, ...] = ()) -> None:
     pages = max(1, -(-count // size))
     for page, chunk in enumerate(rows, start=1):
         pager = Pager(
@@ -233,12 +235,16 @@ def _search(conn: sqlite3.Connection, out_dir: Path, pagefind: Path, report: Sit
     """The search index, rebuilt when a brief page changed (its digest is kept in the card index)."""
     row = conn.execute("SELECT value FROM meta WHERE key = 'search'").fetchone()
     try:
-        report.search, digest = build_search_index(out_dir, pagefind, row[0] if row else None)
+        previous = json.loads(row[0]) if row else None
+    except ValueError:
+        previous = None
+    try:
+        report.search, state = build_search_index(out_dir, pagefind, previous if isinstance(previous, dict) else None)
     except PublisherError as exc:
         report.warnings.append(str(exc))
         log.warning("%s", exc)
         return
-    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('search', ?)", (digest,))
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('search', ?)", (json.dumps(state),))
     conn.commit()
 
 
@@ -268,8 +274,8 @@ def build_site(out_dir: Path, *, feed_entries: int | None = None, page_size: int
     conn = open_index(out_dir)
     try:
         report.briefs, report.parsed = refresh_cards(conn, out_dir)
-        search = pagefind is not None and report.briefs > 0
-        writer = _PageWriter(conn, out_dir, report, _template_digest() + f"search={search}")
+        search = bundles(out_dir) if pagefind is not None else ()
+        writer = _PageWriter(conn, out_dir, report, _template_digest() + f"search={','.join(search)}")
         conn.execute("BEGIN")
         try:
             total = report.briefs

@@ -82,6 +82,9 @@ def newsroom(tmp_path_factory, fixture_model) -> Newsroom:
     with pytest.MonkeyPatch.context() as mp:
         isolate(mp, root / "state")
         mp.setenv("PUBLISHER_SITE_URL", BASE)
+        # One search bundle per brief (chip-factory: 0, seoul-office: 1), so that the search
+        # box's merging of bundles is what the browser test goes through.
+        mp.setattr("publisher.search.SHARD_PAGES", 1)
         inbox = write_inbox(root / "articles")
         out = root / "out"
         output = run_brief(inbox, out, "--pdf-variant", "pdf/a-3u")

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from bs4 import BeautifulSoup
 from conftest import chromium_driver, requested_urls, wait_until
-from render_samples import put_brief, sample_brief
+from render_samples import put_brief, sample_article, sample_brief
 from site_support import english_words, newsroom  # noqa: F401 - newsroom is a fixture
 
 import publisher.site
@@ -101,29 +101,34 @@ def test_a_korean_word_and_an_english_word_each_find_their_brief(newsroom, serve
     assert search(browser, only_seoul[0]) == {"/seoul-office/brief.html"}
     # Every request of the page went to the site itself (Chromium resolves no other host anyway) ...
     urls = [u for u in requested_urls(browser) if not u.startswith(INTERNAL)]
-    assert site + "pagefind/pagefind-ui.js" in urls and site + "pagefind/pagefind.js" in urls
+    assert site + "pagefind/0/pagefind-ui.js" in urls and site + "pagefind/0/pagefind.js" in urls
     assert all(u.startswith(site) for u in urls), [u for u in urls if not u.startswith(site)]
-    # ... and the search's own data (its web worker fetches it) came from the site's pagefind/.
+    # ... and the search's own data (its web workers fetch it) came from the site's pagefind/,
+    # from both bundles: the Korean word's brief is in bundle 0, the English word's in 1.
     asked = " ".join(requests.lines)
-    for part in ("GET /pagefind/wasm.en.pagefind", ".pf_meta", ".pf_index", ".pf_fragment"):
-        assert part in asked, f"the server was never asked for {part}"
+    assert "GET /pagefind/0/wasm.en.pagefind" in asked  # one search engine, loaded once
+    for bundle in ("0", "1"):
+        for part in (".pf_meta", ".pf_index", ".pf_fragment"):
+            assert any(f"GET /pagefind/{bundle}/" in line and part in line for line in requests.lines), (bundle, part)
 
 
 def test_the_index_pages_carry_the_search_box_and_the_index_covers_the_brief_pages_only(newsroom):
     doc = BeautifulSoup((newsroom.out / "index.html").read_text(encoding="utf-8"), "html5lib")
     assert doc.select_one("#search[role=search]") is not None
-    assert [s["src"] for s in doc.select("script[src]")] == ["pagefind/pagefind-ui.js"]
-    assert doc.select_one('link[href="pagefind/pagefind-ui.css"]') is not None
+    assert [s["src"] for s in doc.select("script[src]")] == ["pagefind/0/pagefind-ui.js"]
+    assert doc.select_one('link[href="pagefind/0/pagefind-ui.css"]') is not None
     pagefind = newsroom.out / SEARCH_DIR
-    assert (pagefind / "pagefind.js").is_file() and (pagefind / "pagefind-ui.js").is_file()
-    assert len(list((pagefind / "fragment").iterdir())) == len(newsroom.briefs())  # brief.html only: no editor or index page
+    assert sorted(p.name for p in pagefind.iterdir()) == ["0", "1"]
+    for bundle in ("0", "1"):
+        assert (pagefind / bundle / "pagefind.js").is_file() and (pagefind / bundle / "pagefind-ui.js").is_file()
+        assert len(list((pagefind / bundle / "fragment").iterdir())) == 1  # one brief.html each: no editor or index page
 
 
 def test_search_off_or_not_installed_leaves_no_index_and_no_box(tmp_path, monkeypatch):
     folder = put_brief(tmp_path, sample_brief())
     (folder / "brief.html").write_text(render_html(sample_brief()), encoding="utf-8")
     report = build_site(tmp_path)
-    assert report.search is not None and report.search.pages == 1 and (tmp_path / SEARCH_DIR / "pagefind.js").is_file()
+    assert report.search is not None and report.search.pages == 1 and (tmp_path / SEARCH_DIR / "0" / "pagefind.js").is_file()
     assert build_site(tmp_path).search.rebuilt is False  # nothing changed: not rebuilt
     report = build_site(tmp_path, site=SiteConfig(search=False))
     assert report.search is None and not report.warnings and not (tmp_path / SEARCH_DIR).exists()
@@ -131,3 +136,22 @@ def test_search_off_or_not_installed_leaves_no_index_and_no_box(tmp_path, monkey
     monkeypatch.setattr(publisher.site, "pagefind_executable", lambda: None)
     report = build_site(tmp_path)
     assert report.warnings == [NOT_INSTALLED] and "PagefindUI" not in (tmp_path / "index.html").read_text(encoding="utf-8")
+
+
+def test_only_the_bundles_whose_pages_changed_are_reindexed(tmp_path, monkeypatch):
+    import publisher.search as search
+
+    monkeypatch.setattr(search, "SHARD_PAGES", 2)
+    page = render_html(sample_brief())
+    for i in range(5):
+        folder = put_brief(tmp_path, sample_brief(article=sample_article(f"b{i}")))
+        (folder / "brief.html").write_text(page.replace("harbour", f"harbour b{i}"), encoding="utf-8")
+    first = build_site(tmp_path, site=SiteConfig()).search
+    assert first.pages == first.reindexed == 5 and len(first.shards) > 1  # 5 pages, at most 2 a bundle: 4 bundles
+    assert sorted(p.name for p in (tmp_path / SEARCH_DIR).iterdir()) == list(first.shards)
+    changed = tmp_path / "b3" / "brief.html"
+    changed.write_text(changed.read_text(encoding="utf-8").replace("harbour b3", "harbour b3 again"), encoding="utf-8")
+    second = build_site(tmp_path, site=SiteConfig()).search
+    same_bundle = [f"b{i}" for i in range(5) if search.shard_of(f"b{i}", 4) == search.shard_of("b3", 4)]
+    assert second.reindexed == len(same_bundle) < 5 and second.shards == first.shards
+    assert build_site(tmp_path, site=SiteConfig()).search.reindexed == 0
