@@ -15,7 +15,7 @@ ARGOS    := argostranslate==1.11.0
 # Debian packages the tests drive for real (PDF inspection, a headless browser).
 TEST_DEBS := poppler-utils chromium chromium-driver qpdf
 
-.PHONY: help brief test test-fast models fixture bench golden serve desk clean distclean venv test-deps parity
+.PHONY: help brief test test-fast models fixture bench bench-shapes golden serve desk docs clean distclean venv test-deps parity
 
 help:
 	@echo "make brief [MODEL=file.argosmodel] [BRIEF_FLAGS=...]  build bilingual briefs for $(ARTICLES)/ into $(OUT)/"
@@ -28,7 +28,8 @@ help:
 	@echo "make parity                          compare our English with Argos Translate's own, sentence by sentence"
 	@echo "make serve                           preview $(OUT)/ on http://127.0.0.1:8000/"
 	@echo "make desk [MODEL=file.argosmodel]    the editor's desk on http://127.0.0.1:8765/ (review, correct, republish)"
-	@echo "make clean | distclean               remove $(OUT)/ | also the virtual environments"
+	@echo "make docs                            build the documentation site into site/ (open site/index.html)"
+	@echo "make clean | distclean               remove $(OUT)/ and site/ | also the virtual environments"
 
 # The runtime environment. argostranslate is installed without its declared dependencies:
 # they pull in stanza, spaCy and a multi-GB torch, none of which this design uses.
@@ -44,7 +45,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(VENV)/bin/pip install --quiet -e '.[test,desk,ray,search,share]'
+	$(VENV)/bin/pip install --quiet -e '.[test,desk,ray,docs,service,search,share]'
 	$(VENV)/bin/pip install --quiet --no-deps $(ARGOS)
 	touch $@
 
@@ -95,19 +96,28 @@ test: $(VENV)/.installed-test test-deps
 test-fast: $(VENV)/.installed-test
 	$(PY) -m pytest -q $(XDIST) -m "$(FAST)"
 
-bench: $(VENV)/.installed-test
+# Random-weight models at the real shapes of the T5 and LLM families (MADLAD-400 3B, Qwen2.5
+# 0.5B/1.5B), built once into the cache with torch in the fixture environment (bench_kinds.py).
+bench-shapes:
+	test -x .venv-fixture/bin/python || $(PYTHON) -m venv .venv-fixture
+	.venv-fixture/bin/pip install --quiet torch==2.14.1 sentencepiece "ctranslate2>=4.8,<4.9" numpy transformers protobuf tokenizers jinja2 safetensors
+	.venv-fixture/bin/python tests/bench/build_shapes.py
+
+bench: $(VENV)/.installed-test bench-shapes
 	@for f in tests/bench/bench_*.py; do echo; echo "== $$f"; $(PY) $$f || exit 1; done
 
 golden: $(VENV)/.installed-test
 	UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/test_render.py
+	UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/test_theme.py -k golden
 
 # The test fixture: a genuine but tiny ko->en Argos package, trained on tests/fixture/corpus.tsv.
 # Needs torch, which lives in its own environment and never in the runtime one.
 fixture:
 	test -x .venv-fixture/bin/python || $(PYTHON) -m venv .venv-fixture
-	.venv-fixture/bin/pip install --quiet torch==2.14.1 sentencepiece ctranslate2 numpy transformers protobuf
+	.venv-fixture/bin/pip install --quiet torch==2.14.1 sentencepiece "ctranslate2>=4.8,<4.9" numpy transformers protobuf tokenizers jinja2
 	.venv-fixture/bin/python tests/fixture/build_model.py
 	.venv-fixture/bin/python tests/fixture/build_hf_models.py
+	.venv-fixture/bin/python tests/fixture/build_llm_models.py
 
 # Parity with Argos Translate itself: a side environment (beside the fixture builder's) with
 # the full argostranslate and its dependencies (stanza, spaCy, torch from the local wheel).
@@ -133,8 +143,18 @@ $(VENV)/.installed-desk: $(VENV)/.installed
 desk: $(VENV)/.installed-desk
 	$(PUB) desk $(ARTICLES) -o $(OUT) $(if $(strip $(MODEL)),--model "$(MODEL)",)
 
+# The documentation site (MkDocs, mkdocs.yml): docs/ -> site/. The command reference is
+# generated from the click commands; tests/test_docs.py builds it with --strict in make test.
+$(VENV)/.installed-docs: $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet -e '.[docs]'
+	$(VENV)/bin/pip install --quiet --no-deps $(ARGOS)
+	touch $@
+
+docs: $(VENV)/.installed-docs
+	$(VENV)/bin/mkdocs build --strict --site-dir site
+
 clean:
-	rm -rf $(OUT) .pytest_cache .hypothesis
+	rm -rf $(OUT) site .pytest_cache .hypothesis
 
 distclean: clean
 	rm -rf $(VENV) .venv-fixture .venv-parity *.egg-info

@@ -42,9 +42,10 @@ from . import __version__
 from .cards import CARD_ORDER, Entry, card_index_path, from_card, open_index, refresh_cards
 from .document import OutputError, PublisherError
 from .feed import feed_entries_setting, render_feed
-from .render import TEMPLATES_DIR, copy_assets, render_template
+from .render import TEMPLATES_DIR, check_templates, copy_assets, render_template
 from .search import NOT_INSTALLED, SearchReport, build_search_index, bundles, pagefind_executable, remove_search_index
 from .share import SITEMAP, SITEMAP_LIMIT, render_sitemap, render_sitemap_index
+from .theme import Theme, site_view, theme_digest
 from .urls import BadURL, check_http_url
 from .wellformed import problem, write_checked
 
@@ -78,15 +79,28 @@ def month_page_name(month: str, page: int = 1) -> str:
     return f"archive-{month}.html" if page == 1 else f"archive-{month}-{page}.html"
 
 
-def render_index(entries: list[Entry], pager: Pager | None = None, search: tuple[str, ...] = ()) -> str:
+def render_index(entries: list[Entry], pager: Pager | None = None, theme: Theme | None = None, search: tuple[str, ...] = ()) -> str:
     """One index (or month) page listing ``entries``; ``search``: with the search box over
     these bundles of ``pagefind/`` (:func:`publisher.search.bundles`)."""
-    return render_template("index.html.j2", entries=entries, assets="assets", pager=pager or Pager(), months=None, search=search)
+    return render_template(
+        "index.html.j2", theme, entries=entries, assets="assets", pager=pager or Pager(), months=None, site=site_view(theme, "assets", "index.html"), search=search
+    )
 
 
-def render_archive(months: list[tuple[str, int]], search: tuple[str, ...] = ()) -> str:
+def render_archive(months: list[tuple[str, int]], theme: Theme | None = None, search: tuple[str, ...] = ()) -> str:
     """``archive.html``: every month with its number of briefs, newest first."""
-    return render_template("index.html.j2", entries=[], assets="assets", pager=Pager(title="Archive by month"), months=months, search=search)
+    return render_template(
+        "index.html.j2", theme, entries=[], assets="assets", pager=Pager(title="Archive by month"), months=months, site=site_view(theme, "assets", "index.html"), search=search
+    )
+
+
+def check_theme(theme: Theme | None) -> None:
+    """Before a build: the theme's (and the package's) templates parse and render, the logo is
+    there; else one OutputError line naming the template file and line (nothing is built)."""
+    check_templates(theme)
+    render_index([], Pager(), theme)
+    render_archive([], theme)
+    render_index([], Pager(), theme, ("0", "1"))  # with the search box too
 
 
 SITE_URL_ENV = "PUBLISHER_SITE_URL"
@@ -94,6 +108,9 @@ SITE_URL_ENV = "PUBLISHER_SITE_URL"
 
 def site_url(value: str | None = None) -> str | None:
     """The public address of ``out/`` (``PUBLISHER_SITE_URL``), for absolute feed links.
+
+    publisher.toml's ``[site].base_url`` reaches this through the same variable: the command
+    line sets it for the run (:func:`publisher.config.applied`), so the environment beats the file.
 
     Without it the feed's links are relative to the feed itself, which feed readers that
     fetched it from the site resolve correctly.
@@ -138,9 +155,12 @@ class SiteReport:
     warnings: list[str] = field(default_factory=list)
 
 
-def _template_digest() -> str:
+def _template_digest(theme: Theme | None = None) -> str:
     h = hashlib.sha256(__version__.encode())
     h.update((TEMPLATES_DIR / "index.html.j2").read_bytes())
+    h.update((TEMPLATES_DIR / "_parts.html.j2").read_bytes())
+    if theme is not None and not theme.is_default:
+        h.update(theme_digest(theme).encode())  # a theme file or [site] setting changed: every page again
     return h.hexdigest()
 
 
@@ -192,7 +212,7 @@ def _chunks(cursor, size: int) -> Iterator[list[tuple[str, str]]]:
         yield rows
 
 
-def _pages_for(rows: Iterator[list[tuple[str, str]]], count: int, size: int, name, title: str, writer: _PageWriter, search: tuple[str, ...] = ()) -> None:
+def _pages_for(rows: Iterator[list[tuple[str, str]]], count: int, size: int, name, title: str, writer: _PageWriter, theme: Theme | None = None, search: tuple[str, ...] = ()) -> None:
     pages = max(1, -(-count // size))
     for page, chunk in enumerate(rows, start=1):
         pager = Pager(
@@ -209,8 +229,8 @@ def _pages_for(rows: Iterator[list[tuple[str, str]]], count: int, size: int, nam
         writer.page(
             name(page),
             key,
-            lambda entries=entries, pager=pager: render_index(entries(), pager, search),
-            lambda entries=entries, page=name(page), pager=pager: _culprit(page, entries(), lambda es: render_index(es, pager, search)),
+            lambda entries=entries, pager=pager: render_index(entries(), pager, theme, search),
+            lambda entries=entries, page=name(page), pager=pager: _culprit(page, entries(), lambda es: render_index(es, pager, theme, search)),
         )
 
 
@@ -248,47 +268,49 @@ def _search(conn: sqlite3.Connection, out_dir: Path, pagefind: Path, report: Sit
     conn.commit()
 
 
-def build_site(out_dir: Path, *, feed_entries: int | None = None, page_size: int = DEFAULT_PAGE_SIZE, site: SiteConfig | None = None) -> SiteReport:
+def build_site(out_dir: Path, *, feed_entries: int | None = None, page_size: int = DEFAULT_PAGE_SIZE, theme: Theme | None = None) -> SiteReport:
     """Write the index pages, the monthly archive pages, ``feed.xml`` and ``sitemap.xml``
     from the briefs under ``out_dir``, then the search index.
 
     Only pages whose content changed are rewritten. ``feed_entries`` (default: 100 or
-    ``PUBLISHER_FEED_ENTRIES``) caps the feed; ``page_size`` the briefs per page. ``site``:
-    publisher.toml's [site] (base URL, search; default: the defaults and
-    ``PUBLISHER_SITE_URL``). A search index that cannot be built is a warning in the
-    report (the pages are written; the previous index stays).
+    ``PUBLISHER_FEED_ENTRIES``) caps the feed; ``page_size`` the briefs per page; ``theme``
+    the newsroom's templates folder and ``[site]`` (default: the packaged look), whose
+    static files and logo are copied to ``assets/theme/``; its ``[site]`` gives the base URL
+    (else ``PUBLISHER_SITE_URL``) and whether to build the search index. A search index that
+    cannot be built is a warning in the report (the pages are written; the previous index stays).
     """
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise OutputError(f"{out_dir} is not a folder; build some briefs first ('publisher brief ARTICLE -o {out_dir}')")
     limit = feed_entries_setting(feed_entries)
-    base = (site.base_url if site is not None else None) or site_url()
+    base = (theme.site.base_url if theme is not None else None) or site_url()
     if page_size < 1:
         raise OutputError(f"a page must list at least one brief (got {page_size})")
     report = SiteReport()
-    pagefind = pagefind_executable() if site is None or site.search else None
-    if pagefind is None and (site is None or site.search):
+    site = (theme or Theme()).site
+    pagefind = pagefind_executable() if site.search else None
+    if pagefind is None and site.search:
         report.warnings.append(NOT_INSTALLED)
         log.warning("%s", NOT_INSTALLED)
-    copy_assets(out_dir)
+    copy_assets(out_dir, theme)
     conn = open_index(out_dir)
     try:
         report.briefs, report.parsed = refresh_cards(conn, out_dir)
         search = bundles(out_dir) if pagefind is not None else ()
-        writer = _PageWriter(conn, out_dir, report, _template_digest() + f"search={','.join(search)}")
+        writer = _PageWriter(conn, out_dir, report, _template_digest(theme) + f"search={','.join(search)}")
         conn.execute("BEGIN")
         try:
             total = report.briefs
             if total == 0:
-                writer.page("index.html", ["empty"], lambda: render_index([], Pager()))
+                writer.page("index.html", ["empty"], lambda: render_index([], Pager(), theme))
             else:
                 cur = conn.execute(f"SELECT digest, card FROM cards ORDER BY {CARD_ORDER}")
-                _pages_for(_chunks(cur, page_size), total, page_size, index_page_name, "", writer, search)
+                _pages_for(_chunks(cur, page_size), total, page_size, index_page_name, "", writer, theme, search)
             months = conn.execute("SELECT month, COUNT(*) FROM cards GROUP BY month ORDER BY month DESC").fetchall()
-            writer.page("archive.html", [f"{m}:{n}" for m, n in months], lambda: render_archive(months, search))
+            writer.page("archive.html", [f"{m}:{n}" for m, n in months], lambda: render_archive(months, theme, search))
             for month, n in months:
                 cur = conn.execute(f"SELECT digest, card FROM cards WHERE month = ? ORDER BY {CARD_ORDER}", (month,))
-                _pages_for(_chunks(cur, page_size), n, page_size, partial(month_page_name, month), month, writer, search)
+                _pages_for(_chunks(cur, page_size), n, page_size, partial(month_page_name, month), month, writer, theme, search)
             latest = conn.execute(f"SELECT digest, card FROM cards ORDER BY {CARD_ORDER} LIMIT ?", (limit,)).fetchall()
             writer.page(
                 "feed.xml",

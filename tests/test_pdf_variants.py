@@ -87,7 +87,7 @@ def test_the_variant_is_a_freshness_input(fixture_model, tmp_path):
     (inbox / "seoul-office.md").unlink()  # one brief is enough
     out = tmp_path / "out"
     assert "built" in run_brief(inbox, out, "--pdf-variant", "pdf/ua-1")
-    assert "unchanged, skipped: chip-factory" in run_brief(inbox, out, "--pdf-variant", "pdf/ua-1")
+    assert "unchanged, not rebuilt: chip-factory" in run_brief(inbox, out, "--pdf-variant", "pdf/ua-1")
     again = run_brief(inbox, out)  # the default: none
-    assert f"built {out / 'chip-factory'}/brief.pdf" in again and "skipped" not in again
+    assert f"built {out / 'chip-factory'}/brief.pdf" in again and "unchanged" not in again
     assert 'pdfuaid:part="1"' not in run("pdfinfo", "-meta", str(out / "chip-factory" / "brief.pdf")).stdout

@@ -16,6 +16,7 @@ from site_support import english_words, newsroom  # noqa: F401 - newsroom is a f
 
 import publisher.site
 from publisher.config import SiteConfig
+from publisher.theme import Theme
 from publisher.render import render_html
 from publisher.search import NOT_INSTALLED, SEARCH_DIR
 from publisher.serve import make_server
@@ -130,7 +131,7 @@ def test_search_off_or_not_installed_leaves_no_index_and_no_box(tmp_path, monkey
     report = build_site(tmp_path)
     assert report.search is not None and report.search.pages == 1 and (tmp_path / SEARCH_DIR / "0" / "pagefind.js").is_file()
     assert build_site(tmp_path).search.rebuilt is False  # nothing changed: not rebuilt
-    report = build_site(tmp_path, site=SiteConfig(search=False))
+    report = build_site(tmp_path, theme=Theme(site=SiteConfig(search=False)))
     assert report.search is None and not report.warnings and not (tmp_path / SEARCH_DIR).exists()
     assert "PagefindUI" not in (tmp_path / "index.html").read_text(encoding="utf-8")
     monkeypatch.setattr(publisher.site, "pagefind_executable", lambda: None)
@@ -146,12 +147,12 @@ def test_only_the_bundles_whose_pages_changed_are_reindexed(tmp_path, monkeypatc
     for i in range(5):
         folder = put_brief(tmp_path, sample_brief(article=sample_article(f"b{i}")))
         (folder / "brief.html").write_text(page.replace("harbour", f"harbour b{i}"), encoding="utf-8")
-    first = build_site(tmp_path, site=SiteConfig()).search
+    first = build_site(tmp_path, theme=Theme(site=SiteConfig())).search
     assert first.pages == first.reindexed == 5 and len(first.shards) > 1  # 5 pages, at most 2 a bundle: 4 bundles
     assert sorted(p.name for p in (tmp_path / SEARCH_DIR).iterdir()) == list(first.shards)
     changed = tmp_path / "b3" / "brief.html"
     changed.write_text(changed.read_text(encoding="utf-8").replace("harbour b3", "harbour b3 again"), encoding="utf-8")
-    second = build_site(tmp_path, site=SiteConfig()).search
+    second = build_site(tmp_path, theme=Theme(site=SiteConfig())).search
     same_bundle = [f"b{i}" for i in range(5) if search.shard_of(f"b{i}", 4) == search.shard_of("b3", 4)]
     assert second.reindexed == len(same_bundle) < 5 and second.shards == first.shards
-    assert build_site(tmp_path, site=SiteConfig()).search.reindexed == 0
+    assert build_site(tmp_path, theme=Theme(site=SiteConfig())).search.reindexed == 0

@@ -14,6 +14,7 @@ from render_samples import put_brief, sample_article, sample_brief
 from site_support import BASE, newsroom  # noqa: F401 - newsroom is a fixture
 
 from publisher.config import SiteConfig
+from publisher.theme import Theme
 from publisher.document import read_brief
 from publisher.render import render_html
 from publisher.share import SITEMAP_NS, share_meta
@@ -94,11 +95,11 @@ def test_without_a_base_url_links_are_relative_and_absolute_only_tags_are_left_o
     assert tags["twitter:card"] == "summary" and tags["og:title"] == "Drone deliveries over the harbour"
     # and no sitemap: sitemaps.org wants absolute URLs
     put_brief(tmp_path, brief)
-    build_site(tmp_path, site=SiteConfig(search=False))
+    build_site(tmp_path, theme=Theme(site=SiteConfig(search=False)))
     assert not (tmp_path / "sitemap.xml").exists()
-    build_site(tmp_path, site=SiteConfig(search=False, base_url=BASE))
+    build_site(tmp_path, theme=Theme(site=SiteConfig(search=False, base_url=BASE)))
     assert (tmp_path / "sitemap.xml").is_file()
-    build_site(tmp_path, site=SiteConfig(search=False))  # the base URL is gone again: so is the sitemap
+    build_site(tmp_path, theme=Theme(site=SiteConfig(search=False)))  # the base URL is gone again: so is the sitemap
     assert not (tmp_path / "sitemap.xml").exists()
 
 

@@ -18,6 +18,8 @@ from ..document import BRIEF_JSON, Brief, OutputError, PublisherError
 from ..fsutil import atomic_write_bytes, clean_staging, remove_dir, safe_slug, staged_dir
 from ..read import slug_for_path
 from ..render import copy_assets, render_brief_files
+from ..text import visible_name
+from ..theme import Theme
 
 RESERVED_SLUGS = frozenset({"assets", "pagefind"})  # the site's own folders (pagefind: the search index)
 LOCK_NAME = ".publisher.lock"
@@ -48,7 +50,8 @@ def assign_slugs(
                 failed.append((str(path), f"would be published as {out_dir / slug}/, which holds the site's own files; rename the article"))
         elif len(paths) > 1:
             paths = sorted(paths, key=str)  # the same line however the run named the files
-            names = " and ".join(str(p) for p in paths) if len(paths) == 2 else ", ".join(str(p) for p in paths)
+            shown = [str(p.parent / visible_name(p.name)) for p in paths]  # look-alike names told apart
+            names = " and ".join(shown) if len(shown) == 2 else ", ".join(shown)
             failed.append((names, f"would all be published as {out_dir / slug}/; rename one of them (none of them is published)"))
         else:
             ok[paths[0]] = slug
@@ -93,12 +96,10 @@ def write_brief_folder(out_dir: Path, slug: str, files: Iterable[tuple[str, byte
     return target
 
 
-def publish_brief(brief: Brief, out_dir: Path, layout: str = "columns", site=None) -> Path:
-    """Render one brief and publish it with the site's assets (the ``render`` stage command).
-
-    ``site``: publisher.toml's [site] (a ``SiteConfig``; None: the defaults)."""
-    files = render_brief_files(brief, layout, site=site)
-    copy_assets(out_dir)
+def publish_brief(brief: Brief, out_dir: Path, layout: str = "columns", theme: Theme | None = None) -> Path:
+    """Render one brief and publish it with the site's assets (the ``render`` stage command)."""
+    files = render_brief_files(brief, layout, theme)
+    copy_assets(out_dir, theme)
     return write_brief_folder(Path(out_dir), safe_slug(brief.article.slug), files)
 
 

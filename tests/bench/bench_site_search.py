@@ -97,6 +97,7 @@ def size_of(path: Path) -> int:
 def child(mode: str, out: Path) -> None:
     """One configuration in this (fresh) process: prints one JSON line."""
     from publisher.config import SiteConfig
+    from publisher.theme import Theme
     from publisher.site import build_site
 
     site = SiteConfig(search=mode == "search", base_url="https://news.example.com/briefs/")
@@ -111,11 +112,11 @@ def child(mode: str, out: Path) -> None:
         cpu = lambda a, b: (b.ru_utime + b.ru_stime) - (a.ru_utime + a.ru_stime)  # noqa: E731
         return report, wall, cpu(me, me2), cpu(kids, kids2)
 
-    first = step(lambda: build_site(out, site=site))
-    again = step(lambda: build_site(out, site=site))
+    first = step(lambda: build_site(out, theme=Theme(site=site)))
+    again = step(lambda: build_site(out, theme=Theme(site=site)))
     changed = out / "b00042" / "brief.html"
     changed.write_text(changed.read_text(encoding="utf-8").replace("Article number 42", "Article number forty-two"), encoding="utf-8")
-    third = step(lambda: build_site(out, site=site))
+    third = step(lambda: build_site(out, theme=Theme(site=site)))
     result = {"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
               "child_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
               "index_bytes": size_of(out / "pagefind"),
