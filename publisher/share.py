@@ -21,7 +21,6 @@ plain ``summary`` kind.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import os
@@ -66,9 +65,12 @@ class Share:
 
 
 def logo_href(site: SiteConfig) -> str | None:
-    """Where the newsroom's logo is served, relative to the site root: the theme copies it to
-    ``out/assets/theme/logo.png`` (or ``.svg``; publisher.theme, issue 23's theme part)."""
-    return f"assets/theme/logo{site.logo.suffix.lower()}" if site.logo is not None else None
+    """Where the newsroom's logo is served, relative to the site root (the theme copies it
+    there: ``assets/theme/logo.png`` or ``.svg``, :func:`publisher.theme.copy_theme_assets`)."""
+    from .theme import THEME_ASSETS, Theme
+
+    name = Theme(site=site).logo_name
+    return f"assets/{THEME_ASSETS}/{name}" if name is not None else None
 
 
 def uses_page_image(site: SiteConfig) -> bool:
@@ -100,13 +102,6 @@ def share_meta(brief: Brief, site: SiteConfig, slug: str, *, has_image: bool = F
         card=card,
         published=brief.date_iso,
     )
-
-
-def share_key(site: SiteConfig) -> str:
-    """The [site] settings a brief's folder is made from (its pages' share tags, its PDF): a
-    freshness input, so changing one rebuilds every brief."""
-    parts = (site.base_url or "", site.name, str(site.logo or ""), site.pdf_variant)
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 # ------------------------------------------------------------------ the share image
