@@ -13,7 +13,7 @@ BRIEF_FLAGS ?=
 FIXTURE  := tests/fixture/ko_en_test.argosmodel
 ARGOS    := argostranslate==1.11.0
 # Debian packages the tests drive for real (PDF inspection, a headless browser).
-TEST_DEBS := poppler-utils chromium chromium-driver
+TEST_DEBS := poppler-utils chromium chromium-driver qpdf
 
 .PHONY: help brief test test-fast models fixture bench bench-shapes golden serve desk docs clean distclean venv test-deps parity
 
@@ -33,17 +33,19 @@ help:
 
 # The runtime environment. argostranslate is installed without its declared dependencies:
 # they pull in stanza, spaCy and a multi-GB torch, none of which this design uses.
+# The extras [search] (Pagefind: the site's search index, on by default) and [share]
+# (pypdfium2: the brief pages' share image) come with it, so `make brief` builds both.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e .
+	$(VENV)/bin/pip install --quiet -e '.[search,share]'
 	$(VENV)/bin/pip install --quiet --no-deps $(ARGOS)
 	@! $(PY) -c "import importlib.util as u, sys; sys.exit(not any(u.find_spec(m) for m in ('torch','stanza','spacy')))" \
 		|| (echo "Error: torch, stanza or spaCy found in $(VENV); the runtime must not contain them" >&2; exit 1)
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(VENV)/bin/pip install --quiet -e '.[test,desk,ray,docs,service]'
+	$(VENV)/bin/pip install --quiet -e '.[test,desk,ray,docs,service,search,share]'
 	$(VENV)/bin/pip install --quiet --no-deps $(ARGOS)
 	touch $@
 
@@ -62,7 +64,7 @@ models: $(VENV)/.installed
 
 # Debian packages for the tests: installed when running as root (CI), otherwise named.
 test-deps:
-	@missing=""; for t in pdftotext:poppler-utils chromium:chromium chromedriver:chromium-driver; do \
+	@missing=""; for t in pdftotext:poppler-utils chromium:chromium chromedriver:chromium-driver qpdf:qpdf; do \
 		command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t##*:}"; done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \

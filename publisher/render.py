@@ -23,7 +23,7 @@ from contextlib import ExitStack
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -34,6 +34,9 @@ from .fsutil import atomic_write_bytes, safe_slug, tree_sha256
 from .theme import Theme, check_logo, copy_theme_assets, site_view
 from .views import View, build_view, document_meta, keep_view_words
 from .wellformed import check_text
+
+if TYPE_CHECKING:
+    from .share import Share
 
 log = logging.getLogger(__name__)
 
@@ -152,11 +155,13 @@ def render_template(template: str, theme: Theme | None = None, **context: Any) -
         raise template_error(template, exc, theme) from None
 
 
-def render_html(brief: Brief, editor: bool = False, *, view: View | None = None, theme: Theme | None = None) -> str:
+def render_html(brief: Brief, editor: bool = False, *, view: View | None = None, theme: Theme | None = None, share: Share | None = None) -> str:
     """The reader's page (or, with ``editor=True``, the editor's page with quality flags).
 
     ``view``: the brief's view when the caller already built it (both pages share one).
     ``theme``: the newsroom's templates folder and ``[site]`` (default: the packaged look).
+    ``share``: the canonical URL, Open Graph and Twitter card tags of the reader's page
+    (:mod:`publisher.share`); None leaves them out (the editor's page, golden files).
     """
     view = view or build_view(brief)
     return render_template(
@@ -165,6 +170,7 @@ def render_html(brief: Brief, editor: bool = False, *, view: View | None = None,
         v=view,
         meta=document_meta(view),
         editor=editor,
+        share=share,
         assets="../assets",
         generator=f"publisher {brief.publisher_version or ''}".strip(),
         site=site_view(theme, "../assets", "../index.html"),
@@ -245,6 +251,9 @@ def _pdf_resources():
     return font_config, css, fetcher
 
 
+PDF_VARIANTS = ("none", "pdf/a-3u", "pdf/ua-1")  # [site].pdf_variant, --pdf-variant
+
+
 @lru_cache(maxsize=16)
 def _theme_fetcher(allowed: tuple[Path, ...]):
     return _local_fetcher(*allowed)
@@ -253,8 +262,14 @@ def _theme_fetcher(allowed: tuple[Path, ...]):
 def render_pdf(brief: Brief, layout: str = "columns", theme: Theme | None = None) -> bytes:
     """An A4 PDF of the brief: page one titles + summary, then the aligned full text, notes.
 
-    Tagged (PDF/UA-1), with title/author/subject/keywords/language metadata and an outline.
+    Tagged (a structure tree for screen readers), with title/author/subject/keywords/language
+    metadata and an outline, whatever the ``variant``: "none" claims no conformance;
+    "pdf/a-3u" (archival: XMP identification, sRGB output intent) and "pdf/ua-1"
+    (accessible) are WeasyPrint's own variants. The fonts are always embedded (subset).
     """
+    variant = theme.site.pdf_variant if theme is not None else "none"
+    if variant not in PDF_VARIANTS:
+        raise OutputError(f"unknown PDF variant {variant!r}; use one of: {', '.join(PDF_VARIANTS)}")
     html_text = render_pdf_html(brief, layout, theme)
     try:
         from weasyprint import HTML
@@ -269,7 +284,8 @@ def render_pdf(brief: Brief, layout: str = "columns", theme: Theme | None = None
         return doc.write_pdf(
             stylesheets=[css],
             font_config=font_config,
-            pdf_variant="pdf/ua-1",
+            pdf_variant=None if variant == "none" else variant,
+            pdf_tags=True,
             uncompressed_pdf=False,
         )
     except Exception as exc:  # WeasyPrint raises many kinds; none may reach the editor raw
@@ -304,6 +320,10 @@ def copy_assets(out_dir: Path, theme: Theme | None = None) -> Path:
 def render_brief_files(brief: Brief, layout: str = "columns", theme: Theme | None = None) -> tuple[tuple[str, bytes], ...]:
     """The files of one brief's folder as ``(name, bytes)``, ``brief.json`` last.
 
+    ``theme``: the newsroom's templates folder and ``[site]`` (default: the packaged look and
+    the default [site]): the look, the PDF variant, and the brief page's share tags with its
+    share image (:mod:`publisher.share`).
+
     Every HTML page is parsed back first (:func:`publisher.wellformed.check_text`): a page
     that would not parse is an OutputError here, wherever the rendering runs (this process
     or a Ray task), and nothing is written. ``brief.json`` comes last because it carries
@@ -311,14 +331,19 @@ def render_brief_files(brief: Brief, layout: str = "columns", theme: Theme | Non
     (``building.publish.write_brief_folder``) writes in this order, so it never describes files
     that were not written.
     """
-    what = f"article {safe_slug(brief.article.slug)}"
+    from .share import SHARE_IMAGE, first_page_png, share_meta, uses_page_image
+
+    site = (theme or Theme()).site
+    slug = safe_slug(brief.article.slug)
+    what = f"article {slug}"
     view = build_view(brief)  # the PDF builds its own: it glues Korean words in its copy
     editor = check_text("editor.html", render_html(brief, editor=True, view=view, theme=theme), what)
-    html = check_text("brief.html", render_html(brief, view=view, theme=theme), what)
     pdf = render_pdf(brief, layout, theme)
-    return (
-        ("brief.pdf", pdf),
-        ("editor.html", editor.encode("utf-8")),
-        ("brief.html", html.encode("utf-8")),
-        (BRIEF_JSON, brief_json(brief).encode("utf-8")),
-    )
+    image = first_page_png(pdf) if uses_page_image(site) else None  # the share image needs the PDF
+    share = share_meta(brief, site, slug, has_image=image is not None)
+    html = check_text("brief.html", render_html(brief, view=view, theme=theme, share=share), what)
+    files = [("brief.pdf", pdf)]
+    if image is not None:
+        files.append((SHARE_IMAGE, image))
+    files += [("editor.html", editor.encode("utf-8")), ("brief.html", html.encode("utf-8")), (BRIEF_JSON, brief_json(brief).encode("utf-8"))]
+    return tuple(files)

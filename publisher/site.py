@@ -10,7 +10,11 @@ It scales with the archive (100,000 briefs and more):
   month holds more than a page) lists one month: stable URLs that only change when a brief
   of that month does;
 * ``feed.xml`` holds the latest ``feed_entries`` briefs (default 100,
-  ``PUBLISHER_FEED_ENTRIES``; written by :mod:`publisher.feed`).
+  ``PUBLISHER_FEED_ENTRIES``; written by :mod:`publisher.feed`);
+* ``sitemap.xml`` lists every brief and index page, when a base URL is configured
+  (sitemaps.org wants absolute URLs; :mod:`publisher.share`);
+* ``pagefind/`` is the static search index of the brief pages, with the search box of the
+  index pages (``[site].search``; :mod:`publisher.search`), built after the pages.
 
 Page files have a dot in their names, so they can never collide with a brief's folder (a
 slug has none). The briefs come from the card index (:mod:`publisher.cards`: one card per
@@ -23,6 +27,7 @@ page. :mod:`publisher.serve` previews the result.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import sqlite3
@@ -30,15 +35,22 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from . import __version__
 from .cards import CARD_ORDER, Entry, card_index_path, from_card, open_index, refresh_cards
-from .document import OutputError
+from .document import OutputError, PublisherError
 from .feed import feed_entries_setting, render_feed
 from .render import TEMPLATES_DIR, check_templates, copy_assets, render_template
+from .search import NOT_INSTALLED, SearchReport, build_search_index, bundles, pagefind_executable, remove_search_index
+from .share import SITEMAP, SITEMAP_LIMIT, render_sitemap, render_sitemap_index
 from .theme import Theme, site_view, theme_digest
 from .urls import BadURL, check_http_url
 from .wellformed import problem, write_checked
+
+if TYPE_CHECKING:
+    from .config import SiteConfig
 
 log = logging.getLogger(__name__)
 
@@ -67,17 +79,18 @@ def month_page_name(month: str, page: int = 1) -> str:
     return f"archive-{month}.html" if page == 1 else f"archive-{month}-{page}.html"
 
 
-def render_index(entries: list[Entry], pager: Pager | None = None, theme: Theme | None = None) -> str:
-    """One index (or month) page listing ``entries``."""
+def render_index(entries: list[Entry], pager: Pager | None = None, theme: Theme | None = None, search: tuple[str, ...] = ()) -> str:
+    """One index (or month) page listing ``entries``; ``search``: with the search box over
+    these bundles of ``pagefind/`` (:func:`publisher.search.bundles`)."""
     return render_template(
-        "index.html.j2", theme, entries=entries, assets="assets", pager=pager or Pager(), months=None, site=site_view(theme, "assets", "index.html")
+        "index.html.j2", theme, entries=entries, assets="assets", pager=pager or Pager(), months=None, site=site_view(theme, "assets", "index.html"), search=search
     )
 
 
-def render_archive(months: list[tuple[str, int]], theme: Theme | None = None) -> str:
+def render_archive(months: list[tuple[str, int]], theme: Theme | None = None, search: tuple[str, ...] = ()) -> str:
     """``archive.html``: every month with its number of briefs, newest first."""
     return render_template(
-        "index.html.j2", theme, entries=[], assets="assets", pager=Pager(title="Archive by month"), months=months, site=site_view(theme, "assets", "index.html")
+        "index.html.j2", theme, entries=[], assets="assets", pager=Pager(title="Archive by month"), months=months, site=site_view(theme, "assets", "index.html"), search=search
     )
 
 
@@ -87,6 +100,7 @@ def check_theme(theme: Theme | None) -> None:
     check_templates(theme)
     render_index([], Pager(), theme)
     render_archive([], theme)
+    render_index([], Pager(), theme, ("0", "1"))  # with the search box too
 
 
 SITE_URL_ENV = "PUBLISHER_SITE_URL"
@@ -107,6 +121,18 @@ def site_url(value: str | None = None) -> str | None:
     return validate_site_url(value)
 
 
+def site_settings(site: SiteConfig | None = None) -> SiteConfig:
+    """``site`` (default: the defaults) with ``PUBLISHER_SITE_URL`` as its base URL when it has
+    none: the brief pages' share tags and the site's feed and sitemap use one address."""
+    if site is None:
+        from .config import SiteConfig
+
+        site = SiteConfig()
+    if not site.base_url and (base := site_url()):
+        site = site.model_copy(update={"base_url": base})
+    return site
+
+
 def validate_site_url(value: str) -> str:
     """``value`` as a checked base address ending in '/', or OutputError in one line (see :mod:`publisher.urls`)."""
     try:
@@ -125,6 +151,8 @@ class SiteReport:
     pages_written: list[str] = field(default_factory=list)
     pages_unchanged: int = 0
     pages_removed: list[str] = field(default_factory=list)
+    search: SearchReport | None = None  # None: no search index this time (off, not installed, failed)
+    warnings: list[str] = field(default_factory=list)
 
 
 def _template_digest(theme: Theme | None = None) -> str:
@@ -184,7 +212,7 @@ def _chunks(cursor, size: int) -> Iterator[list[tuple[str, str]]]:
         yield rows
 
 
-def _pages_for(rows: Iterator[list[tuple[str, str]]], count: int, size: int, name, title: str, writer: _PageWriter, theme: Theme | None = None) -> None:
+def _pages_for(rows: Iterator[list[tuple[str, str]]], count: int, size: int, name, title: str, writer: _PageWriter, theme: Theme | None = None, search: tuple[str, ...] = ()) -> None:
     pages = max(1, -(-count // size))
     for page, chunk in enumerate(rows, start=1):
         pager = Pager(
@@ -201,32 +229,75 @@ def _pages_for(rows: Iterator[list[tuple[str, str]]], count: int, size: int, nam
         writer.page(
             name(page),
             key,
-            lambda entries=entries, pager=pager: render_index(entries(), pager, theme),
-            lambda entries=entries, page=name(page), pager=pager: _culprit(page, entries(), lambda es: render_index(es, pager, theme)),
+            lambda entries=entries, pager=pager: render_index(entries(), pager, theme, search),
+            lambda entries=entries, page=name(page), pager=pager: _culprit(page, entries(), lambda es: render_index(es, pager, theme, search)),
         )
 
 
+def _sitemap(conn: sqlite3.Connection, base: str, writer: _PageWriter) -> None:
+    """``sitemap.xml``: every index page written by this build and every brief page, absolute
+    (split into ``sitemap-N.xml`` under a sitemap index past 50,000 URLs, as sitemaps.org asks)."""
+    pages = sorted(n for n in writer.produced if n.endswith(".html"))
+    rows = conn.execute(f"SELECT folder, updated, digest FROM cards ORDER BY {CARD_ORDER}").fetchall()
+    urls = [(p, None) for p in pages] + [(f"{quote(folder)}/brief.html", updated) for folder, updated, _ in rows]
+    key = [base, *pages, *(f"{f}:{d}" for f, _, d in rows)]
+    chunks = [urls[i : i + SITEMAP_LIMIT] for i in range(0, len(urls), SITEMAP_LIMIT)] or [[]]
+    if len(chunks) == 1:
+        writer.page(SITEMAP, key, lambda: render_sitemap(base, chunks[0]))
+        return
+    names = [f"sitemap-{i}.xml" for i in range(1, len(chunks) + 1)]
+    for name, chunk in zip(names, chunks):
+        writer.page(name, [name, *key], lambda chunk=chunk: render_sitemap(base, chunk))
+    writer.page(SITEMAP, [SITEMAP, *key], lambda: render_sitemap_index(base, names))
+
+
+def _search(conn: sqlite3.Connection, out_dir: Path, pagefind: Path, report: SiteReport) -> None:
+    """The search index, rebuilt when a brief page changed (its digest is kept in the card index)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'search'").fetchone()
+    try:
+        previous = json.loads(row[0]) if row else None
+    except ValueError:
+        previous = None
+    try:
+        report.search, state = build_search_index(out_dir, pagefind, previous if isinstance(previous, dict) else None)
+    except PublisherError as exc:
+        report.warnings.append(str(exc))
+        log.warning("%s", exc)
+        return
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('search', ?)", (json.dumps(state),))
+    conn.commit()
+
+
 def build_site(out_dir: Path, *, feed_entries: int | None = None, page_size: int = DEFAULT_PAGE_SIZE, theme: Theme | None = None) -> SiteReport:
-    """Write the index pages, the monthly archive pages and ``feed.xml`` from the briefs under ``out_dir``.
+    """Write the index pages, the monthly archive pages, ``feed.xml`` and ``sitemap.xml``
+    from the briefs under ``out_dir``, then the search index.
 
     Only pages whose content changed are rewritten. ``feed_entries`` (default: 100 or
     ``PUBLISHER_FEED_ENTRIES``) caps the feed; ``page_size`` the briefs per page; ``theme``
     the newsroom's templates folder and ``[site]`` (default: the packaged look), whose
-    static files and logo are copied to ``assets/theme/``.
+    static files and logo are copied to ``assets/theme/``; its ``[site]`` gives the base URL
+    (else ``PUBLISHER_SITE_URL``) and whether to build the search index. A search index that
+    cannot be built is a warning in the report (the pages are written; the previous index stays).
     """
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise OutputError(f"{out_dir} is not a folder; build some briefs first ('publisher brief ARTICLE -o {out_dir}')")
     limit = feed_entries_setting(feed_entries)
-    base = site_url()
+    base = (theme.site.base_url if theme is not None else None) or site_url()
     if page_size < 1:
         raise OutputError(f"a page must list at least one brief (got {page_size})")
     report = SiteReport()
+    site = (theme or Theme()).site
+    pagefind = pagefind_executable() if site.search else None
+    if pagefind is None and site.search:
+        report.warnings.append(NOT_INSTALLED)
+        log.warning("%s", NOT_INSTALLED)
     copy_assets(out_dir, theme)
     conn = open_index(out_dir)
     try:
         report.briefs, report.parsed = refresh_cards(conn, out_dir)
-        writer = _PageWriter(conn, out_dir, report, _template_digest(theme))
+        search = bundles(out_dir) if pagefind is not None else ()
+        writer = _PageWriter(conn, out_dir, report, _template_digest(theme) + f"search={','.join(search)}")
         conn.execute("BEGIN")
         try:
             total = report.briefs
@@ -234,12 +305,12 @@ def build_site(out_dir: Path, *, feed_entries: int | None = None, page_size: int
                 writer.page("index.html", ["empty"], lambda: render_index([], Pager(), theme))
             else:
                 cur = conn.execute(f"SELECT digest, card FROM cards ORDER BY {CARD_ORDER}")
-                _pages_for(_chunks(cur, page_size), total, page_size, index_page_name, "", writer, theme)
+                _pages_for(_chunks(cur, page_size), total, page_size, index_page_name, "", writer, theme, search)
             months = conn.execute("SELECT month, COUNT(*) FROM cards GROUP BY month ORDER BY month DESC").fetchall()
-            writer.page("archive.html", [f"{m}:{n}" for m, n in months], lambda: render_archive(months, theme))
+            writer.page("archive.html", [f"{m}:{n}" for m, n in months], lambda: render_archive(months, theme, search))
             for month, n in months:
                 cur = conn.execute(f"SELECT digest, card FROM cards WHERE month = ? ORDER BY {CARD_ORDER}", (month,))
-                _pages_for(_chunks(cur, page_size), n, page_size, partial(month_page_name, month), month, writer, theme)
+                _pages_for(_chunks(cur, page_size), n, page_size, partial(month_page_name, month), month, writer, theme, search)
             latest = conn.execute(f"SELECT digest, card FROM cards ORDER BY {CARD_ORDER} LIMIT ?", (limit,)).fetchall()
             writer.page(
                 "feed.xml",
@@ -247,11 +318,17 @@ def build_site(out_dir: Path, *, feed_entries: int | None = None, page_size: int
                 lambda: render_feed([from_card(c) for _, c in latest], base=base),
                 lambda: _culprit("feed.xml", [from_card(c) for _, c in latest], lambda es: render_feed(es, base=base)),
             )
+            if base:
+                _sitemap(conn, base, writer)
             writer.remove_others()
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        if search:
+            _search(conn, out_dir, pagefind, report)
+        elif remove_search_index(out_dir):
+            log.info("search: index removed (search is off or there is nothing to search)")
     except sqlite3.Error as exc:
         raise OutputError(f"cannot update the site's card index {card_index_path(out_dir)}: {exc}; the pages were not all updated") from None
     finally:

@@ -21,7 +21,7 @@ from ..render import copy_assets, render_brief_files
 from ..text import visible_name
 from ..theme import Theme
 
-RESERVED_SLUGS = frozenset({"assets"})
+RESERVED_SLUGS = frozenset({"assets", "pagefind"})  # the site's own folders (pagefind: the search index)
 LOCK_NAME = ".publisher.lock"
 
 

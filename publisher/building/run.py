@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from ..corrections import read_table, sync_memory
@@ -26,7 +27,7 @@ from ..memory import TranslationMemory
 from ..models import load_model
 from ..read import slug_for_path
 from ..render import templates_digest
-from ..site import build_site, check_theme, site_url
+from ..site import build_site, check_theme, site_settings
 from ..theme import Theme
 from ..translate import Translator
 from .freshness import BuildInputs, current_briefs, inputs_digest
@@ -102,7 +103,9 @@ def build(
     writing one brief, a slug clash) are collected in the report, never raised, so that the
     report can always name every failed article.
     """
-    site_url()  # a bad PUBLISHER_SITE_URL is reported before any work, not after it
+    # A bad PUBLISHER_SITE_URL is reported before any work, not after it; a good one is the
+    # site's address when [site] has none (the brief pages' share tags, the feed, the sitemap).
+    settings = replace(settings, site=site_settings(settings.site))
     check_theme(Theme.of(settings))  # a broken theme template: one line naming it, nothing built
     scan = scan_inbox(paths)  # decided from lstat/stat alone: nothing is opened yet
     if settings.strict and scan.ignored:
@@ -137,7 +140,7 @@ def build(
                 report.removed.extend(removed)
                 report.failed.extend(failed)
             try:
-                build_site(out_dir, theme=Theme.of(settings))
+                report.warnings.extend(build_site(out_dir, theme=Theme.of(settings)).warnings)
             except PublisherError as exc:
                 report.site_error = str(exc)
         finally:

@@ -17,8 +17,9 @@ from ..document import (
 )
 from ..read import decode_file
 from ..segment import split_sentences
-from ..site import build_site
+from ..site import build_site, site_settings
 from ..summarize import rank_sentences, summary_length
+from ..theme import Theme
 from ..translate import Translator
 from .article import ArticleResult, PreparedArticle, make_brief, prepare_article, read_segmented, translate_prepared
 from .inbox import corrections_path, default_glossary, inbox_articles
@@ -128,6 +129,7 @@ def render_brief_file(path: Path, out_dir: Path, layout: str = "columns", lock_t
     out_dir = Path(out_dir)
     lock = lock_out_dir(out_dir, lock_timeout)
     try:
+        theme = Theme(theme.folder if theme is not None else None, site_settings(theme.site if theme is not None else None))
         folder = publish_brief(brief, out_dir, layout, theme)
         build_site(out_dir, theme=theme)
     finally:

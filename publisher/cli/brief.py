@@ -10,7 +10,7 @@ import click
 
 from ..document import BuildFailed, InputError
 from .context import build_settings, given, inbox, resolved
-from .options import count_option, decoding_options, glossary_option, model_option
+from .options import count_option, decoding_options, glossary_option, model_option, pdf_variant_option
 from .output import echo_warnings, segment_summary
 
 
@@ -21,6 +21,7 @@ from .output import echo_warnings, segment_summary
 @glossary_option
 @click.option("--layout", type=click.Choice(["columns", "interleaved"]), default="columns", show_default=True, help="PDF full-text layout.")
 @count_option
+@pdf_variant_option
 @click.option("--force", is_flag=True, help="Rebuild briefs even when nothing changed.")
 @click.option(
     "--strict",
@@ -53,7 +54,7 @@ from .output import echo_warnings, segment_summary
     help="With --ray: seconds to reach the cluster before giving up (env PUBLISHER_RAY_TIMEOUT).",
 )
 @click.pass_context
-def brief(ctx, articles, out_dir, model, glossary, layout, count, force, strict, keep_removed, beam, threads, compute_type, batch_tokens, ray_address, actors, in_flight, ray_timeout):
+def brief(ctx, articles, out_dir, model, glossary, layout, count, pdf_variant, force, strict, keep_removed, beam, threads, compute_type, batch_tokens, ray_address, actors, in_flight, ray_timeout):
     """Build bilingual briefs (HTML, PDF, JSON) for ARTICLES and refresh the index and feed.
 
     ARTICLES are files (.txt, .md, .html) or directories of them: the inbox (default:
@@ -70,6 +71,7 @@ def brief(ctx, articles, out_dir, model, glossary, layout, count, force, strict,
         publisher brief articles/ -o out
         publisher brief articles/seoul.ko.txt --model tests/fixture/ko_en_test.argosmodel
         publisher brief desk-b/ -o out --keep-removed
+        publisher brief articles/ -o out --pdf-variant pdf/a-3u
         publisher brief archive/ -o out --ray auto --actors 8 --threads 4
     """
     from ..building import build

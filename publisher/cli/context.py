@@ -39,6 +39,7 @@ OPTION_KEYS: dict[str, tuple[str, str]] = {
     "build.compute_type": ("compute_type", "--compute-type"),
     "build.batch_tokens": ("batch_tokens", "--batch-tokens"),
     "paths.out": ("out_dir", "--out"),
+    "site.pdf_variant": ("pdf_variant", "--pdf-variant"),
 }
 
 

@@ -107,3 +107,13 @@ count_option = click.option(
     default=None,
     help="Summary sentences, 1-20 (default: 20% of the article's sentences, at least 3 and at most 5).",
 )
+
+
+# The PDF variants (render.PDF_VARIANTS; written out here so that --help imports no renderer).
+pdf_variant_option = click.option(
+    "--pdf-variant",
+    "pdf_variant",
+    type=click.Choice(["none", "pdf/a-3u", "pdf/ua-1"]),
+    default=None,
+    help="PDF conformance: pdf/a-3u (archival), pdf/ua-1 (accessible) or none (default: [site].pdf_variant, else none).",
+)

@@ -8,7 +8,7 @@ import click
 
 from ..document import InputError, document, to_dict
 from .context import decoding, resolved
-from .options import count_option, decoding_options, glossary_option, model_option, output_file_option
+from .options import count_option, decoding_options, glossary_option, model_option, output_file_option, pdf_variant_option
 from .output import echo_lines, print_json, write_json
 
 
@@ -118,13 +118,15 @@ def summarize_lines(file, count):
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True, help="Output folder: the brief goes to OUT/<slug>/.")
 @click.option("--layout", type=click.Choice(["columns", "interleaved"]), default="columns", show_default=True, help="PDF full-text layout: Korean and English side by side, or each Korean paragraph followed by its English.")
+@pdf_variant_option
 @click.pass_context
-def render(ctx, file, out_dir, layout):
+def render(ctx, file, out_dir, layout, pdf_variant):
     """Render a brief JSON (from 'publisher summarize') to HTML and PDF in OUT/<slug>/.
 
     \b
     Example:
         publisher render seoul.brief.json -o out
+        publisher render seoul.brief.json -o out --pdf-variant pdf/ua-1
     """
     from ..building.stages import render_brief_file
     from ..theme import Theme
