@@ -172,7 +172,12 @@ def detect(folder: Path) -> ModelLayout:
         raise ModelError(f"{folder} holds no model (found: {found}); {WHAT_WE_TAKE}")
     if not (folder / "config.json").is_file():
         raise ModelError(f"{folder} has model.bin but no CTranslate2 config.json (found: {found}); convert the model again")
-    if (folder / "tokenizer.json").is_file() and _chat_template(folder) is not None:
+    if (folder / "tokenizer.json").is_file():
+        if _chat_template(folder) is None:
+            raise ModelError(
+                f"{folder} has tokenizer.json but no chat template (found: {found}): a decoder-only model needs one; "
+                "convert it again with --copy_files tokenizer.json tokenizer_config.json (and chat_template.jinja if the model has it)"
+            )
         return _llm_layout(folder)
     vocab = _vocabulary(folder)
     if vocab is None:

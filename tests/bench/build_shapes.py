@@ -89,6 +89,9 @@ def build(name: str) -> Path:
         print(f"{name}: {params / 1e9:.2f} B parameters, initialised in {time.perf_counter() - t0:.0f} s", flush=True)
         model.save_pretrained(work)
         tok.save_pretrained(work)
+        if family == "llm":  # the chat template where real instruction models keep it (transformers 5 moves it out)
+            shutil.copy(FIXTURES / "ko_en_test_llm" / "tokenizer_config.json", work / "tokenizer_config.json")
+            (work / "chat_template.jinja").unlink(missing_ok=True)
         del model
         staging = Path(tmp) / name
         TransformersConverter(str(work), copy_files=copy).convert(str(staging), quantization="int8", force=True)
