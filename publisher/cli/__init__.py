@@ -21,6 +21,7 @@ import click
 from .. import __version__
 from ..document import PublisherError
 from . import brief, editor, models, stages
+from .service import service as service_command
 
 EXIT_INTERNAL = 70
 
@@ -85,6 +86,7 @@ for _command in (
     editor.edits,
     editor.serve,
     editor.desk,
+    service_command,
 ):
     cli.add_command(_command)
 del _command
