@@ -15,7 +15,7 @@ ARGOS    := argostranslate==1.11.0
 # Debian packages the tests drive for real (PDF inspection, a headless browser).
 TEST_DEBS := poppler-utils chromium chromium-driver
 
-.PHONY: help brief test test-fast models fixture bench golden serve desk clean distclean venv test-deps parity
+.PHONY: help brief test test-fast models fixture bench golden serve desk service clean distclean venv test-deps parity
 
 help:
 	@echo "make brief [MODEL=file.argosmodel] [BRIEF_FLAGS=...]  build bilingual briefs for $(ARTICLES)/ into $(OUT)/"
@@ -28,6 +28,7 @@ help:
 	@echo "make parity                          compare our English with Argos Translate's own, sentence by sentence"
 	@echo "make serve                           preview $(OUT)/ on http://127.0.0.1:8000/"
 	@echo "make desk [MODEL=file.argosmodel]    the editor's desk on http://127.0.0.1:8765/ (review, correct, republish)"
+	@echo "make service [MODEL=file.argosmodel] the publishing service on http://127.0.0.1:8780/ (docs/service.md)"
 	@echo "make clean | distclean               remove $(OUT)/ | also the virtual environments"
 
 # The runtime environment. argostranslate is installed without its declared dependencies:
@@ -42,7 +43,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(VENV)/bin/pip install --quiet -e '.[test,desk,ray]'
+	$(VENV)/bin/pip install --quiet -e '.[test,desk,ray,service]'
 	$(VENV)/bin/pip install --quiet --no-deps $(ARGOS)
 	touch $@
 
@@ -130,6 +131,15 @@ $(VENV)/.installed-desk: $(VENV)/.installed
 
 desk: $(VENV)/.installed-desk
 	$(PUB) desk $(ARTICLES) -o $(OUT) $(if $(strip $(MODEL)),--model "$(MODEL)",)
+
+# The publishing service needs the `service` extra (FastAPI, uvicorn, watchfiles, prometheus-client).
+$(VENV)/.installed-service: $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet -e '.[service]'
+	$(VENV)/bin/pip install --quiet --no-deps $(ARGOS)
+	touch $@
+
+service: $(VENV)/.installed-service
+	$(PUB) service --inbox $(ARTICLES) -o $(OUT) $(if $(strip $(MODEL)),--model "$(MODEL)",)
 
 clean:
 	rm -rf $(OUT) .pytest_cache .hypothesis

@@ -264,8 +264,8 @@ def svc(tmp_path_factory):
 def test_concurrent_clients_each_article_published_once_and_as_publisher_brief_builds_it(svc, tmp_path):
     svc.idle()
     token = svc.token("cms")
-    n = 6
-    # 20 clients at once: the 6 articles, and 14 retries of them under the same Idempotency-Key.
+    n = 4
+    # 20 clients at once: the 4 articles, and 16 retries of them under the same Idempotency-Key.
     requests = [(i % n, f"key-{i % n}") for i in range(20)]
 
     def post(req):
@@ -379,7 +379,7 @@ def test_operations_openapi_metrics_healthz_logs_and_tokens(svc):
     assert httpx.get(svc.url + "docs", timeout=10).status_code == 200
     metrics = httpx.get(svc.url + "metrics", timeout=10).text
     published = re.search(r'^publisher_jobs\{state="published"\} (\d+)', metrics, re.M)
-    assert published and int(published.group(1)) >= 6
+    assert published and int(published.group(1)) >= 4
     assert re.search(r"^publisher_build_seconds_count [1-9]", metrics, re.M)
     assert re.search(r"^publisher_segments_translated_total [1-9]", metrics, re.M)
     assert re.search(r'^publisher_api_refusals_total\{status="401"\}', metrics, re.M)
