@@ -24,8 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from .. import __version__
 from ..document import PublisherError
 from ..urls import BadURL, check_http_url
-from .inbox import SlugTaken, Submission, check_slug
-from .queue import SUBMIT, TAKEDOWN
+from .inbox import SlugTaken, Submission, check_slug, derive_slug
+from .queue import SUBMIT, TAKEDOWN, DuplicateKey
 
 log = logging.getLogger(__name__)
 
@@ -207,16 +207,17 @@ def create_app(service) -> FastAPI:
             title=article.title, body=article.body, format=article.format, date=article.date.isoformat() if article.date else None,
             byline=article.byline, source_url=article.source_url, slug=article.slug,
         )
-        with service.inbox.lock:
+        try:
+            slug = derive_slug(sub)
+        except ValueError as exc:  # (a client slug was checked by the model already)
+            raise HTTPException(422, str(exc)) from None
+        with service.inbox.lock(slug):
             if idempotency_key:
                 stored = service.queue.answer(owner, idempotency_key)
                 if stored is not None:
-                    first_digest, status, body = stored
-                    if first_digest != digest:
-                        raise HTTPException(409, "this Idempotency-Key was used for a different article")
-                    return JSONResponse(body, status_code=status, headers={"idempotent-replay": "true"})
+                    return _replay(stored, digest)
             try:
-                slug, path = service.inbox.write(sub)
+                path = service.inbox.write(sub, slug)
             except SlugTaken as exc:
                 raise HTTPException(409, str(exc)) from None
             except PublisherError as exc:
@@ -225,7 +226,10 @@ def create_app(service) -> FastAPI:
             def answer(job):
                 return 202, Accepted(job=job.id, slug=slug, url=service.brief_url(slug), state=job.state).model_dump()
 
-            job = service.queue.add(SUBMIT, slug, idempotency=(owner, idempotency_key, digest) if idempotency_key else None, answer=answer)
+            try:
+                job = service.queue.add(SUBMIT, slug, idempotency=(owner, idempotency_key, digest) if idempotency_key else None, answer=answer)
+            except DuplicateKey:  # the same key, sent at the same moment with another article
+                return _replay(service.queue.answer(owner, idempotency_key), digest)
         service.worker.wake.set()
         log.info("accepted job %s: %s -> %s", job.id, path.name, slug)
         return JSONResponse(answer(job)[1], status_code=202)
@@ -233,7 +237,7 @@ def create_app(service) -> FastAPI:
     @app.delete("/api/v1/articles/{slug}", status_code=202, response_model=Accepted, dependencies=auth, tags=["articles"])
     def takedown(slug: str = PathParam(max_length=80, pattern=SLUG_PATTERN)):
         """Take an article down: its file leaves the inbox, its brief leaves out/, the index and the feed."""
-        with service.inbox.lock:
+        with service.inbox.lock(slug):
             removed = service.inbox.remove(slug)
             if not removed and not (service.out_dir / slug / "brief.json").is_file():
                 raise HTTPException(404, f"no article or brief with the slug {slug!r}")
@@ -273,6 +277,14 @@ def create_app(service) -> FastAPI:
         return Response(service.metrics.text(), media_type=CONTENT_TYPE)
 
     return app
+
+
+def _replay(stored, digest: str) -> JSONResponse:
+    """The first answer to this Idempotency-Key, if it was for the same article."""
+    first_digest, status, body = stored
+    if first_digest != digest:
+        raise HTTPException(409, "this Idempotency-Key was used for a different article")
+    return JSONResponse(body, status_code=status, headers={"idempotent-replay": "true"})
 
 
 def brief_entries(out_dir: Path, since, url_for) -> list[dict]:

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import yaml
 
-from ..building.inbox import expand_articles
+from ..building.inbox import CORRECTIONS_SUFFIX
 from ..building.publish import RESERVED_SLUGS
-from ..document import InputError, PublisherError
+from ..document import PublisherError
 from ..fsutil import atomic_write_bytes, safe_slug
-from ..read import slug_for_path
+from ..read import ARTICLE_SUFFIXES, slug_for_path
 
 SUFFIXES = (".ko.txt", ".ko.html")
 
@@ -102,19 +102,27 @@ class ServiceInbox:
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
-        self.lock = threading.Lock()
+        self._locks = [threading.Lock() for _ in range(64)]
         self._own: dict[str, object] = {}  # file name -> its stamp after our write (None: we removed it)
 
     def _holders(self, slug: str) -> list[Path]:
+        """The inbox's article files whose slug is ``slug`` (names only: one directory read, no stat each)."""
         try:
-            files = expand_articles([self.folder])
-        except InputError:
+            names = [e.name for e in os.scandir(self.folder)]
+        except OSError:
             return []
-        return [p for p in files if slug_for_path(p) == slug]
+        return sorted(
+            self.folder / n for n in names
+            if not n.startswith(".") and not n.endswith(CORRECTIONS_SUFFIX) and Path(n).suffix.lower() in ARTICLE_SUFFIXES
+            and slug_for_path(Path(n)) == slug
+        )
 
-    def write(self, sub: Submission) -> tuple[str, Path]:
-        """Write the article (atomically) and return (slug, path); call under :attr:`lock`."""
-        slug = derive_slug(sub)
+    def lock(self, slug: str) -> threading.Lock:
+        """The lock of one slug: writes of different articles go ahead side by side."""
+        return self._locks[int(hashlib.sha256(slug.encode("utf-8")).hexdigest()[:8], 16) % len(self._locks)]
+
+    def write(self, sub: Submission, slug: str) -> Path:
+        """Write the article (atomically) as ``slug``; call under :meth:`lock` of the slug."""
         suffix, content = render_file(sub)
         ours = {slug + s for s in SUFFIXES}
         holders = self._holders(slug)
@@ -127,10 +135,10 @@ class ServiceInbox:
         for other in holders:  # the same slug sent before in the other format
             if other.name != path.name:
                 self._unlink(other)
-        return slug, path
+        return path
 
     def remove(self, slug: str) -> list[Path]:
-        """Take every article file with this slug out of the inbox; call under :attr:`lock`."""
+        """Take every article file with this slug out of the inbox; call under :meth:`lock` of the slug."""
         removed = []
         for p in self._holders(slug):
             self._unlink(p)
@@ -147,7 +155,6 @@ class ServiceInbox:
     def is_own(self, path: Path) -> bool:
         """Whether ``path`` is as the service's last write or removal left it (not an editor's change)."""
         name = Path(path).name
-        with self.lock:
-            if name not in self._own:
-                return False
-            return self._own[name] == _stamp(self.folder / name)
+        if name not in self._own:
+            return False
+        return self._own.get(name, False) == _stamp(self.folder / name)
