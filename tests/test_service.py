@@ -306,8 +306,8 @@ def test_refusals_change_nothing_on_disk(svc):
     assert post(svc.client("pub_not-a-token"), json=article(1)).status_code == 401
     assert post(svc.client(reader), json=article(1)).status_code == 403
     assert svc.client(reader).delete("/api/v1/articles/anything").status_code == 403
-    big = {"title": "큰 기사", "body": "가" * (11 * 1024 * 1024 // 3)}
-    assert post(svc.client(cms), json=big).status_code == 413
+    big = b'{"title": "big", "body": "' + b"a" * (11 * 1024 * 1024) + b'"}'
+    assert post(svc.client(cms), content=big, headers={"content-type": "application/json"}).status_code == 413
     r = post(svc.client(cms), content=b'{"title": "x", "body": ', headers={"content-type": "application/json"})
     assert r.status_code == 422 and r.json()["detail"][0]["type"] == "json_invalid"
     r = post(svc.client(cms), json={"body": "본문"})
@@ -409,3 +409,11 @@ def test_help_stays_fast_and_imports_no_web_stack():
     code = "import sys, publisher.cli; print(sorted(m for m in ('fastapi', 'uvicorn', 'pydantic', 'prometheus_client', 'watchfiles') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=service_env(Path("/tmp")), check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_model_that_cannot_be_loaded_is_one_error_line_before_anything_listens(tmp_path):
+    s = ServiceProcess(tmp_path, "", model=tmp_path / "missing.argosmodel")
+    cmd = [sys.executable, "-m", "publisher.cli", "service", "--inbox", str(s.inbox), "-o", str(s.out), "--model", str(s.model), "--port", "0"]
+    result = subprocess.run(cmd, cwd=tmp_path, env=s.env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 3 and result.stdout == ""
+    assert result.stderr.startswith("Error: model file not found") and "Traceback" not in result.stderr

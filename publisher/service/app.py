@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Literal
 
@@ -117,6 +118,13 @@ class Gate:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or not scope["path"].startswith("/api/"):
             return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        try:
+            return await self._gate(scope, receive, send)
+        finally:
+            self.service.metrics.api_seconds.labels(scope["method"]).observe(time.perf_counter() - started)
+
+    async def _gate(self, scope, receive, send):
         svc = self.service
         headers = {k.lower(): v for k, v in scope["headers"]}
         token = svc.tokens.check(headers.get(b"authorization", b"").decode("latin-1"))

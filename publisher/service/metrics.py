@@ -36,6 +36,10 @@ class Metrics:
         self.from_memory = Counter("publisher_segments_from_memory", "Segments taken from the translation memory", registry=self.registry)
         self.briefs = Counter("publisher_briefs_built", "Briefs written into the output folder", registry=self.registry)
         self.failures = Counter("publisher_failures", "Failures by reason (article, transient, build, internal)", ["reason"], registry=self.registry)
+        self.api_seconds = Histogram(
+            "publisher_api_request_seconds", "Time the service spends on an API request (gate to answer)", ["method"], registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+        )
         self.requests = Counter("publisher_api_refusals", "API requests refused, by status", ["status"], registry=self.registry)
 
     def build_done(self, seconds: float, report: dict) -> None:

@@ -53,8 +53,13 @@ def _child_init() -> None:
     import publisher.building.run  # noqa: F401  (the heavy imports, once, before the first build)
 
 
-def _warm_up() -> None:
-    import weasyprint  # noqa: F401  (its first import takes seconds; not during the first build)
+def _warm_up(model: str | None) -> None:
+    """Load the build's libraries and the model once, before the first build (which they would slow)."""
+    import weasyprint  # noqa: F401
+
+    from ..models import load_model
+
+    load_model(model)
 
 
 def build_inbox(inbox: str, settings) -> dict:
@@ -143,8 +148,17 @@ class Worker:
         self.busy = False
 
     def start(self) -> None:
+        """Start the build process and check the model: a model named on the command line that
+        cannot be loaded is an error now; the installed model missing is a transient fault
+        (it may be being installed), retried by each job."""
         self.pool = self._new_pool()
-        self.pool.submit(_warm_up)  # the child starts now and loads the build's libraries while the service starts
+        try:
+            self.pool.submit(_warm_up, self.settings.model).result()
+        except ModelError as exc:
+            if self.settings.model is not None:
+                self.pool.shutdown(wait=True)
+                raise
+            log.warning("%s (jobs wait and retry until it is there)", exc)
         self.thread.start()
 
     def _new_pool(self) -> ProcessPoolExecutor:
