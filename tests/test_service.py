@@ -17,7 +17,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -252,14 +251,30 @@ rate_limit = 120
 """
 
 
+@pytest.fixture
+def new_service(tmp_path):
+    """``new_service(config) -> ServiceProcess`` in tmp_path; killed (process group) after the test whatever happened."""
+    made: list[ServiceProcess] = []
+
+    def make(config: str = CONFIG, **kw) -> ServiceProcess:
+        made.append(ServiceProcess(tmp_path, config, **kw))
+        return made[-1]
+
+    yield make
+    for s in made:
+        s.kill()
+
+
 @pytest.fixture(scope="module")
 def svc(tmp_path_factory):
     s = ServiceProcess(tmp_path_factory.mktemp("service"), CONFIG)
     s.token("cms", "submit", "takedown", "read")
     s.token("reader", "read")
     s.start()
-    yield s
-    code = s.stop()
+    try:
+        yield s
+    finally:
+        code = s.stop()
     assert code == 0, s.log.read_text()[-3000:]
 
 

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from conftest import wait_until
-from test_service import CONFIG, ServiceProcess, article, assert_same_publication, assert_whole, reference_build
+from test_service import article, assert_same_publication, assert_whole, new_service, reference_build  # noqa: F401 (new_service: a fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.fixture_model, pytest.mark.timeout(900)]
 
@@ -32,8 +32,8 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.stress
-def test_kill_9_in_the_middle_of_a_build_then_a_restart_publishes_every_job_once(tmp_path):
-    s = ServiceProcess(tmp_path, CONFIG)
+def test_kill_9_in_the_middle_of_a_build_then_a_restart_publishes_every_job_once(new_service):
+    s = new_service()
     token = s.token("cms", "submit", "read")
     s.start()
     s.idle()
@@ -68,8 +68,8 @@ def test_kill_9_in_the_middle_of_a_build_then_a_restart_publishes_every_job_once
 
 
 @pytest.mark.stress
-def test_a_burst_of_50_new_files_gives_one_build(tmp_path):
-    s = ServiceProcess(tmp_path, CONFIG).start()
+def test_a_burst_of_50_new_files_gives_one_build(new_service):
+    s = new_service().start()
     s.idle()
     builds = s.builds()
     for i in range(50):
@@ -83,8 +83,8 @@ def test_a_burst_of_50_new_files_gives_one_build(tmp_path):
 
 
 @pytest.mark.load
-def test_200_articles_from_20_clients_are_each_published_once_as_publisher_brief_publishes_them(tmp_path):
-    s = ServiceProcess(tmp_path, CONFIG)
+def test_200_articles_from_20_clients_are_each_published_once_as_publisher_brief_publishes_them(new_service, tmp_path):
+    s = new_service()
     tokens = [s.token(f"cms{k}", "submit", "read") for k in range(20)]
     s.start()
     s.idle()

@@ -137,7 +137,7 @@ class JobQueue:
                 [(RUNNING, now, build, i) for i in ids],
             )
             db.executemany("INSERT INTO events (job, state, at, build) VALUES (?, ?, ?, ?)", [(i, RUNNING, now, build) for i in ids])
-            jobs = [self._job(r) for r in db.execute(f"SELECT * FROM jobs WHERE build = ? AND state = ?", (build, RUNNING))]
+            jobs = [self._job(r) for r in db.execute("SELECT * FROM jobs WHERE build = ? AND state = ?", (build, RUNNING))]
         return build, jobs
 
     def finish(self, build: int, outcomes: dict[str, tuple[str, str | None]], *, state: str, seconds: float,

@@ -27,7 +27,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from ..document import ModelError, OutputError, PublisherError
-from .queue import FAILED, INBOX, PUBLISHED, QUEUED, SUBMIT, TAKEDOWN, Job, JobQueue
+from .queue import FAILED, PUBLISHED, QUEUED, SUBMIT, TAKEDOWN, Job, JobQueue
 
 log = logging.getLogger(__name__)
 
