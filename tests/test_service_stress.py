@@ -119,3 +119,24 @@ def test_200_articles_from_20_clients_are_each_published_once_as_publisher_brief
     q = statistics.quantiles(latencies, n=20)
     print(f"POST latency while building: p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {q[18] * 1000:.0f} ms")
     assert s.stop() == 0
+
+
+@pytest.mark.stress
+def test_sigterm_finishes_the_build_in_hand_and_leaves_the_rest_queued(new_service):
+    s = new_service()
+    token = s.token("cms", "submit", "read")
+    s.start()
+    s.idle()
+    with s.client(token) as c:
+        first = c.post("/api/v1/articles", json=article(20)).json()
+        wait_until(lambda: s.health()["building"], 60, "the build of the first article")
+        later = [c.post("/api/v1/articles", json=article(21 + k)).json() for k in range(2)]
+    s.proc.send_signal(signal.SIGTERM)
+    assert s.proc.wait(120) == 0
+    states = {job: state for job, state, _ in s.events()}  # the last event of each job
+    assert states[first["job"]] == "published" and (s.out / first["slug"] / "brief.json").is_file()
+    assert all(states[a["job"]] == "queued" for a in later)  # accepted, kept for the next start
+    s.start()
+    final = s.wait_jobs(token, [a["job"] for a in later])
+    assert {st["state"] for st in final.values()} == {"published"}
+    assert s.stop() == 0
