@@ -15,7 +15,7 @@ ARGOS    := argostranslate==1.11.0
 # Debian packages the tests drive for real (PDF inspection, a headless browser).
 TEST_DEBS := poppler-utils chromium chromium-driver
 
-.PHONY: help brief test test-fast models fixture bench golden serve desk service clean distclean venv test-deps parity
+.PHONY: help brief test test-fast models fixture bench bench-shapes golden serve desk docs service clean distclean venv test-deps parity
 
 help:
 	@echo "make brief [MODEL=file.argosmodel] [BRIEF_FLAGS=...]  build bilingual briefs for $(ARTICLES)/ into $(OUT)/"
@@ -29,7 +29,8 @@ help:
 	@echo "make serve                           preview $(OUT)/ on http://127.0.0.1:8000/"
 	@echo "make desk [MODEL=file.argosmodel]    the editor's desk on http://127.0.0.1:8765/ (review, correct, republish)"
 	@echo "make service [MODEL=file.argosmodel] the publishing service on http://127.0.0.1:8780/ (docs/service.md)"
-	@echo "make clean | distclean               remove $(OUT)/ | also the virtual environments"
+	@echo "make docs                            build the documentation site into site/ (open site/index.html)"
+	@echo "make clean | distclean               remove $(OUT)/ and site/ | also the virtual environments"
 
 # The runtime environment. argostranslate is installed without its declared dependencies:
 # they pull in stanza, spaCy and a multi-GB torch, none of which this design uses.
@@ -43,7 +44,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(VENV)/bin/pip install --quiet -e '.[test,desk,ray,service]'
+	$(VENV)/bin/pip install --quiet -e '.[test,desk,ray,docs,service]'
 	$(VENV)/bin/pip install --quiet --no-deps $(ARGOS)
 	touch $@
 
@@ -94,19 +95,28 @@ test: $(VENV)/.installed-test test-deps
 test-fast: $(VENV)/.installed-test
 	$(PY) -m pytest -q $(XDIST) -m "$(FAST)"
 
-bench: $(VENV)/.installed-test
+# Random-weight models at the real shapes of the T5 and LLM families (MADLAD-400 3B, Qwen2.5
+# 0.5B/1.5B), built once into the cache with torch in the fixture environment (bench_kinds.py).
+bench-shapes:
+	test -x .venv-fixture/bin/python || $(PYTHON) -m venv .venv-fixture
+	.venv-fixture/bin/pip install --quiet torch==2.14.1 sentencepiece "ctranslate2>=4.8,<4.9" numpy transformers protobuf tokenizers jinja2 safetensors
+	.venv-fixture/bin/python tests/bench/build_shapes.py
+
+bench: $(VENV)/.installed-test bench-shapes
 	@for f in tests/bench/bench_*.py; do echo; echo "== $$f"; $(PY) $$f || exit 1; done
 
 golden: $(VENV)/.installed-test
 	UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/test_render.py
+	UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/test_theme.py -k golden
 
 # The test fixture: a genuine but tiny ko->en Argos package, trained on tests/fixture/corpus.tsv.
 # Needs torch, which lives in its own environment and never in the runtime one.
 fixture:
 	test -x .venv-fixture/bin/python || $(PYTHON) -m venv .venv-fixture
-	.venv-fixture/bin/pip install --quiet torch==2.14.1 sentencepiece ctranslate2 numpy transformers protobuf
+	.venv-fixture/bin/pip install --quiet torch==2.14.1 sentencepiece "ctranslate2>=4.8,<4.9" numpy transformers protobuf tokenizers jinja2
 	.venv-fixture/bin/python tests/fixture/build_model.py
 	.venv-fixture/bin/python tests/fixture/build_hf_models.py
+	.venv-fixture/bin/python tests/fixture/build_llm_models.py
 
 # Parity with Argos Translate itself: a side environment (beside the fixture builder's) with
 # the full argostranslate and its dependencies (stanza, spaCy, torch from the local wheel).
@@ -132,6 +142,16 @@ $(VENV)/.installed-desk: $(VENV)/.installed
 desk: $(VENV)/.installed-desk
 	$(PUB) desk $(ARTICLES) -o $(OUT) $(if $(strip $(MODEL)),--model "$(MODEL)",)
 
+# The documentation site (MkDocs, mkdocs.yml): docs/ -> site/. The command reference is
+# generated from the click commands; tests/test_docs.py builds it with --strict in make test.
+$(VENV)/.installed-docs: $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet -e '.[docs]'
+	$(VENV)/bin/pip install --quiet --no-deps $(ARGOS)
+	touch $@
+
+docs: $(VENV)/.installed-docs
+	$(VENV)/bin/mkdocs build --strict --site-dir site
+
 # The publishing service needs the `service` extra (FastAPI, uvicorn, watchfiles, prometheus-client).
 $(VENV)/.installed-service: $(VENV)/.installed
 	$(VENV)/bin/pip install --quiet -e '.[service]'
@@ -142,7 +162,7 @@ service: $(VENV)/.installed-service
 	$(PUB) service --inbox $(ARTICLES) -o $(OUT) $(if $(strip $(MODEL)),--model "$(MODEL)",)
 
 clean:
-	rm -rf $(OUT) .pytest_cache .hypothesis
+	rm -rf $(OUT) site .pytest_cache .hypothesis
 
 distclean: clean
 	rm -rf $(VENV) .venv-fixture .venv-parity *.egg-info

@@ -10,6 +10,12 @@ and ``FLAG_HELP[kind]`` (or ``describe_flag(flag)``) explains it to a person:
                            ``numbers:ko-only=700000000;en-only=7``
 - ``length-ratio``         the English is far shorter or longer than usual for the Korean
 - ``glossary-miss:<term>`` a glossary term's English form is missing from the English
+- ``empty``                the model wrote nothing for a segment with text
+- ``extra-output:<what>``  more than one English rendering of the one segment: an
+                           ``explanation`` or a ``refusal`` instead of (or beside) the English,
+                           ``lines`` (several lines), ``sentences`` (more sentences than the
+                           Korean has), ``prompt`` (the prompt's labels echoed). An
+                           instruction model (publisher.llm) does this; an MT model rarely.
 """
 
 from __future__ import annotations
@@ -32,7 +38,26 @@ FLAG_HELP: dict[str, str] = {
     "length-ratio": "The English is much shorter or longer than a translation of this Korean usually is: "
     "something may be missing or invented.",
     "glossary-miss": "A glossary term was in the Korean but its required English form is not in the English.",
+    "empty": "The model wrote nothing for this segment.",
+    "extra-output": "The model wrote more than one English rendering of this one segment (an explanation, a "
+    "refusal, a second sentence the Korean does not have, or the prompt's labels): keep only the translation.",
 }
+
+# An instruction model's ways of saying more than the translation (checked at the start of
+# the output, or anywhere for the prompt's own labels).
+_PREAMBLE = re.compile(
+    r"^\s*(?:here\s+is|here's|sure\b|certainly\b|of\s+course\b|okay\b|translation\s*:|english\s*:|"
+    r"the\s+(?:english\s+)?translation\b|this\s+(?:sentence|text)\s+(?:means|says|translates))",
+    re.IGNORECASE,
+)
+_REFUSAL = re.compile(
+    r"\b(?:i\s*(?:'m|am)\s+(?:sorry|unable|not\s+able)|i\s+(?:cannot|can't|can\s+not|won't)|as\s+an\s+ai\b)",
+    re.IGNORECASE,
+)
+_PROMPT_LABEL = re.compile(r"(?:^|\n)\s*(?:korean|english)\s*:|\((?:note|translation)\s*:", re.IGNORECASE)
+_ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Inc|Co|Corp|Ltd|Gov|Rep|Sen|Gen|No|vs|etc|approx)|\b[A-Z])\.$")
+_EN_END = re.compile(r"[.?!]+[\"'”’)\]]*(?=\s+[\"“(]?[A-Z0-9])")
+_KO_END = re.compile(r"[.?!。]+[\"'”’)\]」』]*(?=\s+\S)")
 
 _WORD = re.compile(r"[\w']+")
 _SPACE = re.compile(r"\s+")
@@ -87,6 +112,30 @@ def length_ratio(src: str, en: str) -> float | None:
     return _chars(en) / ko
 
 
+def _sentences_en(text: str) -> int:
+    ends = [m for m in _EN_END.finditer(text) if not _ABBREVIATION.search(text[: m.start() + 1])]
+    return 1 + len(ends)
+
+
+def check_rendering(src: str, en: str) -> tuple[str, ...]:
+    """``extra-output`` flags: is ``en`` one English rendering of ``src``, and nothing else?"""
+    flags = []
+    if _PREAMBLE.search(en) or _PROMPT_LABEL.search(en):
+        flags.append("extra-output:explanation" if _PREAMBLE.search(en) else "extra-output:prompt")
+    if _REFUSAL.search(en) and not _REFUSAL.search(_english_words_of(src)):
+        flags.append("extra-output:refusal")
+    if "\n" in en.strip():
+        flags.append("extra-output:lines")
+    if _sentences_en(en) > 1 + len(_KO_END.findall(src.strip())):
+        flags.append("extra-output:sentences")
+    return tuple(dict.fromkeys(flags))
+
+
+def _english_words_of(src: str) -> str:
+    """The Latin-script part of a Korean source (a quoted English phrase may say "I cannot")."""
+    return " ".join(re.findall(r"[A-Za-z][A-Za-z' ]*", src))
+
+
 def check_segment(
     src: str, en: str, glossary_terms: Iterable[object] = (), *, numbers_src: str | None = None
 ) -> tuple[str, ...]:
@@ -98,8 +147,8 @@ def check_segment(
     the glossary-applied model input, so ``카페24`` -> ``Cafe24`` is a name, not 24).
     """
     if not en or not en.strip():
-        return ("length-ratio",) if _chars(src) >= LENGTH_RATIO_MIN_CHARS else ()
-    flags: list[str] = []
+        return ("empty",) if has_hangul(src) or _chars(src) >= LENGTH_RATIO_MIN_CHARS else ()
+    flags: list[str] = list(check_rendering(src, en))
     if has_hangul(en):
         flags.append("hangul")
     if has_han(en):

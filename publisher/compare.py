@@ -17,7 +17,7 @@ from .building.article import read_segmented
 from .building.inbox import default_glossary
 from .decoding import TranslateSettings
 from .document import InputError, ModelInfo
-from .engine import CT2Engine
+from .engine import open_engine
 from .fsutil import atomic_write_text
 from .glossary import load_glossary
 from .models import KIND_LABELS, load_model
@@ -89,7 +89,7 @@ def compare_models(model_a: str, model_b: str, article: Path, *, decoding=None, 
     outs, secs = [], []
     for loaded in (loaded_a, loaded_b):
         t0 = time.perf_counter()
-        [done] = Translator(CT2Engine(loaded, settings), glossary=gloss).translate_articles([doc])
+        [done] = Translator(open_engine(loaded, settings), glossary=gloss).translate_articles([doc])
         secs.append(time.perf_counter() - t0)
         outs.append(done)
     rows = []

@@ -134,8 +134,10 @@ class CT2Engine:
 
     def encode(self, texts: Sequence[str]) -> list[list[str]]:
         """Source tokens as the model expects them (pieces framed by the kind's special tokens)."""
-        pieces = self._sentencepiece().encode(list(texts), out_type=str)
         layout = self.model.layout
+        if layout is not None and layout.source_text_prefix:  # t5: "<2en> " + text
+            texts = [layout.source_text_prefix + t for t in texts]
+        pieces = self._sentencepiece().encode(list(texts), out_type=str)
         if layout is None or not (layout.source_prefix or layout.source_suffix):
             return pieces
         return [[*layout.source_prefix, *p, *layout.source_suffix] for p in pieces]
@@ -199,6 +201,16 @@ class CT2Engine:
                 ) from None
             self.compute_type = compute_type
         return self._ct2
+
+
+def open_engine(model: LoadedModel, settings: TranslateSettings | None = None) -> Engine:
+    """The engine for ``model``'s kind: a CTranslate2 Translator (Argos, Marian, M2M-100, NLLB,
+    T5) or, for a decoder-only model, a Generator with its chat template."""
+    if model.layout is not None and model.layout.generator:
+        from .llm import GeneratorEngine
+
+        return GeneratorEngine(model, settings)
+    return CT2Engine(model, settings)
 
 
 def _load_spm(path):

@@ -21,8 +21,16 @@ FEED_ENTRIES_ENV = "PUBLISHER_FEED_ENTRIES"
 DEFAULT_FEED_ENTRIES = 100
 
 
+MAX_FEED_ENTRIES = 100_000  # the range of publisher.toml's [site].feed_entries (publisher.config.SiteConfig)
+
+
 def feed_entries_setting(value: int | None = None) -> int:
-    """How many briefs the feed lists: ``value``, else ``PUBLISHER_FEED_ENTRIES``, else 100."""
+    """How many briefs the feed lists: ``value``, else ``PUBLISHER_FEED_ENTRIES``, else 100.
+
+    The command line loads publisher.toml first and hands its ``[site].feed_entries`` to this
+    through the same variable (:func:`publisher.config.applied`), so the environment beats the
+    file; both are checked, with this range, before a build starts (:func:`publisher.config.load_config`).
+    """
     if value is None:
         raw = (os.environ.get(FEED_ENTRIES_ENV) or "").strip()
         if not raw:
@@ -31,10 +39,10 @@ def feed_entries_setting(value: int | None = None) -> int:
             value = int(raw)
         except ValueError:
             value = 0
-        if value < 1:
-            raise OutputError(f"{FEED_ENTRIES_ENV}={raw!r} is not a positive whole number; set it like {FEED_ENTRIES_ENV}=100")
-    if value < 1:
-        raise OutputError(f"the feed must list at least one brief (got {value})")
+        if not 1 <= value <= MAX_FEED_ENTRIES:
+            raise OutputError(f"{FEED_ENTRIES_ENV}={raw!r} is not a whole number from 1 to {MAX_FEED_ENTRIES}; set it like {FEED_ENTRIES_ENV}=100")
+    if not 1 <= value <= MAX_FEED_ENTRIES:
+        raise OutputError(f"the feed lists from 1 to {MAX_FEED_ENTRIES} briefs (got {value})")
     return value
 
 

@@ -78,7 +78,10 @@ def tree_sha256(root: Path, *, skip: tuple[str, ...] = ("__pycache__",)) -> str:
 
 def cache_dir(*parts: str) -> Path:
     """The publisher's cache folder: ``$PUBLISHER_CACHE_DIR``, else ``$XDG_CACHE_HOME/publisher``,
-    else ``~/.cache/publisher`` (joined with ``parts``). The one rule for every cached file."""
+    else ``~/.cache/publisher`` (joined with ``parts``). The one rule for every cached file.
+
+    publisher.toml's ``[paths].cache`` reaches this through the same variable: the command line
+    sets it for the run (:func:`publisher.config.applied`), so Ray's local workers inherit it too."""
     env = os.environ.get("PUBLISHER_CACHE_DIR")
     if env:
         base = Path(env).expanduser()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 from contextlib import ExitStack
 from functools import lru_cache
 from importlib import resources
@@ -30,6 +31,7 @@ import jinja2
 
 from .document import BRIEF_JSON, Brief, OutputError, brief_json
 from .fsutil import atomic_write_bytes, safe_slug, tree_sha256
+from .theme import Theme, check_logo, copy_theme_assets, site_view
 from .views import View, build_view, document_meta, keep_view_words
 from .wellformed import check_text
 
@@ -66,6 +68,7 @@ FONT_FILES = (
 CSS_FILES = ("fonts.css", "brief.css", "site.css")
 
 TEST_MODEL_BANNER = "Test model, not a translation"
+PACKAGE_PREFIX = "publisher"  # "publisher/brief.html.j2": the packaged template, even where a theme overrides it
 
 
 # ------------------------------------------------------------------ templates
@@ -76,11 +79,25 @@ def templates_digest() -> str:
     return tree_sha256(TEMPLATES_DIR)
 
 
-@lru_cache(maxsize=1)
-def environment():
-    """The jinja2 environment: autoescaping for every template, undefined names are errors."""
+def _loader(folder: str | None) -> jinja2.BaseLoader:
+    """The packaged templates, with a theme folder's templates first (by name) when given.
+
+    ``publisher/NAME`` always names the packaged template, so a theme's ``brief.html.j2``
+    can extend the one it replaces: ``{% extends "publisher/brief.html.j2" %}``.
+    """
+    package = jinja2.FileSystemLoader(str(TEMPLATES_DIR))
+    if folder is None:
+        return package
+    return jinja2.ChoiceLoader([jinja2.PrefixLoader({PACKAGE_PREFIX: package}), jinja2.FileSystemLoader(folder), package])
+
+
+@lru_cache(maxsize=16)
+def _env(folder: str | None = None) -> jinja2.Environment:
+    """The jinja2 environment of one theme folder (None: the packaged templates alone), one per
+    folder and process: autoescaping for every template, undefined names are errors. Its
+    loaders notice a template changed on disk (a long-running desk or service sees edits)."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        loader=_loader(folder),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -91,31 +108,70 @@ def environment():
     return env
 
 
-def render_template(template: str, **context: Any) -> str:
-    """A page from one of the package's templates (autoescaped); OutputError when it fails."""
+def environment(theme: Theme | None = None) -> jinja2.Environment:
+    """The environment that renders with ``theme``'s templates folder (default: the package's)."""
+    folder = theme.folder if theme is not None else None
+    return _env(os.fspath(folder) if folder is not None else None)  # the path as given: no syscalls per page
+
+
+def _where(exc: BaseException) -> tuple[str | None, int | None]:
+    """The template file and line an exception in jinja2 came from (innermost template frame)."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return exc.filename or exc.name, exc.lineno
+    found: tuple[str | None, int | None] = (None, None)
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith(".j2"):  # jinja2 rewrites the traceback: template frames carry the file
+            found = (name, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def template_error(template: str, exc: BaseException, theme: Theme | None = None) -> OutputError:
+    """One line naming the template file (the theme's own path when it came from the theme) and line."""
+    filename, line = _where(exc)
+    if isinstance(exc, jinja2.TemplateNotFound):
+        filename, line = None, None
+        message = f"template {exc.name} not found"
+    else:
+        message = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+    place = f"{filename}:{line}" if filename and line else (filename or template)
+    folder = theme.folder if theme is not None else None
+    in_theme = bool(filename and folder is not None and Path(filename).resolve().is_relative_to(Path(folder).resolve()))
+    fix = "fix the theme's template" if in_theme or folder is not None and filename is None else "reinstall publisher (its templates are incomplete)"
+    return OutputError(f"{place}: template {template} failed: {message}; {fix}")
+
+
+def render_template(template: str, theme: Theme | None = None, **context: Any) -> str:
+    """A page from a template of ``theme``'s folder or the package (autoescaped); OutputError
+    (one line: template file and line) when it fails to parse or render."""
     try:
-        return environment().get_template(template).render(**context)
-    except jinja2.TemplateError as exc:
-        raise OutputError(f"template {template} failed: {exc}; reinstall publisher (its templates are incomplete)") from None
+        return environment(theme).get_template(template).render(**context)
+    except Exception as exc:  # a theme's template may raise anything: none may reach the editor raw
+        raise template_error(template, exc, theme) from None
 
 
-def render_html(brief: Brief, editor: bool = False, *, view: View | None = None) -> str:
+def render_html(brief: Brief, editor: bool = False, *, view: View | None = None, theme: Theme | None = None) -> str:
     """The reader's page (or, with ``editor=True``, the editor's page with quality flags).
 
     ``view``: the brief's view when the caller already built it (both pages share one).
+    ``theme``: the newsroom's templates folder and ``[site]`` (default: the packaged look).
     """
     view = view or build_view(brief)
     return render_template(
         "brief.html.j2",
+        theme,
         v=view,
         meta=document_meta(view),
         editor=editor,
         assets="../assets",
         generator=f"publisher {brief.publisher_version or ''}".strip(),
+        site=site_view(theme, "../assets", "../index.html"),
     )
 
 
-def render_pdf_html(brief: Brief, layout: str = "columns") -> str:
+def render_pdf_html(brief: Brief, layout: str = "columns", theme: Theme | None = None) -> str:
     """The HTML that WeasyPrint lays out for the PDF."""
     if layout not in LAYOUTS:
         raise OutputError(f"unknown layout {layout!r}; use one of: {', '.join(LAYOUTS)}")
@@ -124,21 +180,42 @@ def render_pdf_html(brief: Brief, layout: str = "columns") -> str:
     keep_view_words(view)
     return render_template(
         "brief_pdf.html.j2",
+        theme,
         v=view,
         meta=meta,
         layout=layout,
         generator=f"publisher {brief.publisher_version or ''}".strip(),
+        site=site_view(theme, None),
     )
+
+
+def check_templates(theme: Theme | None = None) -> None:
+    """Before a build: every template of ``theme`` and the package parses, and the pages render
+    for an empty brief; else one OutputError line naming the template file and line."""
+    check_logo(theme)
+    env = environment(theme)
+    for name in env.list_templates(filter_func=lambda n: n.endswith(".j2")):
+        try:
+            env.get_template(name)
+        except Exception as exc:
+            raise template_error(name, exc, theme) from None
+    from .document import Article
+
+    empty = Brief(article=Article(slug="theme-check", source="theme-check.txt", title="theme check"))
+    render_html(empty, theme=theme)
+    render_html(empty, editor=True, theme=theme)
+    render_pdf_html(empty, theme=theme)
 
 
 # ------------------------------------------------------------------ PDF
 
 
-def _local_fetcher():
-    """A WeasyPrint URL fetcher that reads only files under templates/: nothing else, no network."""
+def _local_fetcher(*allowed: Path):
+    """A WeasyPrint URL fetcher that reads only files under templates/ (and ``allowed``: the
+    theme folder, the logo): nothing else, no network."""
     from weasyprint.urls import URLFetcher
 
-    root = TEMPLATES_DIR.resolve()
+    roots = (TEMPLATES_DIR.resolve(), *(Path(p).resolve() for p in allowed))
 
     class LocalOnly(URLFetcher):
         def fetch(self, url, headers=None):
@@ -146,7 +223,7 @@ def _local_fetcher():
             if parts.scheme != "file":
                 raise ValueError(f"refusing to fetch {url}: briefs use local files only")
             path = Path(url2pathname(parts.path)).resolve()
-            if not path.is_relative_to(root):
+            if not any(path.is_relative_to(root) for root in roots):
                 raise ValueError(f"refusing to read {path}: outside the templates folder")
             return super().fetch(url, headers)
 
@@ -168,17 +245,25 @@ def _pdf_resources():
     return font_config, css, fetcher
 
 
-def render_pdf(brief: Brief, layout: str = "columns") -> bytes:
+@lru_cache(maxsize=16)
+def _theme_fetcher(allowed: tuple[Path, ...]):
+    return _local_fetcher(*allowed)
+
+
+def render_pdf(brief: Brief, layout: str = "columns", theme: Theme | None = None) -> bytes:
     """An A4 PDF of the brief: page one titles + summary, then the aligned full text, notes.
 
     Tagged (PDF/UA-1), with title/author/subject/keywords/language metadata and an outline.
     """
-    html_text = render_pdf_html(brief, layout)
+    html_text = render_pdf_html(brief, layout, theme)
     try:
         from weasyprint import HTML
     except (ImportError, OSError) as exc:  # OSError: pango/cairo libraries missing
         raise OutputError(f"WeasyPrint is not usable ({exc}); install the Pango libraries (Debian: libpango-1.0-0 libpangoft2-1.0-0) and rerun 'make brief'") from None
     font_config, css, fetcher = _pdf_resources()
+    if theme is not None and (theme.folder is not None or theme.site.logo is not None):
+        allowed = tuple(Path(p) for p in (theme.folder, theme.site.logo) if p is not None)
+        fetcher = _theme_fetcher(allowed)
     doc = HTML(string=html_text, base_url=str(CSS_DIR) + "/", url_fetcher=fetcher)
     try:
         return doc.write_pdf(
@@ -195,8 +280,9 @@ def render_pdf(brief: Brief, layout: str = "columns") -> bytes:
 # ------------------------------------------------------------------ output folder
 
 
-def copy_assets(out_dir: Path) -> Path:
-    """Copy the stylesheets and bundled fonts to ``out_dir/assets`` (atomically, only when changed)."""
+def copy_assets(out_dir: Path, theme: Theme | None = None) -> Path:
+    """Copy the stylesheets and bundled fonts to ``out_dir/assets``, and the theme's static files
+    and logo to ``out_dir/assets/theme`` (atomically, only when changed)."""
     assets = Path(out_dir) / "assets"
     pairs = [(CSS_DIR / n, assets / "css" / n) for n in CSS_FILES]
     pairs += [(FONTS_DIR / n, assets / "fonts" / n) for n in FONT_FILES]
@@ -211,10 +297,11 @@ def copy_assets(out_dir: Path) -> Path:
         except OSError:
             pass
         atomic_write_bytes(dst, data)
+    copy_theme_assets(assets, theme)
     return assets
 
 
-def render_brief_files(brief: Brief, layout: str = "columns") -> tuple[tuple[str, bytes], ...]:
+def render_brief_files(brief: Brief, layout: str = "columns", theme: Theme | None = None) -> tuple[tuple[str, bytes], ...]:
     """The files of one brief's folder as ``(name, bytes)``, ``brief.json`` last.
 
     Every HTML page is parsed back first (:func:`publisher.wellformed.check_text`): a page
@@ -226,9 +313,9 @@ def render_brief_files(brief: Brief, layout: str = "columns") -> tuple[tuple[str
     """
     what = f"article {safe_slug(brief.article.slug)}"
     view = build_view(brief)  # the PDF builds its own: it glues Korean words in its copy
-    editor = check_text("editor.html", render_html(brief, editor=True, view=view), what)
-    html = check_text("brief.html", render_html(brief, view=view), what)
-    pdf = render_pdf(brief, layout)
+    editor = check_text("editor.html", render_html(brief, editor=True, view=view, theme=theme), what)
+    html = check_text("brief.html", render_html(brief, view=view, theme=theme), what)
+    pdf = render_pdf(brief, layout, theme)
     return (
         ("brief.pdf", pdf),
         ("editor.html", editor.encode("utf-8")),

@@ -1,9 +1,19 @@
-"""The preview server: ``out/`` over HTTP on 127.0.0.1 only (``publisher serve``)."""
+"""The preview server: ``out/`` over HTTP on 127.0.0.1 only (``publisher serve``).
+
+``out/`` holds, beside what readers get, files for the newsroom only: each brief's QA page
+(``editor.html``, the quality flags), the build's lock (``.publisher.lock``) and, while a
+build runs, its staging folders and temporary files (``.staging-*``, ``.*.tmp``). They stay
+in ``out/`` (a brief folder, QA page included, is swapped in whole by one writer), and
+:data:`INTERNAL` names them: the preview server answers 404 for them, and the same patterns
+are the exclude list for uploading ``out/`` (``rsync -a --exclude='.*' --exclude=editor.html
+out/ host:site/``, see docs/operations.md).
+"""
 
 from __future__ import annotations
 
 import logging
 import os
+from fnmatch import fnmatchcase
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -11,6 +21,15 @@ from pathlib import Path
 from .document import OutputError
 
 log = logging.getLogger(__name__)
+
+INTERNAL = (".*", "editor.html")  # path components readers never get (rsync --exclude patterns)
+
+
+def is_internal(relative_path: str) -> bool:
+    """Whether a path under ``out/`` is for the newsroom only: any of its components (a
+    hidden file or folder, a brief's QA page) matches a pattern of :data:`INTERNAL`."""
+    parts = [p for p in relative_path.replace(os.sep, "/").split("/") if p not in ("", ".")]
+    return any(fnmatchcase(part, pattern) for part in parts for pattern in INTERNAL)
 
 
 def make_server(out_dir: Path, port: int = 8000):
@@ -46,7 +65,19 @@ def make_server(out_dir: Path, port: int = 8000):
             if real != root and not real.startswith(root + os.sep):
                 self.send_error(404, "File not found")
                 return None
+            # The newsroom's files (QA pages, the lock, staging folders) are not for readers:
+            # 404 whether asked for by name or reached through a link inside out/.
+            asked = os.path.relpath(self.translate_path(self.path), self.directory)
+            if is_internal(asked) or is_internal(os.path.relpath(real, root)):
+                self.send_error(404, "File not found")
+                return None
             return super().send_head()
+
+        def list_directory(self, path):
+            # No folder listings: readers follow the index's links, and a listing would name
+            # the internal files.
+            self.send_error(404, "File not found")
+            return None
 
 
     try:

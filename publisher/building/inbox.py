@@ -3,11 +3,20 @@
 An inbox is a folder of article files (``.txt``, ``.md``, ``.html``); beside each article
 may stand its editor's corrections file (``x.ko.txt`` -> ``x.ko.corrections.csv``), and
 beside them all the newsroom's ``glossary.csv``.
+
+Every other entry of an inbox folder is named in the build report with the reason it was
+not read (:attr:`Inbox.ignored`); hidden entries (``.DS_Store``, an editor's ``.~lock``
+files) are left out without a word. Whether an entry is a regular file is decided from
+``lstat``/``stat`` alone: a FIFO, socket or device (or a symlink to one) is never opened,
+since opening a FIFO for reading blocks until someone writes to it.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..document import InputError
@@ -16,36 +25,133 @@ from ..read import ARTICLE_SUFFIXES
 GLOSSARY_NAME = "glossary.csv"
 CORRECTIONS_SUFFIX = ".corrections.csv"
 NO_ARTICLES = "no articles found (expected .txt, .md or .html files)"
+FORMATS = ".txt, .md, .html"
+
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a folder"),
+)
 
 
-def expand_articles(paths: Iterable[Path]) -> list[Path]:
-    """Article files named directly, or found in named directories (sorted).
+@dataclass(frozen=True)
+class Inbox:
+    """What an inbox holds, decided without opening any file.
 
-    A directory contributes its ``.txt``, ``.md`` and ``.html`` files; the glossary,
-    corrections files and hidden files are not articles.
+    ``articles``: the article files to build, sorted per folder. ``ignored``: every other
+    entry of an inbox folder that is not a corrections file or the glossary, with the reason
+    (``--strict`` makes these an error). ``refused``: articles that must not be read (named
+    directly but not a regular file, or whose corrections file is not one): each is a failed
+    article of the build, and its published brief stays.
     """
-    found: list[Path] = []
+
+    articles: tuple[Path, ...] = ()
+    ignored: tuple[tuple[Path, str], ...] = ()
+    refused: tuple[tuple[Path, str], ...] = ()
+
+
+def not_regular(path: Path) -> str | None:
+    """Why ``path`` is not a regular file one may open and read, or None when it is one.
+
+    Only ``lstat``/``stat`` are called: the file is never opened. A symlink is judged by
+    what it points at (and a dangling one says so).
+    """
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return "no such file"
+    except OSError as exc:
+        return f"cannot be inspected ({exc.strerror or exc})"
+    link = ""
+    if stat.S_ISLNK(st.st_mode):
+        target = os.readlink(path)
+        try:
+            st = os.stat(path)
+        except OSError:
+            return f"a symlink to {target}, which does not exist"
+        link = f"a symlink to {target}, "
+    if stat.S_ISREG(st.st_mode):
+        return None
+    kind = next((name for test, name in _KINDS if test(st.st_mode)), "not a file")
+    if kind == "a folder" and not link:
+        return "a folder (folders inside an inbox are not searched)"
+    return f"{link}which is {kind}, not a regular file" if link else f"{kind}, not a regular file"
+
+
+def _why_not_article(child: Path) -> str:
+    suffix = child.suffix
+    if not suffix:
+        return f"no file extension: not an article format ({FORMATS})"
+    if suffix.lower() == ".csv":
+        return f"{suffix}: not an article ({FORMATS}), a corrections file (x.ko{CORRECTIONS_SUFFIX}) or the glossary ({GLOSSARY_NAME})"
+    return f"{suffix}: not an article format ({FORMATS})"
+
+
+def scan_inbox(paths: Iterable[Path]) -> Inbox:
+    """The articles named directly, or found in named folders, and what else the folders hold.
+
+    A folder contributes its ``.txt``, ``.md`` and ``.html`` regular files (or symlinks to
+    one); its corrections files and glossary are read with their articles; any other entry
+    is in :attr:`Inbox.ignored` with the reason; hidden entries are left out silently.
+    """
+    articles: list[Path] = []
+    ignored: list[tuple[Path, str]] = []
+    refused: list[tuple[Path, str]] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
             for child in sorted(p.iterdir()):
-                if child.name.startswith(".") or child.name.endswith(CORRECTIONS_SUFFIX):
+                name = child.name
+                if name.startswith("."):
                     continue
-                if child.suffix.lower() in ARTICLE_SUFFIXES and (child.is_file() or child.is_symlink()):
-                    found.append(child)
-        elif p.exists():
-            found.append(p)
+                problem = not_regular(child)
+                if name.endswith(CORRECTIONS_SUFFIX) or name == GLOSSARY_NAME:
+                    if problem:  # the article's build refuses it below; the glossary is then not used
+                        ignored.append((child, problem))
+                elif problem:
+                    ignored.append((child, problem))
+                elif child.suffix.lower() in ARTICLE_SUFFIXES:
+                    articles.append(child)
+                else:
+                    ignored.append((child, _why_not_article(child)))
+        elif os.path.lexists(p):
+            problem = not_regular(p)
+            if problem:
+                refused.append((p, problem))
+            else:
+                articles.append(p)
         else:
             raise InputError(f"{p}: no such file or directory")
-    return found
+    kept = []
+    for article in articles:
+        corrections = corrections_path(article)
+        problem = not_regular(corrections) if os.path.lexists(corrections) else None
+        if problem:
+            refused.append((article, f"its corrections file {corrections.name} is {problem}; replace it with a regular file"))
+        else:
+            kept.append(article)
+    return Inbox(tuple(kept), tuple(ignored), tuple(refused))
+
+
+def expand_articles(paths: Iterable[Path]) -> list[Path]:
+    """The article files of :func:`scan_inbox` (named directly, or found in named folders)."""
+    return list(scan_inbox(paths).articles)
 
 
 def inbox_articles(paths: Iterable[Path]) -> list[Path]:
     """:func:`expand_articles`, refusing an inbox that holds no article."""
-    files = expand_articles(paths)
-    if not files:
-        raise InputError(NO_ARTICLES)
-    return files
+    inbox = scan_inbox(paths)
+    if not inbox.articles:
+        raise InputError(f"{inbox.refused[0][0]}: {inbox.refused[0][1]}" if inbox.refused else NO_ARTICLES)
+    return list(inbox.articles)
+
+
+def strict_error(inbox: Inbox) -> InputError:
+    """The one line ``--strict`` gives for an inbox with entries that are not articles."""
+    names = "; ".join(f"{p} ({why})" for p, why in inbox.ignored)
+    return InputError(f"--strict: {len(inbox.ignored)} file(s) in the inbox are not articles: {names}; move them out of the inbox")
 
 
 def check_inside_inbox(path: Path) -> None:
@@ -67,10 +173,17 @@ def corrections_path(article_path: Path) -> Path:
     return article_path.with_name(article_path.name.rsplit(".", 1)[0] + CORRECTIONS_SUFFIX)
 
 
+def check_regular(path: Path, what: str) -> None:
+    """Refuse a file named explicitly (a glossary) that is there but not a regular file, unopened."""
+    problem = not_regular(path) if os.path.lexists(path) else None
+    if problem:
+        raise InputError(f"{path}: {problem}; the {what} must be a regular file")
+
+
 def default_glossary(paths: Iterable[Path]) -> Path | None:
-    """The ``glossary.csv`` beside the first article, if there is one."""
+    """The ``glossary.csv`` beside the first article, if it is a regular file (never opened here)."""
     for p in paths:
         candidate = Path(p).parent / GLOSSARY_NAME
-        if candidate.is_file():
+        if os.path.lexists(candidate) and not_regular(candidate) is None:
             return candidate
     return None

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from ..document import PublisherError
 from ..render import copy_assets
+from ..theme import Theme
 from ..translate import Translator
 from .article import ArticleResult, RenderRequest
 from .freshness import brief_inputs
@@ -48,14 +49,14 @@ class BuildJob:
             self.report.stale_corrections.append(result.stale_summary)
         s = self.settings
         inputs = brief_inputs(item.base, self.translator.memory, result.article)
-        return RenderRequest(result.article, self.translator.info, inputs, s.summary_count, s.layout)
+        return RenderRequest(result.article, self.translator.info, inputs, s.summary_count, s.layout, Theme.of(s))
 
     def publish(self, item: Item, files: Iterable[tuple[str, bytes]]) -> None:
         """Write a rendered brief into out/ (the site's assets first, once per build)."""
         try:
             if self._assets is None:
                 try:
-                    copy_assets(self.out_dir)
+                    copy_assets(self.out_dir, Theme.of(self.settings))
                     self._assets = ""
                 except PublisherError as exc:
                     self._assets = str(exc)

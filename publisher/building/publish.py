@@ -18,6 +18,7 @@ from ..document import BRIEF_JSON, Brief, OutputError, PublisherError
 from ..fsutil import atomic_write_bytes, clean_staging, remove_dir, safe_slug, staged_dir
 from ..read import slug_for_path
 from ..render import copy_assets, render_brief_files
+from ..theme import Theme
 
 RESERVED_SLUGS = frozenset({"assets"})
 LOCK_NAME = ".publisher.lock"
@@ -93,10 +94,10 @@ def write_brief_folder(out_dir: Path, slug: str, files: Iterable[tuple[str, byte
     return target
 
 
-def publish_brief(brief: Brief, out_dir: Path, layout: str = "columns") -> Path:
+def publish_brief(brief: Brief, out_dir: Path, layout: str = "columns", theme: Theme | None = None) -> Path:
     """Render one brief and publish it with the site's assets (the ``render`` stage command)."""
-    files = render_brief_files(brief, layout)
-    copy_assets(out_dir)
+    files = render_brief_files(brief, layout, theme)
+    copy_assets(out_dir, theme)
     return write_brief_folder(Path(out_dir), safe_slug(brief.article.slug), files)
 
 

@@ -18,18 +18,19 @@ from pathlib import Path
 
 from ..corrections import read_table, sync_memory
 from ..decoding import TranslateSettings
-from ..document import PublisherError
-from ..engine import CT2Engine
+from ..document import InputError, PublisherError
+from ..engine import open_engine
 from ..fsutil import MISSING, fingerprint
 from ..glossary import load_glossary
 from ..memory import TranslationMemory
 from ..models import load_model
 from ..read import slug_for_path
 from ..render import templates_digest
-from ..site import build_site, site_url
+from ..site import build_site, check_theme, site_url
+from ..theme import Theme
 from ..translate import Translator
 from .freshness import BuildInputs, current_briefs, inputs_digest
-from .inbox import check_inside_inbox, corrections_path, default_glossary, expand_articles, inbox_articles
+from .inbox import NO_ARTICLES, check_inside_inbox, check_regular, corrections_path, default_glossary, expand_articles, scan_inbox, strict_error
 from .job import BuildJob, Executor
 from .local import LocalExecutor
 from .publish import assign_slugs, clean_leftovers, lock_out_dir, unpublish_removed
@@ -40,9 +41,11 @@ log = logging.getLogger(__name__)
 
 def open_translator(model_spec: str | None, glossary_path: Path | None, decoding: TranslateSettings | None = None) -> Translator:
     """The model, glossary and translation memory of a run (model errors surface first)."""
+    if glossary_path is not None:
+        check_regular(glossary_path, "glossary")  # a FIFO would block the build when opened
     model = load_model(model_spec)
     glossary = load_glossary(glossary_path) if glossary_path is not None else None
-    return Translator(CT2Engine(model, decoding), memory=TranslationMemory.open_default(), glossary=glossary)
+    return Translator(open_engine(model, decoding), memory=TranslationMemory.open_default(), glossary=glossary)
 
 
 def sync_corrections(translator: Translator, files: Iterable[Path], prints: dict[Path, str] | None = None):
@@ -100,10 +103,18 @@ def build(
     report can always name every failed article.
     """
     site_url()  # a bad PUBLISHER_SITE_URL is reported before any work, not after it
-    files = inbox_articles(paths)
+    check_theme(Theme.of(settings))  # a broken theme template: one line naming it, nothing built
+    scan = scan_inbox(paths)  # decided from lstat/stat alone: nothing is opened yet
+    if settings.strict and scan.ignored:
+        raise strict_error(scan)
+    files = list(scan.articles)
+    if not files:
+        raise InputError(f"{scan.refused[0][0]}: {scan.refused[0][1]}" if scan.refused else NO_ARTICLES)
     translator = open_translator(settings.model, settings.glossary or default_glossary(files), settings.decoding)
     info = translator.info
     report = BuildReport(model=f"{info.name} {info.version}", test_model=info.test_fixture)
+    report.ignored.extend((str(p), why) for p, why in scan.ignored)
+    report.failed.extend((str(p), why) for p, why in scan.refused)  # their published briefs stay
     everything = list(files)
     if inbox is not None:  # the rest of the inbox, each file once however it was named
         seen = {p.resolve() for p in files}
@@ -122,11 +133,11 @@ def build(
             sync_corrections(translator, files, {k.resolve(): v for k, v in prints.items()})
             executor.run(job, plan(job, slugs, prints, BuildInputs.of(translator, settings, templates_digest())))
             if not settings.keep_removed:
-                removed, failed = unpublish_removed(out_dir, {slug_for_path(p) for p in everything})
+                removed, failed = unpublish_removed(out_dir, {slug_for_path(p) for p in everything + [p for p, _ in scan.refused]})
                 report.removed.extend(removed)
                 report.failed.extend(failed)
             try:
-                build_site(out_dir)
+                build_site(out_dir, theme=Theme.of(settings))
             except PublisherError as exc:
                 report.site_error = str(exc)
         finally:

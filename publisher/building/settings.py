@@ -23,6 +23,7 @@ class BuildSettings:
     keep_removed: bool = False  # keep briefs whose article is not in this run's inbox
     site: SiteConfig = field(default_factory=SiteConfig)  # publisher.toml's [site]: what readers see
     theme: Path | None = None  # the newsroom's templates/ folder: overrides the packaged templates by name
+    strict: bool = False  # an inbox entry that is not an article is an error ([build].strict, brief --strict)
 
     def __post_init__(self) -> None:
         if self.decoding is None:  # the one place where "no decoding settings" becomes the defaults
@@ -32,7 +33,8 @@ class BuildSettings:
 @dataclass
 class BuildReport:
     built: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # slugs of briefs already up to date (not rebuilt)
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # inbox entries not read: (path, why)
     failed: list[tuple[str, str]] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)  # briefs unpublished: their article left the inbox
     stale_corrections: list[str] = field(default_factory=list)  # one summary line per corrections file

@@ -130,15 +130,15 @@ def summarize_lines_file(path: Path, count: int | None = None) -> list[int]:
     return rank_sentences(lines, summary_length(len(lines), count))
 
 
-def render_brief_file(path: Path, out_dir: Path, layout: str = "columns", lock_timeout: float = 600.0) -> Path:
+def render_brief_file(path: Path, out_dir: Path, layout: str = "columns", lock_timeout: float = 600.0, theme=None) -> Path:
     """Publish the brief JSON at ``path`` into ``out_dir`` as a build does: under the out/
     lock, its folder swapped in whole, the assets copied and the index and feed rebuilt."""
     brief = read_brief(path)
     out_dir = Path(out_dir)
     lock = lock_out_dir(out_dir, lock_timeout)
     try:
-        folder = publish_brief(brief, out_dir, layout)
-        build_site(out_dir)
+        folder = publish_brief(brief, out_dir, layout, theme)
+        build_site(out_dir, theme=theme)
     finally:
         lock.release()
     return folder
@@ -148,6 +148,6 @@ def export_corrections(article: Path, model_spec: str | None, glossary: Path | N
     """Write a fresh corrections file for ``article`` (default: beside it); never over an existing file."""
     target = Path(output) if output is not None else corrections_path(Path(article))
     if target.exists() or target.is_symlink():
-        raise InputError(f"{target} already exists and is never overwritten; edit it, or export elsewhere with -o PATH")
+        raise InputError(f"{target} already exists and is never overwritten; edit it, or export elsewhere with --output FILE")
     translated, _ = translate_one(article, model_spec, glossary)
     return export_file(translated, target)

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 
 import click
 
 from .. import __version__
 from ..document import PublisherError
-from . import brief, editor, models, stages
+from . import brief, editor, models, newsroom, sources, stages
+from .context import remember_config_file
 from .service import service as service_command
 
 EXIT_INTERNAL = 70
@@ -39,6 +41,26 @@ class PublisherGroup(click.Group):
     line too (the traceback with ``PUBLISHER_DEBUG=1``), exit 70. The library never
     mentions click, and no command catches errors itself.
     """
+
+    # ``publisher --help`` lists the editor's commands first and the one-stage commands
+    # (for developers and scripts) under their own heading; a command not named here is
+    # listed last, under "Other commands".
+    SECTIONS = (
+        ("Editor's commands", ("brief", "fetch", "desk", "check", "edits", "serve")),
+        ("Setup", ("init", "config", "models", "cache")),
+        ("Stage commands (one step at a time, for developers)", ("segment", "split-sentences", "translate", "summarize", "summarize-lines", "render")),
+    )
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        commands = {name: cmd for name in self.list_commands(ctx) if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden}
+        listed = {name for _, names in self.SECTIONS for name in names}
+        sections = [*self.SECTIONS, ("Other commands", tuple(n for n in commands if n not in listed))]
+        width = formatter.width - 6 - max((len(n) for n in commands), default=0)
+        for title, names in sections:
+            rows = [(n, commands[n].get_short_help_str(width)) for n in names if n in commands]
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -61,7 +83,15 @@ class PublisherGroup(click.Group):
 @click.group(cls=PublisherGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="publisher")
 @click.option("-v", "--verbose", is_flag=True, help="Show diagnostic logging on stderr.")
-def cli(verbose: bool) -> None:
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The newsroom's settings file (default: $PUBLISHER_CONFIG, else ./publisher.toml if present).",
+)
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool, config_file: Path | None) -> None:
     """Offline bilingual (Korean -> English) news briefs.
 
     \b
@@ -70,6 +100,7 @@ def cli(verbose: bool) -> None:
         publisher models install --file translate-ko_en-1_1.argosmodel
     """
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    remember_config_file(ctx, config_file)  # loaded by the first command that needs a setting
 
 
 for _command in (
@@ -86,6 +117,9 @@ for _command in (
     editor.edits,
     editor.serve,
     editor.desk,
+    newsroom.config,
+    newsroom.init,
+    sources.fetch,
     service_command,
 ):
     cli.add_command(_command)

@@ -9,18 +9,25 @@ from pathlib import Path
 import click
 
 from ..document import BuildFailed, InputError
-from .options import decoding_options, decoding_settings, glossary_option, model_option
-from .output import echo_warnings
+from .context import build_settings, given, inbox, resolved
+from .options import count_option, decoding_options, glossary_option, model_option
+from .output import echo_warnings, segment_summary
 
 
 @click.command()
-@click.argument("articles", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True, help="Output directory.")
+@click.argument("articles", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True, help="Output folder: one folder per brief, the index and the feed.")
 @model_option
 @glossary_option
 @click.option("--layout", type=click.Choice(["columns", "interleaved"]), default="columns", show_default=True, help="PDF full-text layout.")
-@click.option("--count", type=click.IntRange(1, 20), default=None, help="Summary sentences (default: 3-5 by article length).")
+@count_option
 @click.option("--force", is_flag=True, help="Rebuild briefs even when nothing changed.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Treat a file in the inbox that is not an article (a .docx, a FIFO...) as an error: exit non-zero and build nothing. "
+    "Without it such files are named as skipped.",
+)
 @click.option(
     "--keep-removed",
     is_flag=True,
@@ -36,13 +43,18 @@ from .output import echo_warnings
 )
 @click.option("--actors", type=click.IntRange(1, 4096), default=1, show_default=True, help="With --ray: translation actors (each loads the model once; --threads is per actor, default 2).")
 @click.option("--in-flight", "in_flight", type=click.IntRange(1, 100_000), default=None, help="With --ray: articles between reading and writing at once (default 24 per actor).")
-def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed, beam, threads, compute_type, batch_tokens, ray_address, actors, in_flight):
+@click.pass_context
+def brief(ctx, articles, out_dir, model, glossary, layout, count, force, strict, keep_removed, beam, threads, compute_type, batch_tokens, ray_address, actors, in_flight):
     """Build bilingual briefs (HTML, PDF, JSON) for ARTICLES and refresh the index and feed.
 
-    ARTICLES are files (.txt, .md, .html) or directories of them: the inbox. OUT then holds
+    ARTICLES are files (.txt, .md, .html) or directories of them: the inbox (default:
+    [paths].inbox of publisher.toml, else articles/). Every option not given falls back to
+    publisher.toml's value, then the default ('publisher config' shows which). OUT then holds
     exactly the inbox's briefs: a brief whose article is no longer among ARTICLES is removed
     (with the index and feed entries) unless --keep-removed is given. Two articles that
-    would share a folder (seoul.ko.txt and seoul.md) are both refused.
+    would share a folder (seoul.ko.txt and seoul.md) are both refused. Any other file in
+    an inbox folder (a .docx, a FIFO, a sub-folder) is named as skipped, with the reason;
+    hidden files are left out silently.
 
     \b
     Example:
@@ -51,22 +63,15 @@ def brief(articles, out_dir, model, glossary, layout, count, force, keep_removed
         publisher brief desk-b/ -o out --keep-removed
         publisher brief archive/ -o out --ray auto --actors 8 --threads 4
     """
-    from ..building import BuildSettings, build
+    from ..building import build
     from ..models import remember_model
 
-    settings = BuildSettings(
-        out_dir=out_dir,
-        model=model,
-        glossary=glossary,
-        layout=layout,
-        summary_count=count,
-        decoding=decoding_settings(beam, threads, compute_type, batch_tokens),
-        force=force,
-        keep_removed=keep_removed,
-    )
+    config = resolved(ctx)  # publisher.toml and the environment, checked before any work
+    settings = build_settings(ctx, config, force=force, keep_removed=keep_removed, strict=strict or config.build.strict)
+    articles, out_dir, threads = inbox(articles, config), settings.out_dir, config.build.threads
     if ray_address is None and (actors != 1 or in_flight is not None):
         raise InputError("--actors and --in-flight only apply with --ray ADDRESS")
-    if model is not None:
+    if given(ctx, "model"):
         remember_model(model)  # a real model named here is installed, so the next plain build finds it
     if ray_address is not None:
         from ..ray import RayExecutor, RayOptions
@@ -92,13 +97,12 @@ def _print_report(report, out_dir: Path, ray: bool) -> None:
     for slug in report.built:
         click.echo(f"built {out_dir / slug}/brief.pdf")
     if report.skipped:
-        click.echo(f"unchanged, skipped: {', '.join(report.skipped)}")
+        click.echo(f"unchanged, not rebuilt: {', '.join(report.skipped)}")
+    for path, why in report.ignored:
+        click.echo(f"skipped {path}: {why}")
     t = report.translation
     if t:
-        click.echo(
-            f"segments: {t.get('segments_total', 0)}, translated by the model: {t.get('translated', 0)}, "
-            f"from the translation memory: {t.get('from_memory', 0)}"
-        )
+        click.echo(segment_summary(t))
     for slug in report.removed:
         click.echo(f"removed {out_dir / slug}/ (its article is no longer in the inbox)")
     if ray and t:

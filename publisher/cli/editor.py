@@ -7,18 +7,23 @@ from pathlib import Path
 import click
 
 from ..document import InputError
-from .options import decoding_options, decoding_settings, glossary_option, model_option
+from .context import build_settings, decoding, inbox, resolved, setting
+from .options import decoding_options, glossary_option, model_option, output_file_option
 from .output import echo_warnings
 
 
 @click.command()
-@click.argument("articles", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("articles", nargs=-1, type=click.Path(path_type=Path))
 @model_option
 @glossary_option
-@click.option("--strict", is_flag=True, help="Exit non-zero when any segment is flagged (gate publication on it).")
+@click.option("--strict", is_flag=True, help="Treat a flagged segment as an error: exit non-zero when any segment is flagged (gate publication on it).")
 @decoding_options
-def check(articles, model, glossary, strict, beam, threads, compute_type, batch_tokens):
+@click.pass_context
+def check(ctx, articles, model, glossary, strict, beam, threads, compute_type, batch_tokens):
     """Print the segments whose translation is flagged, with the reasons.
+
+    ARTICLES default to the inbox ([paths].inbox of publisher.toml, else articles/); the
+    model, glossary and decoding to publisher.toml's [build], as for 'brief'.
 
     \b
     Example:
@@ -28,7 +33,8 @@ def check(articles, model, glossary, strict, beam, threads, compute_type, batch_
     from ..checks import describe_flag
     from ..building.stages import translate_files
 
-    results, _ = translate_files(articles, model, glossary, decoding_settings(beam, threads, compute_type, batch_tokens))
+    config = resolved(ctx)
+    results, _ = translate_files(inbox(articles, config), config.build.model, config.build.glossary, decoding(ctx, config))
     translated = [r.article for r in results if r.ok]
     failed = [(str(r.path), r.error) for r in results if not r.ok]
     flagged = 0
@@ -65,8 +71,9 @@ def edits():
 @click.argument("article", type=click.Path(dir_okay=False, path_type=Path))
 @model_option
 @glossary_option
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Where to write (default: beside the article). Never overwrites.")
-def edits_export(article, model, glossary, output):
+@output_file_option("Where to write the CSV (default: beside the article, ARTICLE-stem.corrections.csv). Never overwrites.")
+@click.pass_context
+def edits_export(ctx, article, model, glossary, output):
     """Write a corrections CSV (id, korean, machine_english, corrected_english) for ARTICLE.
 
     Fill in the corrected_english column and run 'make brief' again. Cells that a spreadsheet
@@ -79,13 +86,15 @@ def edits_export(article, model, glossary, output):
     """
     from ..building.stages import export_corrections
 
-    click.echo(f"wrote {export_corrections(article, model, glossary, output)}")
+    config = resolved(ctx)  # the model and glossary default to publisher.toml's [build], as for 'brief'
+    click.echo(f"wrote {export_corrections(article, config.build.model, config.build.glossary, output)}")
 
 
 @click.command()
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
-def serve(out_dir, port):
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True, help="The folder to serve (as built by 'brief'). QA pages, the lock and staging folders are never served.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
+@click.pass_context
+def serve(ctx, out_dir, port):
     """Preview OUT on http://127.0.0.1:PORT/ (local only).
 
     \b
@@ -94,6 +103,7 @@ def serve(out_dir, port):
     """
     from ..serve import serve as serve_site
 
+    out_dir = setting(ctx, "out_dir", "paths.out")
     if not out_dir.is_dir():
         raise InputError(f"{out_dir}: nothing to serve; run 'make brief' first")
     click.echo(f"serving {out_dir} on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
@@ -106,10 +116,11 @@ def serve(out_dir, port):
 @model_option
 @glossary_option
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
-def desk(articles, out_dir, model, glossary, port):
+@click.pass_context
+def desk(ctx, articles, out_dir, model, glossary, port):
     """Review and correct translations in the browser, and republish (local only).
 
-    ARTICLES are the inbox (default: articles/). The desk listens on 127.0.0.1 only and
+    ARTICLES are the inbox (default: [paths].inbox of publisher.toml, else articles/). The desk listens on 127.0.0.1 only and
     writes nothing but the articles' corrections files (and, on Republish, OUT).
 
     \b
@@ -118,12 +129,11 @@ def desk(articles, out_dir, model, glossary, port):
         publisher desk articles/ --model tests/fixture/ko_en_test.argosmodel --port 0
     """
     from ..desk import serve as serve_desk
-    from ..building import BuildSettings
 
-    settings = BuildSettings(out_dir=out_dir, model=model, glossary=glossary)
-    inbox = list(articles) or [Path("articles")]
+    config = resolved(ctx)
+    settings = build_settings(ctx, config)
 
     def announce(url: str) -> None:
         click.echo(f"desk: {url} (Ctrl-C to stop)")
 
-    serve_desk(inbox, settings, port=port, announce=announce)
+    serve_desk(inbox(articles, config), settings, port=port, announce=announce)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from .options import decoding_options, decoding_settings, glossary_option
+from .context import current_config, decoding, resolved
+from .options import decoding_options, glossary_option, output_file_option
 
 
 @click.group()
@@ -41,6 +42,7 @@ def models_install(file):
     from .. import models as m
     from ..models import KIND_LABELS
 
+    current_config()  # [paths].models and [paths].cache of publisher.toml
     info = m.install_from_file(file) if file is not None else m.install_from_index()
     click.echo(f"installed {info.name} {info.version} ({KIND_LABELS.get(info.kind, info.kind)}, sha256 {info.sha256[:12]}) in {info.path}")
 
@@ -56,6 +58,7 @@ def models_status():
     from .. import models as m
     from ..models import KIND_LABELS
 
+    current_config()  # [paths].models of publisher.toml
     found = m.status()
     click.echo(f"packages directory: {m.packages_dir()}")
     click.echo(f"models directory (OPUS-MT, M2M-100, NLLB): {m.models_dir()}")
@@ -71,10 +74,11 @@ def models_status():
 @click.argument("model_a", metavar="MODEL_A")
 @click.argument("model_b", metavar="MODEL_B")
 @click.argument("article", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The HTML page to write (default: compare-<article>.html here).")
+@output_file_option("The HTML page to write (default: compare-<article>.html here).")
 @glossary_option
 @decoding_options
-def models_compare(model_a, model_b, article, output, glossary, beam, threads, compute_type, batch_tokens):
+@click.pass_context
+def models_compare(ctx, model_a, model_b, article, output, glossary, beam, threads, compute_type, batch_tokens):
     """Translate ARTICLE with two models and write an HTML page comparing them segment by segment.
 
     MODEL_A and MODEL_B are model paths (.argosmodel, an Argos package folder, a CTranslate2
@@ -82,11 +86,12 @@ def models_compare(model_a, model_b, article, output, glossary, beam, threads, c
 
     \b
     Example:
-        publisher models compare installed ./opus-mt-ko-en-ct2 articles/seoul.ko.txt -o compare.html
+        publisher models compare installed ./opus-mt-ko-en-ct2 articles/seoul.ko.txt --output compare.html
     """
     from ..compare import compare_models, write_comparison
 
-    comparison = compare_models(model_a, model_b, article, decoding=decoding_settings(beam, threads, compute_type, batch_tokens), glossary=glossary)
+    config = resolved(ctx)  # the glossary and decoding default to publisher.toml's [build]
+    comparison = compare_models(model_a, model_b, article, decoding=decoding(ctx, config), glossary=config.build.glossary)
     path = write_comparison(comparison, output or Path(f"compare-{Path(article).stem}.html"))
     click.echo(f"wrote {path}: {comparison.differences} of {len(comparison.rows)} segments differ")
 
@@ -115,6 +120,7 @@ def cache_stats():
     """
     from ..memory import TranslationMemory
 
+    current_config()  # [paths].cache of publisher.toml
     mem = TranslationMemory.open_default()
     for key, value in mem.stats().items():
         if isinstance(value, dict):
@@ -136,6 +142,7 @@ def cache_clear(yes):
     """
     from ..memory import TranslationMemory
 
+    current_config()  # [paths].cache of publisher.toml
     if not yes:
         click.confirm("Clear the translation memory?", abort=True)
     mem = TranslationMemory.open_default()

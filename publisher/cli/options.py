@@ -73,3 +73,37 @@ glossary_option = click.option(
     default=None,
     help="Glossary CSV (ko,en[,note]); default: glossary.csv beside the articles.",
 )
+
+
+# One meaning per option name: ``-o``/``--out`` is always a folder (brief, render, serve,
+# desk); a file to write is ``--output FILE``. The old ``-o FILE`` of translate, summarize,
+# models compare and edits export is kept, hidden, for one release.
+def output_file_option(help: str):  # noqa: A002 - click's own name
+    """``--output FILE`` (visible) and the old ``-o FILE`` (hidden, with a warning), one value."""
+
+    def take_alias(ctx, _param, value):
+        if value is not None:
+            click.echo("Warning: '-o FILE' is now '--output FILE' here ('-o' names a folder elsewhere); -o will be removed in the next release.", err=True)
+            ctx.meta["publisher.output"] = value
+        return value
+
+    def take_output(ctx, _param, value):
+        return value if value is not None else ctx.meta.get("publisher.output")
+
+    def decorate(fn):
+        fn = click.option("-o", "output_alias", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                          hidden=True, expose_value=False, is_eager=True, callback=take_alias, help="Old spelling of --output.")(fn)
+        return click.option("--output", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                            callback=take_output, help=help)(fn)
+
+    return decorate
+
+
+SUMMARY_COUNT = click.IntRange(1, 20)  # the one range: brief, summarize, summarize-lines and [build].summary_count
+
+count_option = click.option(
+    "--count",
+    type=SUMMARY_COUNT,
+    default=None,
+    help="Summary sentences, 1-20 (default: 20% of the article's sentences, at least 3 and at most 5).",
+)

@@ -34,3 +34,25 @@ def echo_warnings(stale: list[str], warnings: list[str]) -> None:
         click.echo(f"Warning: stale correction {msg}", err=True)
     for msg in warnings:
         click.echo(f"Warning: {msg}", err=True)
+
+
+def segment_summary(t: dict) -> str:
+    """Where each segment's English came from, in words whose numbers add up to the total:
+    ``131 segments: 1 translated by the model, 130 from the translation memory``.
+
+    The parts are the translator's counts (:class:`~publisher.engine.TranslationStats`):
+    a segment with no text to translate (an empty caption, a lone marker) has no English
+    and is counted as "empty".
+    """
+    total = t.get("segments_total", 0)
+    parts = [
+        (t.get("translated_segments", 0), "translated by the model"),
+        (t.get("from_memory", 0), "from the translation memory"),
+        (t.get("edited", 0), "editor's corrections"),
+        (t.get("copied", 0), "copied as written (numbers, Latin script)"),
+    ]
+    empty = total - sum(n for n, _ in parts)
+    if empty > 0:
+        parts.append((empty, "empty (nothing to translate)"))
+    words = [f"{n} {what}" for i, (n, what) in enumerate(parts) if n or i < 2]
+    return f"{total} segment{'s' if total != 1 else ''}: {', '.join(words)}"

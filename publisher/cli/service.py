@@ -6,11 +6,12 @@ from pathlib import Path
 
 import click
 
+from .context import build_settings, current_config, remember_config_file, resolved
 from .options import model_option
 
 
 @click.group(invoke_without_command=True)
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="publisher.toml to read (default: ./publisher.toml or $PUBLISHER_CONFIG).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="publisher.toml to read (as 'publisher --config'; default: $PUBLISHER_CONFIG, else ./publisher.toml).")
 @click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), default=None, help="The inbox folder to watch and write into (default: [paths] inbox).")
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Output directory (default: [paths] out).")
 @model_option
@@ -32,31 +33,20 @@ def service(ctx, config_file, inbox, out_dir, model, host, port, log_json):
         publisher service --inbox articles -o out
         publisher service --config newsroom/publisher.toml --port 0 --log-json
     """
-    ctx.ensure_object(dict)
-    ctx.obj["config_file"] = config_file
+    if config_file is not None:
+        remember_config_file(ctx, config_file)  # as the group's --config: read when first needed
     if ctx.invoked_subcommand is not None:
         return
-    from ..building import BuildSettings
-    from ..config import load_config
     from ..service import logs
     from ..service.run import ServiceOptions, serve
 
-    config = load_config(config_file).with_options(
-        {"service.host": host, "service.port": port, "service.log_json": log_json or None, "build.model": model}
-    )
+    config = resolved(ctx)  # publisher.toml and the environment, with --model and -o on top
+    config = config.with_options({"service.host": host, "service.port": port, "service.log_json": log_json or None},
+                                 names={"service.host": "--host", "service.port": "--port"})
     logs.setup(config.service.log_json)
-    b = config.build
-    decoding = None
-    if any(v is not None for v in (b.beam, b.threads, b.compute_type, b.batch_tokens)):
-        from ..decoding import TranslateSettings
-
-        decoding = TranslateSettings(**{k: v for k, v in (("beam_size", b.beam), ("intra_threads", b.threads), ("compute_type", b.compute_type),
-                                                           ("max_batch_tokens", b.batch_tokens)) if v is not None})
-    out = out_dir or config.paths.out
-    theme = config.paths.templates if config.file is not None and config.paths.templates.is_dir() else None
-    settings = BuildSettings(out_dir=out, model=b.model, glossary=b.glossary, layout=b.layout, summary_count=b.summary_count,
-                             decoding=decoding, site=config.site, theme=theme)
-    options = ServiceOptions(inbox=inbox or config.paths.inbox, out_dir=out, settings=settings, host=config.service.host, port=config.service.port)
+    settings = build_settings(ctx, config)  # exactly what 'publisher brief' builds with
+    options = ServiceOptions(inbox=inbox or config.paths.inbox, out_dir=settings.out_dir, settings=settings,
+                             host=config.service.host, port=config.service.port)
 
     def announce(url: str) -> None:
         click.echo(f"service: {url} (API docs: {url}docs; SIGTERM or Ctrl-C to stop)")
@@ -80,11 +70,10 @@ def token():
 
 
 def _store(ctx):
-    from ..config import load_config
     from ..service.run import tokens_path
     from ..service.tokens import TokenStore
 
-    return TokenStore(tokens_path(load_config(ctx.obj.get("config_file"))))
+    return TokenStore(tokens_path(current_config(ctx)))
 
 
 @token.command("add")

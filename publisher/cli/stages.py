@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from ..document import InputError, document, to_dict
-from .options import decoding_options, decoding_settings, glossary_option, model_option
+from .context import decoding, resolved
+from .options import count_option, decoding_options, glossary_option, model_option, output_file_option
 from .output import echo_lines, print_json, write_json
 
 
@@ -60,33 +61,35 @@ def split_sentences_command(file):
 @click.argument("file", type=click.Path(path_type=Path))
 @model_option
 @glossary_option
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the JSON here instead of stdout.")
+@output_file_option("Write the JSON to FILE instead of stdout.")
 @decoding_options
-def translate(file, model, glossary, output, beam, threads, compute_type, batch_tokens):
+@click.pass_context
+def translate(ctx, file, model, glossary, output, beam, threads, compute_type, batch_tokens):
     """Translate an article (or the JSON from 'publisher segment --json') and print it as JSON.
 
     \b
     Example:
         publisher segment --json articles/seoul.ko.txt > seoul.json
-        publisher translate seoul.json -o seoul.en.json
+        publisher translate seoul.json --output seoul.en.json
     """
     from ..building.stages import translate_file
 
-    done, model_info = translate_file(file, model, glossary, decoding_settings(beam, threads, compute_type, batch_tokens))
+    config = resolved(ctx)  # the model, glossary and decoding default to publisher.toml's [build]
+    done, model_info = translate_file(file, config.build.model, config.build.glossary, decoding(ctx, config))
     write_json({**document("article", done), "model": to_dict(model_info)}, output)
 
 
 @click.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--sentences", is_flag=True, help="Same as 'publisher summarize-lines FILE' (kept for old scripts).")
-@click.option("--count", type=click.IntRange(1, 100), default=None, help="How many sentences to pick (default: 20% of the sentences, 3 to 5).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the brief JSON here instead of stdout.")
+@count_option
+@output_file_option("Write the brief JSON to FILE instead of stdout.")
 def summarize(file, sentences, count, output):
     """Pick the summary sentences of an article (translated JSON from 'publisher translate').
 
     \b
     Example:
-        publisher summarize seoul.en.json -o seoul.brief.json
+        publisher summarize seoul.en.json --output seoul.brief.json
     """
     from ..building.stages import summarize_file, summarize_lines_file
 
@@ -98,7 +101,7 @@ def summarize(file, sentences, count, output):
 
 @click.command("summarize-lines")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--count", type=click.IntRange(1, 100), default=None, help="How many sentences to pick (default: 20% of the sentences, 3 to 5).")
+@count_option
 def summarize_lines(file, count):
     """FILE holds one sentence per line: print the 0-based indices of the summary sentences.
 
@@ -113,9 +116,10 @@ def summarize_lines(file, count):
 
 @click.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True)
-@click.option("--layout", type=click.Choice(["columns", "interleaved"]), default="columns", show_default=True)
-def render(file, out_dir, layout):
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True, help="Output folder: the brief goes to OUT/<slug>/.")
+@click.option("--layout", type=click.Choice(["columns", "interleaved"]), default="columns", show_default=True, help="PDF full-text layout: Korean and English side by side, or each Korean paragraph followed by its English.")
+@click.pass_context
+def render(ctx, file, out_dir, layout):
     """Render a brief JSON (from 'publisher summarize') to HTML and PDF in OUT/<slug>/.
 
     \b
@@ -123,6 +127,10 @@ def render(file, out_dir, layout):
         publisher render seoul.brief.json -o out
     """
     from ..building.stages import render_brief_file
+    from ..theme import Theme
 
-    path = render_brief_file(file, out_dir, layout)
+    config = resolved(ctx)  # OUT and the layout default to publisher.toml's [paths].out and [build].layout
+    folder = config.paths.templates
+    theme = Theme(folder if folder.is_dir() else None, config.site)  # the newsroom's look, as a build renders it
+    path = render_brief_file(file, config.paths.out, config.build.layout, theme=theme)
     click.echo(f"wrote {path}")

@@ -14,7 +14,19 @@ m2m100    model.bin, config.json, vocabulary with     ``__ko__`` pieces   ``__en
 nllb      model.bin, config.json, vocabulary with     ``kor_Hang`` pieces ``eng_Latn``
           ``kor_Hang``/``eng_Latn``, a SentencePiece  ``</s>``
           model
+t5        model.bin, config.json, vocabulary with     pieces of           (none; the
+          ``<2en>``, spiece.model (SentencePiece)     ``"<2en> " + text`` decoder starts
+                                                      ``</s>``            from ``<pad>``)
+llm       model.bin, config.json, tokenizer.json,     the chat template   (generated after
+          a chat template (tokenizer_config.json's    rendered over the   the prompt)
+          ``chat_template`` or chat_template.jinja)   prompt (prompts.py)
 ========  ==========================================  ==================  ===============
+
+``t5`` is a T5-family multilingual model such as MADLAD-400, whose target language is
+chosen by a ``<2xx>`` tag written before the text. ``llm`` is a decoder-only instruction
+model (Qwen2.5-Instruct, say) that CTranslate2's ``Generator`` runs; its Hugging Face
+``tokenizer.json`` is read with the ``tokenizers`` library and its chat template rendered
+with jinja2, as the model's ``tokenizer_config.json`` defines it (no torch, no transformers).
 
 The Marian, M2M-100 and NLLB layouts are what CTranslate2's converter writes for a
 Hugging Face model (``ct2-transformers-converter --model ... --copy_files ...``): the
@@ -40,23 +52,32 @@ ARGOS = "argos"
 MARIAN = "marian"
 M2M100 = "m2m100"
 NLLB = "nllb"
+T5 = "t5"
+LLM = "llm"
 
 KIND_LABELS = {
     ARGOS: "Argos Translate package",
     MARIAN: "OPUS-MT Marian (CTranslate2)",
     M2M100: "M2M-100 (CTranslate2)",
     NLLB: "NLLB (CTranslate2)",
+    T5: "T5 / MADLAD-400 (CTranslate2)",
+    LLM: "decoder-only LLM (CTranslate2 Generator)",
 }
+GENERATOR_KINDS = frozenset({LLM})  # run by ctranslate2.Generator, not Translator
 
 INFO_FILE = "publisher-model.json"
 # SentencePiece model file names the M2M-100/NLLB Hugging Face repositories use.
 MULTILINGUAL_SPM = ("sentencepiece.bpe.model", "spm.model", "sentencepiece.model")
+T5_SPM = ("spiece.model", "sentencepiece.model", "spm.model")
+T5_TARGET_TAG = "<2en>"
+CHAT_TEMPLATE_FILE = "chat_template.jinja"
 _VOCABULARIES = ("shared_vocabulary.json", "shared_vocabulary.txt", "target_vocabulary.json", "target_vocabulary.txt")
 
 WHAT_WE_TAKE = (
     "publisher takes an Argos package (.argosmodel or its folder), or a CTranslate2 model folder "
     "converted from OPUS-MT Marian (with source.spm and target.spm) or from M2M-100/NLLB "
-    "(with sentencepiece.bpe.model)"
+    "(with sentencepiece.bpe.model), from a T5-family model such as MADLAD-400 (with spiece.model and <2en>), "
+    "or from a decoder-only instruction model (with tokenizer.json and a chat template)"
 )
 
 
@@ -72,6 +93,15 @@ class ModelLayout:
     source_prefix: tuple[str, ...] = ()
     source_suffix: tuple[str, ...] = ()
     target_prefix: tuple[str, ...] = ()
+    source_text_prefix: str = ""  # written before the text, then tokenized (t5: "<2en> ")
+    tokenizer: Path | None = None  # llm: the Hugging Face tokenizer.json
+    chat_template: str | None = None  # llm: the model's own chat template (jinja2 text)
+    special_tokens: tuple[tuple[str, str], ...] = ()  # llm: bos_token/eos_token... the template may use
+
+    @property
+    def generator(self) -> bool:
+        """Run by ctranslate2.Generator (a decoder-only model), not by Translator."""
+        return self.kind in GENERATOR_KINDS
 
     @property
     def label(self) -> str:
@@ -142,6 +172,8 @@ def detect(folder: Path) -> ModelLayout:
         raise ModelError(f"{folder} holds no model (found: {found}); {WHAT_WE_TAKE}")
     if not (folder / "config.json").is_file():
         raise ModelError(f"{folder} has model.bin but no CTranslate2 config.json (found: {found}); convert the model again")
+    if (folder / "tokenizer.json").is_file() and _chat_template(folder) is not None:
+        return _llm_layout(folder)
     vocab = _vocabulary(folder)
     if vocab is None:
         raise ModelError(f"{folder} has model.bin but no vocabulary file (found: {found}); convert the model again")
@@ -149,6 +181,14 @@ def detect(folder: Path) -> ModelLayout:
         if "</s>" not in vocab:
             raise ModelError(f"{folder} has source.spm/target.spm but its vocabulary has no '</s>': not a converted Marian model")
         return ModelLayout(MARIAN, folder, folder, folder / "source.spm", folder / "target.spm", source_suffix=("</s>",))
+    if T5_TARGET_TAG in vocab:
+        t5_spm = next((folder / n for n in T5_SPM if (folder / n).is_file()), None)
+        if t5_spm is None:
+            raise ModelError(
+                f"{folder} is a {KIND_LABELS[T5]} model without its SentencePiece model (found: {found}); "
+                "convert it again with --copy_files spiece.model"
+            )
+        return ModelLayout(T5, folder, folder, t5_spm, t5_spm, source_suffix=("</s>",), source_text_prefix=f"{T5_TARGET_TAG} ")
     spm = next((folder / n for n in MULTILINGUAL_SPM if (folder / n).is_file()), None)
     if "__ko__" in vocab or "__en__" in vocab:
         kind, src_tok, tgt_tok = M2M100, "__ko__", "__en__"
@@ -168,3 +208,39 @@ def detect(folder: Path) -> ModelLayout:
             "convert it again with --copy_files sentencepiece.bpe.model"
         )
     return ModelLayout(kind, folder, folder, spm, spm, source_prefix=(src_tok,), source_suffix=("</s>",), target_prefix=(tgt_tok,))
+
+
+def _chat_template(folder: Path) -> str | None:
+    """The model's chat template: ``chat_template.jinja``, else ``tokenizer_config.json``'s
+    ``chat_template`` (a string, or a list of named templates of which "default" is taken)."""
+    jinja = folder / CHAT_TEMPLATE_FILE
+    if jinja.is_file():
+        try:
+            return jinja.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ModelError(f"cannot read {jinja}: {exc}; convert the model again") from None
+    config = folder / "tokenizer_config.json"
+    if not config.is_file():
+        return None
+    template = read_json_object(config, "convert the model again with --copy_files tokenizer_config.json").get("chat_template")
+    if isinstance(template, list):
+        named = {t.get("name"): t.get("template") for t in template if isinstance(t, dict)}
+        template = named.get("default")
+    return template if isinstance(template, str) and template.strip() else None
+
+
+def _llm_layout(folder: Path) -> ModelLayout:
+    special: dict[str, str] = {}
+    config = folder / "tokenizer_config.json"
+    if config.is_file():
+        for name, value in read_json_object(config).items():
+            if name in ("bos_token", "eos_token", "pad_token", "unk_token"):
+                if isinstance(value, dict):  # {"content": "<|im_end|>", ...}
+                    value = value.get("content")
+                if isinstance(value, str):
+                    special[name] = value
+    tok = folder / "tokenizer.json"
+    return ModelLayout(
+        LLM, folder, folder, tok, tok, tokenizer=tok, chat_template=_chat_template(folder),
+        special_tokens=tuple(sorted(special.items())),
+    )

@@ -86,7 +86,8 @@ def models_dir() -> Path:
     """Where CTranslate2 model folders (Marian, M2M-100, NLLB) are installed.
 
     ``$PUBLISHER_MODELS_DIR``, else ``$XDG_DATA_HOME/publisher/models`` (default
-    ``~/.local/share/publisher/models``).
+    ``~/.local/share/publisher/models``). publisher.toml's ``[paths].models`` reaches this
+    through the same variable (:func:`publisher.config.applied`).
     """
     env = os.environ.get("PUBLISHER_MODELS_DIR")
     if env:

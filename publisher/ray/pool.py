@@ -19,7 +19,7 @@ from dataclasses import replace
 from .. import __version__
 from ..decoding import TranslateSettings
 from ..document import ModelInfo, PublisherError
-from ..engine import CT2Engine
+from ..engine import CT2Engine, open_engine
 from ..models import LoadedModel, load_model
 from ..engine import TranslationStats
 from .cluster import ClusterError, RayOptions, peak_rss_mb, ray_module
@@ -52,7 +52,7 @@ class TranslationWorker:
         blob = ray_module().get(package[0])
         package_dir = unpack_package(blob, self.digest)
         del blob
-        self.engine = CT2Engine(load_model(package_dir), self.settings)
+        self.engine = open_engine(load_model(package_dir), self.settings)
 
     def translate(self, texts: list[str], package: list) -> tuple[list[str], int]:
         """(English for each text, this process's id: which incarnation did the work)."""
@@ -72,6 +72,11 @@ class TranslationPool:
     """The actors, and the one blocking call the driver's translators make: :meth:`translate`."""
 
     def __init__(self, model: LoadedModel, decoding: TranslateSettings | None, options: RayOptions) -> None:
+        if model.layout is not None and model.layout.generator:
+            # A decoder-only model translates each segment with the English of the ones before
+            # it (publisher.prompts): the pool's shared window keys texts alone, without context.
+            raise ClusterError(f"{model.info.name} is a {model.layout.label} model, which translates with article context; "
+                               "the Ray executor does not run those yet: build it without --ray")
         ray = ray_module()
         self.settings = replace(decoding or TranslateSettings(), intra_threads=options.threads, inter_threads=1)
         blob = package_blob(model.package_dir)

@@ -1,6 +1,24 @@
-"""The HTML reader: article text and metadata from a web page (BeautifulSoup over lxml)."""
+"""The HTML reader: article text and metadata from a web page (BeautifulSoup over lxml).
+
+What is not the article is dropped before the text is read, as a class of elements rather
+than page by page (:func:`drop_boilerplate`): navigation, asides, footers and site headers;
+any element whose ``class``, ``id``, ``role`` or ``aria-label`` marks it as related or
+recommended articles, comments, share or social buttons, menus, footers, ads or banners;
+lists whose text is mostly links (a related-articles list without a name); and the labels
+of such boxes left standing alone ("관련 기사", "댓글 3"). An element that holds the
+article (an ``<article>``, ``<main>``, ``role=main``, the ``<h1>``) is never dropped for its name.
+
+Local files are CMS exports whose markup is the article's structure (``<figcaption>``
+captions, ``<blockquote>`` pull quotes, footnotes, ``<meta name=author>``), so this reader
+stays BeautifulSoup; web pages fetched from a site go through trafilatura
+(:mod:`publisher.sources.pages`), which is built for pages full of boilerplate but drops
+captions and the author meta of small exports and, without ``favor_precision``, can
+return a short export as one run-on paragraph.
+"""
 
 from __future__ import annotations
+
+import re
 
 from ..document import CAPTION, PULLQUOTE, InputError
 from ..text import sanitize
@@ -12,6 +30,78 @@ _HTML_BLOCKS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote", "fi
 
 
 _HTML_FORCED = {"figcaption": CAPTION, "blockquote": PULLQUOTE}
+
+# class/id words (split at '-', '_', spaces and camelCase) that mark an element as not the article
+_BOILERPLATE_WORDS = frozenset(
+    "related relate relation recommend recommended recommendation comment comments commentary reply replies "
+    "share sharing sharer social sns menu menus nav navbar navigation gnb lnb snb footer ad ads adv advert adverts "
+    "advertisement advertising banner banners sponsor sponsored promo promotion popular ranking rank breadcrumb "
+    "breadcrumbs subscribe subscription newsletter sidebar widget widgets toolbar outbrain taboola disqus "
+    "mostread mostviewed hotnews tags taglist keyword keywords".split()
+)
+_BOILERPLATE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar", "toolbar"})
+_BOILERPLATE_LABEL = re.compile(
+    r"(관련|추천|인기|많이\s*본|함께\s*(?:보|읽)|댓글|공유|메뉴|광고|구독|related|comment|share|menu|advert)", re.IGNORECASE
+)
+# a box's label left standing alone once its list of links is gone
+_LABEL_LINE = re.compile(
+    r"^(?:(?:이\s*기사와\s*)?관련(?:된)?\s*(?:기사|뉴스)|추천\s*(?:기사|뉴스)|인기\s*(?:기사|뉴스)|많이\s*본\s*(?:기사|뉴스)|"
+    r"함께\s*(?:보면|읽으면)\s*좋은\s*(?:기사|뉴스)|댓글|독자\s*의견|공유하기|related\s+(?:articles|stories|news)|"
+    r"comments?|most\s+read|share(?:\s+this)?)(?:\s*\(?\d+\)?)?$",
+    re.IGNORECASE,
+)
+_WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
+_LINK_LIST_SHARE = 0.8  # a list whose text is at least this much link text is a list of links
+
+
+def _marked_as_boilerplate(tag) -> bool:
+    attrs = tag.attrs or {}
+    words: set[str] = set()
+    for name in ("class", "id"):
+        value = attrs.get(name)
+        for part in value if isinstance(value, list) else [value or ""]:
+            words.update(w.lower() for w in _WORD_SPLIT.split(str(part)) if w)
+    if words & _BOILERPLATE_WORDS:
+        return True
+    if str(attrs.get("role", "")).strip().lower() in _BOILERPLATE_ROLES:
+        return True
+    label = str(attrs.get("aria-label", "")).strip()
+    return bool(label) and len(label) <= 40 and bool(_BOILERPLATE_LABEL.search(label))
+
+
+def _holds_article(tag) -> bool:
+    """An element that holds the article or its headline (``class="article comment-on"`` is not a comment box)."""
+    if tag.name in ("article", "main", "body", "html", "h1") or tag.get("role") == "main":
+        return True
+    return tag.find(["article", "main", "h1"]) is not None or tag.find(attrs={"role": "main"}) is not None
+
+
+def _is_link_list(tag) -> bool:
+    items = tag.find_all("li")
+    text = "".join(tag.get_text(strip=True).split())
+    if not items or not text:
+        return False
+    linked = "".join("".join(a.get_text(strip=True).split()) for a in tag.find_all("a"))
+    return len(linked) >= _LINK_LIST_SHARE * len(text)
+
+
+def drop_boilerplate(soup) -> None:
+    """Remove what is not the article from ``soup``, in place (see the module's docstring)."""
+    _remove([t for t in soup.find_all(_HTML_DROP) if not (t.name == "header" and t.find_parent("article") is not None)])
+    _remove([t for t in soup.find_all(True) if _marked_as_boilerplate(t) and not _holds_article(t)])
+    _remove([t for t in soup.find_all(["ul", "ol"]) if _is_link_list(t)])
+    _remove([t for t in soup.find_all(_LABEL_TAGS) if _LABEL_LINE.match(" ".join(t.get_text(" ", strip=True).split()))])
+
+
+_LABEL_TAGS = ("h2", "h3", "h4", "h5", "h6", "p", "li", "dt", "dd", "td")
+
+
+def _remove(tags: list) -> None:
+    """Decompose ``tags``, outermost first (a descendant of a removed tag goes with it)."""
+    chosen = {id(t) for t in tags}
+    outermost = [t for t in tags if not any(id(p) in chosen for p in t.parents)]
+    for tag in outermost:
+        tag.decompose()
 
 
 def _html_units(text: str) -> tuple[list[Unit], dict]:
@@ -39,8 +129,7 @@ def _html_units(text: str) -> tuple[list[Unit], dict]:
     canonical = soup.find("link", rel="canonical")
     if not meta["url"] and canonical and canonical.get("href"):
         meta["url"] = str(canonical.get("href"))
-    for tag in soup.find_all(_HTML_DROP):
-        tag.decompose()
+    drop_boilerplate(soup)
     articles = soup.find_all("article")
     root = None
     if articles:

@@ -85,8 +85,9 @@ class Service:
         if not self.config.service.feeds:
             return {"written": [], "removed": [], "errors": [], "note": "no feeds configured ([service] feeds)"}
         from ..sources.follow import poll_feeds
+        from ..sources.state import state_dir_for
 
-        state_dir = queue_path(self.config).parent / "feeds"
+        state_dir = state_dir_for(self.config)  # shared with 'publisher fetch'
         with self.poll_lock:
             result = poll_feeds(self.config.service, self.inbox.folder, state_dir)
         for err in result.errors:

@@ -48,12 +48,12 @@ def run_build(inbox: Path, out: Path, env: dict) -> tuple[float, float, dict]:
         stdout, stderr = fout.read(), ferr.read()
     if proc.returncode != 0:
         raise SystemExit(f"build failed: {stderr}")
-    m = re.search(r"segments: (\d+), translated by the model: (\d+), from the translation memory: (\d+)", stdout)
+    m = re.search(r"(\d+) segments?: (\d+) translated by the model, (\d+) from the translation memory", stdout)
     stats = {"segments": 0, "translated": 0, "memory": 0}
     if m:
         stats = {"segments": int(m[1]), "translated": int(m[2]), "memory": int(m[3])}
     stats["built"] = stdout.count("built ")
-    stats["skipped"] = "skipped" in stdout
+    stats["skipped"] = "unchanged, not rebuilt" in stdout
     return wall, usage.ru_maxrss / 1024, stats
 
 
