@@ -223,14 +223,15 @@ def assert_whole(out: Path, inbox: Path) -> None:
         assert (out / slug / "brief.pdf").read_bytes().startswith(b"%PDF") and (out / slug / "brief.html").is_file()
 
 
-def reference_build(inbox: Path, out: Path) -> None:
-    """`publisher brief` of the same inbox (it only reads the inbox) into another folder, with a
-    cache of its own (a fresh translation memory: every segment's origin is the model's, as in
-    the service's first build)."""
-    from publisher.cli import cli
-
-    result = CliRunner().invoke(cli, ["brief", str(inbox), "-o", str(out), "--model", str(FIXTURE_MODEL)])
-    assert result.exit_code == 0, result.output
+def reference_build(svc: ServiceProcess, out: Path) -> None:
+    """`publisher brief` of the service's inbox (it only reads it) into another folder, run as
+    the service runs: in the newsroom folder, with its publisher.toml, but with a cache of its
+    own (a fresh translation memory: every segment's origin is the model's, as in the
+    service's first build of it)."""
+    cmd = [sys.executable, "-m", "publisher.cli", "--config", str(svc.root / "publisher.toml"), "brief", str(svc.inbox), "-o", str(out),
+           "--model", str(svc.model)]
+    result = subprocess.run(cmd, cwd=svc.root, env=service_env(out.parent / "reference-state"), capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr
 
 
 def disk_state(*folders: Path) -> dict[str, str]:
@@ -307,7 +308,7 @@ def test_concurrent_clients_each_article_published_once_and_as_publisher_brief_b
     svc.idle()
     assert_whole(svc.out, svc.inbox)
     # The same inbox through `publisher brief`: the same briefs, index and feed.
-    reference_build(svc.inbox, tmp_path / "reference")
+    reference_build(svc, tmp_path / "reference")
     assert_same_publication(tmp_path / "reference", svc.out)
     listed = svc.client(token).get("/api/v1/briefs").json()
     assert {b["slug"] for b in listed} == set(brief_docs(svc.out))

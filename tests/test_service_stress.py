@@ -114,7 +114,7 @@ def test_200_articles_from_20_clients_are_each_published_once_as_publisher_brief
     published = [job for job, state, _ in s.events() if state == "published"]
     assert sorted(j for j in published if j in set(ids)) == sorted(ids)
     assert_whole(s.out, s.inbox)
-    reference_build(s.inbox, tmp_path / "reference")
+    reference_build(s, tmp_path / "reference")
     assert_same_publication(tmp_path / "reference", s.out)
     q = statistics.quantiles(latencies, n=20)
     print(f"POST latency while building: p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {q[18] * 1000:.0f} ms")
