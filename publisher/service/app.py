@@ -269,7 +269,7 @@ def create_app(service) -> FastAPI:
 
     @app.post("/api/v1/poll", dependencies=auth, tags=["feeds"])
     def poll():
-        """Poll the configured feeds now (instead of waiting for the next interval)."""
+        """Run a poll of the configured feeds now (each feed is still asked at most once per its interval)."""
         return service.poll_now()
 
     @app.get("/healthz", tags=["operations"])
