@@ -32,6 +32,8 @@ from .queue import FAILED, PUBLISHED, QUEUED, SUBMIT, TAKEDOWN, Job, JobQueue
 log = logging.getLogger(__name__)
 
 LOCK_WAIT = 15.0  # seconds a build waits for out/'s lock before it counts as a transient fault
+GATHER_QUIET = 0.3  # a build starts once no job has arrived for this long ...
+GATHER_MAX = 2.0  # ... or this long after the first one: a burst of POSTs becomes one build
 
 
 class Transient(PublisherError):
@@ -55,10 +57,13 @@ def _child_init() -> None:
 
 def _warm_up(model: str | None) -> None:
     """Load the build's libraries and the model once, before the first build (which they would slow)."""
-    import weasyprint  # noqa: F401
+    import weasyprint
 
     from ..models import load_model
+    from ..segment import kiwi
 
+    kiwi()  # the Korean analyser's dictionaries
+    weasyprint.HTML(string="<p>가 A</p>").write_pdf()  # fontconfig's first font lookup takes seconds
     load_model(model)
 
 
@@ -183,11 +188,20 @@ class Worker:
             self.wake.clear()
             if self.stopping.is_set():
                 break
+            self._gather()
             try:
                 self.run_once()
             except Exception:  # never let one bad build kill the worker thread
                 log.exception("build worker error")
                 time.sleep(1)
+
+    def _gather(self) -> None:
+        """Let a burst of submissions finish arriving, so that it is built once, not twice."""
+        deadline = time.monotonic() + GATHER_MAX
+        while not self.stopping.is_set() and time.monotonic() < deadline:
+            if not self.wake.wait(GATHER_QUIET):
+                return
+            self.wake.clear()
 
     def run_once(self) -> bool:
         claimed = self.queue.claim()
