@@ -62,9 +62,9 @@ def _warm_up(model: str | None) -> None:
     from ..models import load_model
     from ..segment import kiwi
 
+    load_model(model)  # first: a model that cannot be loaded is reported before anything else
     kiwi()  # the Korean analyser's dictionaries
     weasyprint.HTML(string="<p>가 A</p>").write_pdf()  # fontconfig's first font lookup takes seconds
-    load_model(model)
 
 
 def build_inbox(inbox: str, settings) -> dict:
