@@ -171,6 +171,7 @@ class Gate:
 
     async def _refuse(self, send, receive, status: int, detail: str, extra: dict | None = None) -> None:
         self.service.metrics.refused(status)
+        log.info("refused %d: %s", status, detail)
         if status == 413:  # read (and drop) what the client is still sending, so it hears the answer
             drained = 0
             while drained < 8 * self.service.max_body:
