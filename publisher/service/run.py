@@ -157,6 +157,8 @@ def serve(config: Config, options: ServiceOptions, announce=print) -> None:
 
     service = Service(config, options)
     sock = bind(options.host, options.port)
+    if options.host not in ("127.0.0.1", "::1", "localhost"):
+        log.warning("listening on %s, not only this machine: serve it behind a TLS reverse proxy (docs/service.md)", options.host)
     host, port = sock.getsockname()[:2]
     service.start()
     try:
