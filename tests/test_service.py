@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import FIXTURE_MODEL, REPO, wait_until
+from conftest import FIXTURE_MODEL, REPO, FileOpens, wait_until
 
 httpx = pytest.importorskip("httpx")
 
@@ -391,6 +391,26 @@ def test_a_burst_of_50_saves_gives_one_build_and_a_bad_file_fails_alone(svc):
     (svc.inbox / "broken.ko.txt").unlink()
     wait_until(lambda: svc.builds() > builds + 2 or None, 60, "the build after the bad file left")
     svc.idle()
+
+
+def test_the_service_waits_for_out_s_lock_as_publisher_brief_does(svc):
+    """A build by hand holds out/.publisher.lock: the service's build waits for it, then publishes."""
+    from filelock import FileLock
+
+    svc.idle()
+    token = svc.token("cms")
+    lock = FileLock(str(svc.out / ".publisher.lock"))
+    with FileOpens(svc.out / ".publisher.lock") as opens:
+        lock.acquire(timeout=10)
+        try:
+            answer = svc.client(token).post("/api/v1/articles", json=article(97)).json()
+            opens.wait(2, timeout=60, what="the service's build reaching the lock")  # ours, then the service's
+            assert svc.client(token).get(f"/api/v1/jobs/{answer['job']}").json()["state"] == "running"
+            assert not (svc.out / answer["slug"]).exists()
+        finally:
+            lock.release()
+    assert svc.wait_jobs(token, [answer["job"]])[answer["job"]]["state"] == "published"
+    assert (svc.out / answer["slug"] / "brief.json").is_file()
 
 
 def test_operations_openapi_metrics_healthz_logs_and_tokens(svc):
