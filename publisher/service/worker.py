@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import signal
 import threading
 import time
@@ -45,6 +46,10 @@ class Transient(PublisherError):
 
 def _child_init() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the parent decides when to stop: after this build
+    try:  # the build is background work: a request to the API gets a CPU first
+        os.nice(5)
+    except OSError:
+        pass
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:  # die with the parent (a kill -9 of the service must not leave a build running on)
         import ctypes
