@@ -73,3 +73,18 @@ def test_a_permanent_article_fault_fails_only_its_own_job(tmp_path):
     assert queue.get(bad.id).state == "failed" and "neither UTF-8" in queue.get(bad.id).reason
     assert queue.get(inbox.id).state == "failed" and queue.get(inbox.id).reason.startswith("bad: ")
     assert queue.depth() == 0 and time.time() - queue.get(good.id).updated < 60
+
+
+def test_what_the_watcher_and_the_slug_rules_take():
+    from publisher.service.inbox import Submission, check_slug, derive_slug
+    from publisher.service.watch import relevant
+
+    assert all(relevant(f"/in/{n}") for n in ("a.ko.txt", "a.md", "a.html", "a.ko.corrections.csv", "glossary.csv"))
+    assert not any(relevant(f"/in/{n}") for n in (".a.ko.txt.x1.tmp", ".hidden.md", "notes.csv", "a.pdf", "a.ko.txt~"))
+    for bad in ("../x", "a/b", "A", "a--b", "-a", "assets", "a.b", ""):
+        with pytest.raises(ValueError):
+            check_slug(bad)
+    assert check_slug("2026-12-06-서울-office") == "2026-12-06-서울-office"
+    one = Submission(title="제목", body="본문", date="2026-12-06", source_url="https://news.example.kr/a/1")
+    assert derive_slug(one) == derive_slug(Submission(title="다른 제목", body="x", date="2026-12-06", source_url="https://news.example.kr/a/1"))
+    assert derive_slug(one).startswith("2026-12-06-") and derive_slug(Submission(title="t", body="b")).startswith("article-")

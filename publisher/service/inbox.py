@@ -48,7 +48,7 @@ class Submission:
 
 def check_slug(slug: str) -> str:
     """``slug`` if it is already a slug (what ``safe_slug`` leaves unchanged), else ValueError."""
-    if slug != safe_slug(slug, fallback="") or slug in RESERVED_SLUGS:
+    if not slug or slug != safe_slug(slug, fallback="") or slug in RESERVED_SLUGS:
         raise ValueError("must be lower-case letters, digits, Hangul and single '-' (at most 80), e.g. 2026-12-06-seoul-office")
     return slug
 
