@@ -155,8 +155,9 @@ def card_index_path(out_dir: Path) -> Path:
 def open_index(out_dir: Path) -> sqlite3.Connection:
     """The card index, recreated from scratch when missing, damaged or of another version.
 
-    A damaged file is deleted and rebuilt (it is derived from the brief.json files); an
-    operational failure (a full disk, a lock) is reported and the file left as it is.
+    A damaged file is deleted and rebuilt (it is derived from the brief.json files). The index
+    is an optimisation: when it cannot be written (a read-only cache folder, a full disk), a
+    warning is logged once and an index in memory is built from scratch for this build.
     """
     path = card_index_path(out_dir)
     version = f"{_CARD_SCHEMA}:{__version__}"
@@ -173,11 +174,13 @@ def open_index(out_dir: Path) -> sqlite3.Connection:
             if row is None or row[0] != version:
                 conn.executescript("BEGIN; DELETE FROM cards; DELETE FROM pages; COMMIT;")
                 conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('version', ?)", (version,))
+            conn.execute("BEGIN IMMEDIATE")  # can it be written? (a read-only file opens for reading)
+            conn.execute("ROLLBACK")
             return conn
         except (sqlite3.OperationalError, OSError) as exc:
             if conn is not None:
                 conn.close()
-            raise OutputError(f"cannot use the site's card index {path}: {exc}; the pages were not updated") from None
+            return _index_in_memory(path, exc, version)
         except sqlite3.DatabaseError as exc:
             if conn is not None:
                 conn.close()
@@ -190,6 +193,20 @@ def open_index(out_dir: Path) -> sqlite3.Connection:
                 except FileNotFoundError:
                     pass
     raise AssertionError("unreachable")
+
+
+_WARNED: set[str] = set()
+
+
+def _index_in_memory(path: Path, exc: BaseException, version: str) -> sqlite3.Connection:
+    """A fresh card index in memory, for a build whose cache folder cannot be written."""
+    if str(path) not in _WARNED:
+        _WARNED.add(str(path))
+        log.warning("cannot write the site's card index %s (%s); building the index from scratch in memory", path, exc)
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.executescript(_INDEX_SCHEMA)
+    conn.execute("INSERT INTO meta(key, value) VALUES ('version', ?)", (version,))
+    return conn
 
 
 def _signature(folder: str) -> str | None:

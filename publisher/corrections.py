@@ -21,6 +21,10 @@ that article; elsewhere the file whose path sorts first wins.
 **One rule for quality flags:** the checks judge the *machine's* English. An editor's
 English, from the article's own file or from the memory, is taken as written, without flags.
 
+**An editor's English** goes through the article text's sanitiser at every door that writes
+it (``text.clean_line``: the desk's save, :func:`write_table`); a stored correction holding
+characters that cannot be published (``text.unpublishable``) is reported and skipped.
+
 **Spreadsheet safety.** A cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a
 carriage return is run as a formula by spreadsheet programs (CSV injection). Writing
 prefixes such cells, and cells that begin with ``'``, with one ``'`` (as OWASP recommends);
@@ -35,15 +39,15 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import hashlib
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .document import ORIGIN_EDITED, Article, InputError
-from .fsutil import MISSING, atomic_write_bytes, fingerprint, fingerprint_of, write_new_text
-from .text import normalize_text
+from .fsutil import MISSING, atomic_write_bytes, fingerprint_of, not_regular, write_new_text
+from .locks import folder_lock
+from .text import clean_line as clean_english, normalize_text, unpublishable
 
 COLUMNS = ("id", "korean", "machine_english", "corrected_english")
 DELIMITERS = ",;\t|"
@@ -200,7 +204,14 @@ def _corrections(path: Path, rows: Iterable[Row]) -> tuple[tuple[Correction, ...
         line = row.line
         if not row.korean:
             raise InputError(f"{path}:{line}: a correction needs the Korean sentence it corrects")
-        c = Correction(id=row.id, korean=row.korean, english=row.corrected_english, line=line)
+        bad = unpublishable(row.corrected_english)
+        if bad:  # written by hand or by an older desk: reported and skipped, never fatal for the article
+            warnings.append(
+                f"{path}: line {line}: the corrected English holds characters that cannot be published ({bad}); "
+                "this correction is skipped: retype it in the desk or fix the cell"
+            )
+            continue
+        c = Correction(id=row.id, korean=row.korean, english=clean_english(row.corrected_english), line=line)
         key = normalize_text(c.korean)
         earlier = seen.get(key)
         if earlier is not None:
@@ -223,6 +234,9 @@ def read_table(path: Path) -> CorrectionsTable:
     correcting the same sentence differently.
     """
     path = Path(path)
+    special = not_regular(path)
+    if special and special != "a folder":  # never opened (a FIFO would block): skipped with a note
+        return CorrectionsTable(warnings=(f"{path} is {special}, not a regular file; it was not read and no corrections were applied from it",))
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -317,12 +331,41 @@ def table_csv(table: CorrectionsTable) -> str:
     return "\ufeff" + buf.getvalue()
 
 
-def write_table(path: Path, table: CorrectionsTable) -> str:
+LOCK_TIMEOUT = 30.0  # seconds a writer waits for another process's write of the same file
+
+
+def file_lock(path: Path, timeout: float = LOCK_TIMEOUT):
+    """The OS lock under which the corrections file at ``path`` is read, checked and written,
+    across processes (two desks on one inbox, a desk and a script): :func:`publisher.locks.folder_lock`
+    on its folder, so nothing is left beside the editor's files."""
+    return folder_lock(Path(path), timeout, f"{path}: another process has been writing it for {timeout:g} s; try again")
+
+
+def write_table(path: Path, table: CorrectionsTable, *, base_version: str | None = None) -> str:
     """Replace the corrections file at ``path`` with ``table``, atomically; returns the file's new version.
 
     A reader sees the old file or the new one, never a mix. The version is the fingerprint
-    of the bytes written (what :func:`read_table` gives for the file now).
+    of the bytes written (what :func:`read_table` gives for the file now). With
+    ``base_version`` (the version the table was read at) the check that the file is still at
+    that version and the write are one step across processes (under :func:`file_lock`):
+    when it changed, nothing is written and :class:`CorrectionConflict` names the rows.
     """
+    path = Path(path)
+    table = dataclasses.replace(table, rows=tuple(_clean_row(r) for r in table.rows))
+    with file_lock(path):
+        if base_version is not None:
+            now = read_table(path)
+            if now.version != base_version:
+                raise CorrectionConflict(path, now.version, _differences(None, now.corrected_by_korean()))
+        return _write_locked(path, table)
+
+
+def _clean_row(row: Row) -> Row:
+    english = clean_english(row.corrected_english) if row.corrected_english else row.corrected_english
+    return row if english == row.corrected_english else dataclasses.replace(row, corrected_english=english)
+
+
+def _write_locked(path: Path, table: CorrectionsTable) -> str:
     data = table_csv(table).encode("utf-8")
     atomic_write_bytes(Path(path), data)
     return fingerprint_of(data)
@@ -344,79 +387,18 @@ def export_file(article: Article, path: Path) -> Path:
 
 
 # --------------------------------------------------------------------------- the memory's copy
+# sync_memory, carried_digest and SyncResult live in corrections_memory (this module stays
+# under 500 lines); they are still importable from here.
+
+_MOVED = {"sync_memory", "carried_digest", "SyncResult"}
 
 
-@dataclass(frozen=True)
-class SyncResult:
-    updated: int = 0  # files whose rows were (re)stored
-    forgotten: int = 0  # files whose rows were withdrawn
-    errors: tuple[str, ...] = ()
+def __getattr__(name: str):
+    if name in _MOVED:
+        from . import corrections_memory
 
-
-def sync_memory(memory, pairs: Iterable[tuple[Path, Path]], stamps: dict[Path, str] | None = None) -> SyncResult:
-    """Make the memory's corrections equal to the corrections files on disk.
-
-    ``pairs`` are ``(article, corrections file)`` of this run. Every file the memory already
-    knows is checked as well: a file (or its article) that is gone or unreadable is
-    forgotten, a changed one is read again, one that cannot be used is forgotten (its rows
-    cannot be trusted). Files that did not change cost one hash and no write. ``stamps``:
-    fingerprints (``fsutil.fingerprint``) already computed.
-    """
-    if memory is None or not memory.available:
-        return SyncResult()
-    stamps = stamps or {}
-    known = memory.correction_files()  # {file: (article, stamp)}
-    wanted: dict[str, str] = {}  # corrections file -> article
-    for article, cfile in pairs:
-        wanted[str(Path(cfile).resolve())] = str(Path(article).resolve())
-    for cfile, (article, _) in known.items():
-        wanted.setdefault(cfile, article)
-
-    replace: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {}
-    forget: list[str] = []
-    errors: list[str] = []
-    for cfile, article in wanted.items():
-        s = stamps[Path(cfile)] if Path(cfile) in stamps else fingerprint(Path(cfile))
-        if s == MISSING or not Path(article).exists():
-            if cfile in known:
-                forget.append(cfile)
-            continue
-        if cfile in known and known[cfile] == (article, s):
-            continue
-        try:
-            table = read_table(Path(cfile))
-        except InputError as exc:
-            errors.append(str(exc))
-            if cfile in known:
-                forget.append(cfile)
-            continue
-        replace[cfile] = (article, s, [(c.korean, c.english, c.id) for c in table.corrections])
-    if replace or forget:
-        memory.sync_corrections(replace, forget)
-    return SyncResult(updated=len(replace), forgotten=len(forget), errors=tuple(errors))
-
-
-def carried_digest(memory, sources: Iterable[str], found: dict[str, str] | None = None) -> str:
-    """A hash of the memory's corrections for these sources (what other files say about them).
-
-    Part of what a brief is built from: when a correction in another article's file is
-    added, changed or withdrawn, the briefs whose sentences it touches are rebuilt.
-    ``found``: the memory's answer (``memory.editor_corrections``) for at least these
-    sources, fetched once for many articles; the sources are then taken as normalized.
-    """
-    if found is None:
-        sources = {normalize_text(s) for s in sources}
-        found = memory.editor_corrections(sources, normalized=True) if memory is not None else {}
-    keys = sorted(found.keys() & set(sources))
-    if not keys:
-        return "-"
-    h = hashlib.sha256()
-    for src in keys:
-        h.update(src.encode())
-        h.update(b"\0")
-        h.update(found[src].encode())
-        h.update(b"\0")
-    return h.hexdigest()
+        return getattr(corrections_memory, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ------------------------------------------------------------------ the editor's desk
@@ -465,14 +447,8 @@ def _edited_rows(rows: tuple[Row, ...], seg_id: str, korean: str, machine_englis
 
 
 def edit_correction(
-    path: Path,
-    *,
-    seg_id: str,
-    korean: str,
-    machine_english: str,
-    english: str | None,
-    base_version: str,
-    loaded: dict[str, tuple[str, str]] | None = None,
+    path: Path, *, seg_id: str, korean: str, machine_english: str, english: str | None,
+    base_version: str, loaded: dict[str, tuple[str, str]] | None = None,
 ) -> str:
     """Set (``english``) or remove (``english=None``: revert) the correction of one segment.
 
@@ -480,15 +456,38 @@ def edit_correction(
     the corrections it showed (``table.corrected_by_korean()``). When the file changed
     since, nothing is written and ``CorrectionConflict`` names the rows that differ. The
     row is found by its Korean text (as the build matches it); other rows and columns stay
-    as they are. Returns the file's new version. The caller serializes calls per file.
+    as they are. Returns the file's new version. Reading, the version check and the write
+    are one step across processes (:func:`file_lock`): two desks saving at once never lose
+    a row; the second gets the conflict.
     """
+    return edit_corrections(path, [(seg_id, korean, machine_english, english)], base_version=base_version, loaded=loaded)
+
+
+def edit_corrections(
+    path: Path, edits: Sequence[tuple[str, str, str, str | None]], *,
+    base_version: str, loaded: dict[str, tuple[str, str]] | None = None,
+) -> str:
+    """Several segments' corrections in one write (the desk's "save all"): all or none, under :func:`edit_correction`'s
+    version check. ``edits``: ``(seg_id, korean, machine_english, english)``, ``english=None`` a revert, in order."""
     path = Path(path)
     if path.is_symlink():
         raise InputError(f"{path} is a symlink; the desk writes only plain corrections files")
-    table = read_table(path)
-    if table.version != base_version:
-        raise CorrectionConflict(path, table.version, _differences(loaded, table.corrected_by_korean()))
-    rows = _edited_rows(table.rows, seg_id, korean, machine_english, english)
-    if english is None and len(rows) == len(table.rows) and table.version != MISSING:
-        return table.version  # nothing to revert: the file is left untouched
-    return write_table(path, dataclasses.replace(table, rows=rows))
+    if not_regular(path):
+        raise InputError(f"{path} is {not_regular(path)}, not a regular file; the desk writes only plain corrections files")
+    cleaned = []
+    for seg_id, korean, machine_english, english in edits:
+        if english is not None:
+            english = clean_english(english)
+            if not english:
+                raise InputError(f"the correction of {seg_id} holds no printable text; type the corrected English")
+        cleaned.append((seg_id, korean, machine_english, english))
+    with file_lock(path):  # reading, the version check and the write: one step across processes
+        table = read_table(path)
+        if table.version != base_version:
+            raise CorrectionConflict(path, table.version, _differences(loaded, table.corrected_by_korean()))
+        rows = table.rows
+        for seg_id, korean, machine_english, english in cleaned:
+            rows = _edited_rows(rows, seg_id, korean, machine_english, english)
+        if rows == table.rows and table.version != MISSING:
+            return table.version  # nothing changed: the file is left untouched
+        return _write_locked(path, dataclasses.replace(table, rows=rows))

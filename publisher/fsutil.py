@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import tempfile
 import unicodedata
 from collections.abc import Iterator
@@ -50,9 +51,32 @@ def fingerprint(path: Path | None) -> str:
     if path is None:
         return MISSING
     try:
+        if not_regular(path):  # never opened: a FIFO would block the build
+            return MISSING
         return file_sha256(path)
     except OSError:
         return MISSING
+
+
+def not_regular(path: Path) -> str | None:
+    """What ``path`` is when it exists but is not a regular file (``a FIFO``, ``a socket``,
+    ``a device``, ``a folder``; a symlink is followed), else None. Decided by ``stat``: the
+    file is never opened, so a FIFO cannot block the caller."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "not a regular file"
 
 
 def fingerprint_of(data: bytes) -> str:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .document import InputError
+from .fsutil import not_regular
 from .segment import kiwi
 from .text import PLACEHOLDER_RE, normalize_text
 
@@ -212,6 +213,10 @@ def load_glossary(path: Path | str | None) -> Glossary:
     if path is None:
         return EMPTY
     path = Path(path)
+    special = not_regular(path)
+    if special:  # never opened (a FIFO would block the build): skipped with a note
+        log.warning("glossary %s is %s, not a regular file; it was not read, no glossary is used", path, special)
+        return EMPTY
     try:
         data = path.read_bytes()
     except FileNotFoundError:

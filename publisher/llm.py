@@ -21,13 +21,29 @@ import logging
 import time
 from collections.abc import Sequence
 
-from .decoding import TranslateSettings, plan_calls
+from .decoding import TranslateSettings, plan_calls, segment_bounds
 from .document import ModelError, ModelInfo
 from .engine import TranslationStats
 from .models import LoadedModel
 from .prompts import CONTEXT_SIZE, TemplateError, Turn, messages, render_chat
 
 log = logging.getLogger(__name__)
+
+
+def _stop_at_bounds(bounds: list[int]):
+    """Greedy: each prompt stops at its own output bound (``bounds[batch_id]``).
+
+    A Generator batch starts decoding where its shortest prompt ends and feeds the rest of the
+    longer prompts first, so ``step.step`` of a longer prompt starts later; the first step seen
+    for each prompt is its start (the translate_batch callback of publisher.decoding needs no
+    such offset)."""
+    first: dict[int, int] = {}
+
+    def stop(step) -> bool:
+        start = first.setdefault(step.batch_id, step.step)
+        return step.step - start + 1 >= bounds[step.batch_id]
+
+    return stop
 
 
 class GeneratorEngine:
@@ -88,7 +104,7 @@ class GeneratorEngine:
                 sampling_topk=1,
                 include_prompt_in_result=False,
                 end_token=end,
-                **({"callback": kwargs["callback"]} if "callback" in kwargs else {}),
+                **({"callback": _stop_at_bounds(segment_bounds(self.settings, [sources[i] for i in indices]))} if "callback" in kwargs else {}),
             )
             for i, result in zip(indices, results):
                 outputs[i] = result.sequences_ids[0]

@@ -37,7 +37,7 @@ import unicodedata
 from functools import lru_cache
 
 from .document import CAPTION, PULLQUOTE, TITLE, Article, Block, Segment
-from .text import EMAIL_RE, HANGUL_SYLLABLES, MARKER_RE, URL_RE, grapheme_boundaries
+from .text import EMAIL_RE, HAN_CLASS, HAN_RE, HANGUL_SYLLABLES, MARKER_RE, URL_RE, grapheme_boundaries
 
 
 class SegmentationBug(RuntimeError):
@@ -97,14 +97,14 @@ _BRACKETS = [
 # A sentence end glued to the next sentence: Hangul + . ? ! then (after optional closing
 # quotes) a character that can start a sentence.
 _GLUED = re.compile(
-    rf"(?<=[{HANGUL}])[{END_PUNCT}]+[”’\"']?(?=[{HANGUL}A-Za-z0-9\[(“‘\"'*])"
+    rf"(?<=[{HANGUL}])[{END_PUNCT}]+[”’\"']?(?=[{HANGUL}{HAN_CLASS}A-Za-z0-9\[(“‘\"'*])"
 )
 # A closing straight/curly quote glued to a new sentence that starts with Latin or a digit:
 # 생각합니다"SBS가
 _QUOTE_GLUED = re.compile(rf"(?<=[{HANGUL}{END_PUNCT}])[\"”](?=[A-Z0-9])")
 # Short notes that belong to the sentence before them: (사진), (자료: 연합뉴스), [1]
 _TRAILING_NOTE = re.compile(
-    r"(?:\[(?:\d{1,3}|[^\[\]\n]{1,8})\])+|(?:\s?(?:\[\d{1,3}\]|\([^()\n]{1,20}\)))+(?=\s|$)"
+    r"(?:\[(?:\d+|[^\[\]\n]{1,8})\])+|(?:\s?(?:\[\d+\]|\([^()\n]{1,20}\)))+(?=\s|$)"
 )
 
 
@@ -115,10 +115,13 @@ _QUOTATIVE = re.compile(
 _PARTICLE = re.compile(
     r"(?:이?라|이란|이나|이며|이고|이다|이었|이?면|거나|든지|든가|면서|냐|느냐|고|며|는|은|란|와|과|에|를|을|가|도|로|으로|의|처럼|까지|만|나|였|인|일|식|같|보다|부터)"
 )
+# Emoji: pictographs with their variation selector, joiners, keycaps, skin tones and tags.
+EMOJI = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF\u3030\u303D\uFE0F\u200D\u20E3\U000E0020-\U000E007F"
 _EMOTE_END = re.compile(
-    rf"(?:(?<=[{HANGUL}.!?~…])[ㅋㅎㅠㅜ]{{2,}}|[\U0001F000-\U0001FAFF\u2600-\u27BF]+|\^\^+)\s+(?=\S)"
+    rf"(?:(?<=[{HANGUL}.!?~…])[ㅋㅎㅠㅜ]{{2,}}|[{EMOJI}]+|\^\^+)\s+(?=\S)"
 )
 _YO_END = re.compile(rf"(?<![필중수주강개불동소요])(?<=[{HANGUL}])요[.!?~]*\s+(?=[{HANGUL}])")
+_SHORT_YO = set("해돼봐줘와워셔에예네데어아져춰까나죠세래대")
 _CONNECTIVE_BEFORE_ELLIPSIS = set("데에서며면만은는이가을를도나")
 _BULLETS = set("-•·※▲△■□○●◆◇▶►*")
 
@@ -267,9 +270,19 @@ def _rule_boundaries(line: str, roles: dict[int, str]) -> set[int]:
         found.add(m.end())
     # a polite ending 요 and a space: 맛있었어요 다만 (not 필요, 중요 ...)
     for m in _YO_END.finditer(line):
+        w = m.start()
+        while w > 0 and not line[w - 1].isspace():
+            w -= 1
+        # a two-syllable word ending in 요 is an ending only after a verb's syllable (해요, 돼요),
+        # not a name (라요 바예카노)
+        if m.start() - w == 1 and line[w] not in _SHORT_YO:
+            continue
         found.add(m.end())
     # a sentence end, a space and an opening mark: 했다. <책 제목>은 / 했다. [메뉴] / 합니다. *The
-    for m in re.finditer(rf"(?<=[{HANGUL}a-z)][{END_PUNCT}])\s+(?=[<\[*※▲■●◆-](?!\d{{1,3}}\]))", line):
+    for m in re.finditer(rf"(?<=[{HANGUL}a-z)][{END_PUNCT}])\s+(?=[<\[*※▲■●◆-](?!\d+\]))", line):
+        found.add(m.end())
+    # a sentence end, a space and Hanja: 악수한 손. 靑 관계자는 (a headline's 靑, 與, 美 start a sentence)
+    for m in re.finditer(rf"(?<=[{HANGUL}][{END_PUNCT}])\s+(?=[{HAN_CLASS}])", line):
         found.add(m.end())
     # an English sentence followed by a Korean one: by the skin of my teeth. 시험이
     for m in re.finditer(rf"(?<=[a-z]{{2}}[.?!])\s+(?=[{HANGUL}])", line):
@@ -292,7 +305,7 @@ def _prev_visible(line: str, b: int) -> int:
 
 
 def _is_symbol(ch: str) -> bool:
-    return unicodedata.category(ch) in ("So", "Sk", "Cs") or ch in "ㅋㅎㅠㅜㅡ^♡♥~" or 0x1F000 <= ord(ch) <= 0x1FAFF
+    return unicodedata.category(ch) in ("So", "Sk", "Cs") or ch in "ㅋㅎㅠㅜㅡ^♡♥~\ufe0f\u200d\u20e3" or 0x1F000 <= ord(ch) <= 0x1FAFF
 
 
 def _adjust(line: str, b: int, roles: dict[int, str]) -> int:
@@ -366,11 +379,17 @@ def _keep(line: str, b: int, roles: dict[int, str], protected: bytearray) -> boo
         return False
     j = _prev_visible(line, b)
     prev = line[j]
+    # no sentence ends on a bare Hanja: 손. 靑|은 / 손. 靑| 관계자는 (kiwi cuts there)
+    if HAN_RE.match(prev):
+        return False
     k = b
     while k < len(line) and line[k].isspace():
         k += 1
-    # 뭐지?? 하고 / ...없었다.'라는 / "..."고 덧붙였다
-    if (prev in END_PUNCT or roles.get(j) == "close") and _continues(line, j + 1):
+    # 뭐지?? 하고 / ...없었다.'라는 / "..."고 덧붙였다 (a particle continues only after a
+    # closing mark: glued to a bare . ? ! it starts the next sentence, 입니다.일본 / …?와사비를)
+    if roles.get(j) == "close" and _continues(line, j + 1):
+        return False
+    if prev in END_PUNCT and _QUOTATIVE.match(line[j + 1 : j + 13]):
         return False
     # a particle glued to a closing bracket: <인물과 사상>으로
     if prev in ")]>」』》〉" and _continues(line, j + 1):
@@ -386,8 +405,8 @@ def _keep(line: str, b: int, roles: dict[int, str], protected: bytearray) -> boo
         w = i
         while w >= 0 and not line[w].isspace():
             w -= 1
-        if i < 0 or line[i] in _CONNECTIVE_BEFORE_ELLIPSIS or i - w <= 2:
-            return False
+        if (i < 0 or line[i] in _CONNECTIVE_BEFORE_ELLIPSIS or i - w <= 2) and roles.get(k) != "open":
+            return False  # (an opening quote after the ellipsis starts a new sentence: 오는데... "애가)
     return True
 
 

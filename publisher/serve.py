@@ -86,11 +86,14 @@ def make_server(out_dir: Path, port: int = 8000):
         raise OutputError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}; try another --port") from None
 
 
-def serve(out_dir: Path, port: int = 8000) -> None:
-    """Serve ``out_dir`` on http://127.0.0.1:<port>/ until interrupted."""
+def serve(out_dir: Path, port: int = 8000, announce=None) -> None:
+    """Serve ``out_dir`` on http://127.0.0.1:<port>/ until interrupted. ``announce(url)`` is
+    called with the address actually bound (the real port when ``port`` is 0)."""
     server = make_server(out_dir, port)
     host, real_port = server.server_address[:2]
     log.info("serving %s on http://%s:%d/", out_dir, host, real_port)
+    if announce is not None:
+        announce(f"http://{host}:{real_port}/")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -61,9 +61,9 @@ def needs_translation(text: str) -> bool:
 # ------------------------------------------------------------------ patterns
 
 # A footnote marker [n] (n = 1..999).
-MARKER_RE = re.compile(r"\[(\d{1,3})\]")
+MARKER_RE = re.compile(r"\[(\d+)\]")  # footnote numbers have no ceiling
 # A footnote marker with the space before it, as the translator takes it out.
-MARKER_WITH_SPACE_RE = re.compile(r"\s?\[(\d{1,3})\]")
+MARKER_WITH_SPACE_RE = re.compile(r"\s?\[(\d+)\]")
 URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"'“”‘’()\[\]{}]*[^\s<>\"'“”‘’()\[\]{}.,;:!?]", re.IGNORECASE)
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # A whole string that is an e-mail address (bylines, mailto: links).
@@ -248,6 +248,43 @@ def sanitize(text: str, where: str = "") -> Sanitized:
     return Sanitized(nfc, tuple(notes), n_removed, n_breaks, zw + zj)
 
 
+_LINE_SEPARATORS = "\x0b\x0c\x85\u2028\u2029"
+
+
+def clean_line(text: str) -> str:
+    """One line of text as typed by a person (an editor's English): :func:`sanitize` (controls,
+    noncharacters, lone surrogates and zero-width characters removed, NFC), bidirectional
+    controls removed, whitespace runs and line breaks collapsed to one space."""
+    return " ".join(strip_bidi_controls(sanitize(text).text)[0].split())
+
+
+def unpublishable(text: str) -> str | None:
+    """The characters of ``text`` that cannot be published as one line (``U+0001, U+202E``), or None."""
+    bad = sorted({c for c in text if _REMOVE_RE.match(c) or _BIDI_RE.match(c) or c in _LINE_SEPARATORS})
+    return ", ".join(f"U+{ord(c):04X}" for c in bad) or None
+
+
+# ------------------------------------------------------------------ file names
+
+_INVISIBLE_IN_NAMES = re.compile(f"[{ZERO_WIDTH}{BIDI_CONTROLS}{BIDI_MARKS}\u00ad\u034f\u115f\u1160\u3164\uffa0]")
+
+
+def name_key(name: str) -> str:
+    """The one rule by which two file names are the same name (an NFD name as macOS writes it,
+    a name with a zero-width space): NFC, without invisible characters. Used wherever a file
+    name is matched to another (slugs, corrections files)."""
+    return unicodedata.normalize("NFC", _INVISIBLE_IN_NAMES.sub("", name))
+
+
+def visible_name(name: str) -> str:
+    """A file name an editor can tell from its look-alikes: invisible and control characters
+    written as ``\\u200b``, and ``(NFD)`` after a name in decomposed form."""
+    shown = "".join(f"\\u{ord(c):04x}" if _INVISIBLE_IN_NAMES.match(c) or _REMOVE_RE.match(c) or not c.isprintable() else c for c in name)
+    if unicodedata.normalize("NFC", name) != name:
+        shown += " (NFD: decomposed characters, as macOS writes them)"
+    return shown
+
+
 def is_xml_char(ch: str) -> bool:
     """Is ``ch`` allowed in an XML 1.0 document (and not a noncharacter)?"""
     return not _REMOVE_RE.match(ch) and ch not in "\x0b\x0c"
@@ -284,4 +321,8 @@ __all__ = [
     "sanitize",
     "removable_count",
     "is_xml_char",
+    "clean_line",
+    "unpublishable",
+    "name_key",
+    "visible_name",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -27,6 +28,7 @@ from .document import (
     Brief,
     Segment,
 )
+from .byline import byline_texts, load_names
 from .models import KIND_LABELS
 from .text import EMAIL_FULL_RE, HANGUL_CLASS, MARKER_RE, graphemes, no_bidi
 from .urls import safe_link
@@ -34,21 +36,6 @@ from .urls import safe_link
 MT_NOTICE = "Machine-translated from Korean"
 MT_NOTICE_EDITED = "Machine-translated, edited"
 
-# Newsroom roles in bylines, for the English reader ("김하늘 기자" -> "김하늘, reporter").
-ROLES_EN = {
-    "기자": "reporter",
-    "선임기자": "senior reporter",
-    "수습기자": "trainee reporter",
-    "인턴기자": "intern reporter",
-    "사진기자": "photojournalist",
-    "영상기자": "video journalist",
-    "특파원": "correspondent",
-    "논설위원": "editorial writer",
-    "칼럼니스트": "columnist",
-    "편집장": "editor-in-chief",
-    "에디터": "editor",
-    "객원기자": "contributing reporter",
-}
 
 _REF = MARKER_RE
 _EMAIL = EMAIL_FULL_RE
@@ -96,9 +83,10 @@ class View:
     date_iso: str | None
     date_en: str | None
     date_ko: str | None
-    author: str | None
+    author: str | None  # as the article gives it (Hangul): the Korean side of the byline
     role: str | None
     role_en: str | None
+    author_en: str | None  # romanised, or as the editor's staff list / glossary spells it
     email: str | None
     outlet: str | None
     source_url: str | None  # only http(s); anything else is shown as text, never linked
@@ -301,6 +289,12 @@ def build_view(brief: Brief) -> View:
     model = brief.model
     email = art.byline.email if art.byline.email and _EMAIL.match(art.byline.email) else None
     test_model = brief.test_model
+    # The names an editor lists beside the article (staff.csv, glossary.csv) win over the rule.
+    # Only beside a file that is there: a brief rendered elsewhere (a sample, a copied brief.json)
+    # does not pick up whatever glossary the current directory holds.
+    source = Path(art.source) if art.source and art.byline.author else None
+    names = load_names(source.parent) if source is not None and source.is_file() else {}
+    byline = byline_texts(art.byline.author, art.byline.role, names)
     return View(
         slug=art.slug,
         title_ko=brief.title_ko,
@@ -310,7 +304,8 @@ def build_view(brief: Brief) -> View:
         date_ko=date_ko,
         author=art.byline.author,
         role=art.byline.role,
-        role_en=ROLES_EN.get((art.byline.role or "").replace(" ", "")),
+        role_en=byline.role_en,
+        author_en=byline.name_en,
         email=email,
         outlet=art.outlet,
         source_url=safe_link(art.url),

@@ -51,6 +51,24 @@ STORED = {
 FLAGGED_KO = "구청은 다음 달에 이용객 의견을 다시 모을 계획이다."
 FLAGGED_EN = STORED[FLAGGED_KO]
 
+# Two flagged sentences (Korean left in the English) and one clean one: save-all, the filters.
+LIBRARY = """---
+title: 공원 옆 작은 도서관
+date: 2026-11-22
+---
+시는 공원 옆에 작은 도서관을 열었다.
+
+도서관은 주말에도 문을 연다.
+
+주민들은 책을 빌리러 자주 온다.
+"""
+LIBRARY_STORED = {
+    "공원 옆 작은 도서관": "A small library by the park",
+    "시는 공원 옆에 작은 도서관을 열었다.": "The city opened a small 도서관 by the park.",
+    "도서관은 주말에도 문을 연다.": "The library opens on 주말 too.",
+    "주민들은 책을 빌리러 자주 온다.": "Residents often come to borrow books.",
+}
+
 GLOSSARY = "ko,en,note\n마포구,Mapo-gu,district\n"
 
 # Article text with markup in it: the desk must show it as text.
@@ -80,6 +98,7 @@ def make_inbox(root: Path) -> Path:
     (inbox / "village-bus.md").write_text(VILLAGE_BUS, encoding="utf-8")
     (inbox / "hostile.md").write_text(HOSTILE, encoding="utf-8")
     (inbox / "rates.md").write_text(CORPUS_ARTICLE, encoding="utf-8")
+    (inbox / "library.md").write_text(LIBRARY, encoding="utf-8")
     (inbox / "glossary.csv").write_text(GLOSSARY, encoding="utf-8")
     return inbox
 
@@ -193,6 +212,7 @@ def seeded_desk(root: Path):
         inbox = make_inbox(root)
         ids = seed_memory(inbox / "village-bus.md", STORED, inbox / "glossary.csv")
         seed_memory(inbox / "hostile.md", {HOSTILE_KO: HOSTILE_EN, "이상한 안내문": "A strange notice"}, inbox / "glossary.csv")
+        seed_memory(inbox / "library.md", LIBRARY_STORED, inbox / "glossary.csv")
         out = root / "out"
         with running_desk(inbox, out) as url:
             yield {"url": url, "inbox": inbox, "out": out, "ids": ids}

@@ -93,7 +93,7 @@ def test_reader_journey(site, browser):
     assert all(displayed(browser, ".seg.ko")) and all(displayed(browser, ".seg.en"))
     browser.find_element(By.CSS_SELECTOR, 'label[for="view-en"]').click()
     assert not any(displayed(browser, ".seg.ko")), "Korean still visible in the English-only view"
-    assert not any(displayed(browser, ".title-ko, .summary-list.ko"))
+    assert not any(displayed(browser, ".title-ko, .summary-ko"))
     assert all(displayed(browser, ".seg.en"))
     browser.find_element(By.CSS_SELECTOR, 'label[for="view-ko"]').click()
     assert not any(displayed(browser, ".seg.en")) and all(displayed(browser, ".seg.ko"))
@@ -101,7 +101,7 @@ def test_reader_journey(site, browser):
     assert all(displayed(browser, ".seg.ko")) and all(displayed(browser, ".seg.en"))
 
     # A summary sentence jumps to its segment in the full text.
-    browser.find_element(By.CSS_SELECTOR, '.summary-list.en a[href="#seg-p2.1"]').click()
+    browser.find_element(By.CSS_SELECTOR, '.summary-en a[href="#seg-p2.1"]').click()
     assert browser.execute_script("return location.hash") == "#seg-p2.1"
     assert browser.execute_script("return getComputedStyle(document.querySelector(':target')).backgroundColor") != "rgba(0, 0, 0, 0)"
 

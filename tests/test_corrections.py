@@ -241,7 +241,7 @@ def test_write_table_replaces_atomically_and_keeps_the_delimiter(tmp_path):
     assert again.delimiter == ";" and version == again.version == fingerprint(path) != table.version
     assert path.read_bytes().decode("utf-8") == "\ufeffid;korean;machine_english;corrected_english\r\np1.1;가;m;A.\r\n"
     assert [c.english for c in again.corrections] == ["A."]
-    assert [p.name for p in tmp_path.iterdir()] == ["c.csv"]
+    assert [p.name for p in tmp_path.iterdir()] == ["c.csv"]  # no temporary or lock file left
 
 
 def test_export_table_has_one_row_per_segment():

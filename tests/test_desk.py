@@ -7,6 +7,7 @@ The browser journeys are in test_desk_browser.py, the load check in test_desk_lo
 from __future__ import annotations
 
 import csv
+import re
 import io
 import threading
 import time
@@ -29,7 +30,7 @@ from desk_support import (
 from publisher.document import InputError
 from publisher.cli import cli
 from publisher.building import BuildSettings, corrections_path
-from publisher.corrections import COLUMNS, CorrectionConflict, edit_correction, export_csv, read_table
+from publisher.corrections import COLUMNS, CorrectionConflict, edit_correction, edit_corrections, export_csv, read_table
 from publisher.fsutil import MISSING, fingerprint
 
 # one worker: one running desk (desk_env) for the module
@@ -186,6 +187,26 @@ def test_desk_without_a_model_fails_before_listening(tmp_path):
     assert "http://" not in result.output
 
 
+def test_save_all_writes_every_row_in_one_write_or_none_on_a_conflict(tmp_path):
+    path = tmp_path / "a.corrections.csv"
+    base = _edit(path, "p1.1", "첫 문장입니다.", "One.")
+    loaded = read_table(path).corrected_by_korean()
+    edits = [("p1.2", "둘째 문장입니다.", "m2", "Two."), ("p1.1", "첫 문장입니다.", "m1", None), ("p1.3", "셋째 문장입니다.", "m3", "Three.")]
+    version = edit_corrections(path, edits, base_version=base, loaded=loaded)
+    assert version == fingerprint(path)
+    assert {r["id"]: r["corrected_english"] for r in corrections_rows(path)} == {"p1.2": "Two.", "p1.3": "Three."}
+    # Someone else writes: the next save-all is refused whole, the file untouched.
+    before = path.read_bytes()
+    path.write_bytes(before + "p1.4,넷째 문장입니다.,m4,Four.\r\n".encode("utf-8"))
+    changed = path.read_bytes()
+    with pytest.raises(CorrectionConflict) as info:
+        edit_corrections(path, [("p1.2", "둘째 문장입니다.", "m2", "Two again.")], base_version=version)
+    assert path.read_bytes() == changed and info.value.version == fingerprint(path)
+    # Nothing to change: no write at all.
+    now = fingerprint(path)
+    assert edit_corrections(path, [("p1.2", "둘째 문장입니다.", "m2", "Two.")], base_version=now) == now
+
+
 @pytest.fixture(scope="module")
 def desk_env(fixture_model, tmp_path_factory):
     """A running desk on a seeded inbox (module scope: one start for the HTTP tests); it runs
@@ -200,7 +221,12 @@ def test_desk_page_lists_the_inbox_with_state(desk_env):
     assert status == 200
     for slug in ("village-bus", "hostile", "rates"):
         assert f'data-slug="{slug}"' in html
+    # The page comes at once; an article not reviewed yet gets its state from its own row URL.
     row = html.split('data-slug="village-bus"')[1].split("</tr>")[0]
+    if 'class="flagged-count"' not in row:
+        assert 'hx-get="/a/village-bus/entry"' in row
+        status, row = http(desk_env["url"] + "a/village-bus/entry")
+        assert status == 200
     assert "not built" in row and 'class="flagged-count">1<' in row and 'class="corrections-count">0' in row
 
 
@@ -273,7 +299,7 @@ def test_paths_never_come_from_the_client(desk_env):
         assert status == 404, slug
     status, body = http(url + "a/village-bus/save", data={"seg": "../../x", "english": "x", "base": base}, headers={"X-CSRF-Token": token})
     assert status == 422 and "no segment" in body
-    written = {p.name for p in desk_env["inbox"].iterdir()} - {"glossary.csv", "hostile.md", "rates.md", "village-bus.md"}
+    written = {p.name for p in desk_env["inbox"].iterdir()} - {"glossary.csv", "hostile.md", "library.md", "rates.md", "village-bus.md"}
     assert written <= {"village-bus.corrections.csv"}, written  # only a corrections file of an inbox article
 
 
@@ -343,3 +369,89 @@ def test_republish_waits_for_the_same_lock_as_make_brief(desk_env):
     status, body = result["r"]
     assert status == 200, body
     assert (out / "rates" / "brief.pdf").is_file() and 'class="fresh-brief"' in body
+
+
+@pytest.mark.slow
+def test_save_all_over_http_is_all_or_nothing(desk_env):
+    url, inbox = desk_env["url"], desk_env["inbox"]
+    target = corrections_path(inbox / "hostile.md")
+    if target.exists():
+        target.unlink()
+    token, base = page_tokens(http(url + "a/hostile")[1])
+    # One empty row: nothing is written, the reply says which row.
+    status, body = http(url + "a/hostile/save-all", data={"base": base, "en.t.1": "A strange notice, again", "en.p1.1": "  "}, headers={"X-CSRF-Token": token})
+    assert status == 422 and "p1.1" in body and not target.exists()
+    status, _ = http(url + "a/hostile/save-all", data={"base": base, "en.t.1": "x"})
+    assert status == 403 and not target.exists()
+    status, body = http(url + "a/hostile/save-all", data={"base": base, "en.t.1": "A strange notice, again", "en.p1.1": "Residents saw odd markup."}, headers={"X-CSRF-Token": token})
+    assert status == 200 and "Saved 2 rows" in body
+    assert {r["id"]: r["corrected_english"] for r in corrections_rows(target)} == {"t.1": "A strange notice, again", "p1.1": "Residents saw odd markup."}
+    assert body.count('hx-swap-oob="true"') >= 2 and 'badge edited' in body and "badge flag" not in body
+    # The same base again: the file changed since, a conflict, nothing written.
+    before = target.read_bytes()
+    status, body = http(url + "a/hostile/save-all", data={"base": base, "en.t.1": "Other"}, headers={"X-CSRF-Token": token})
+    assert status == 409 and target.read_bytes() == before
+    target.unlink()
+
+
+def test_review_rows_follow_the_reading_order(tmp_path):
+    """Title, then the text with its caption and quote where they stand in the file, footnotes last,
+    whatever order the reader put the blocks in."""
+    from publisher.desk.rows import reading_order
+    from publisher.document import Article, Block, Segment
+
+    source = tmp_path / "a.txt"
+    source.write_text("제목입니다\n\n첫 문장입니다. 둘째 문장입니다.\n\n<사진 설명입니다>\n\n\"인용입니다\"\n\n셋째 문장입니다.\n\n[1] 각주입니다.\n", encoding="utf-8")
+
+    def block(id, kind, *texts, number=None):
+        return Block(id, kind, " ".join(texts), segments=tuple(Segment(f"{id}.{i}", t) for i, t in enumerate(texts, 1)), number=number)
+
+    blocks = (
+        block("fn1", "footnote", "각주입니다.", number=1),
+        block("c1", "caption", "사진 설명입니다"),
+        block("t", "title", "제목입니다"),
+        block("p1", "body", "첫 문장입니다.", "둘째 문장입니다.", "셋째 문장입니다."),
+        block("q1", "pullquote", "인용입니다"),
+    )
+    article = Article(slug="a", source=str(source), blocks=blocks)
+    assert [s.id for _, s in reading_order(article)] == ["t.1", "p1.1", "p1.2", "c1.1", "q1.1", "p1.3", "fn1.1"]
+    # Without the file: the blocks' own order, title first and footnotes last.
+    gone = Article(slug="a", source=str(tmp_path / "gone.txt"), blocks=blocks)
+    assert [s.id for _, s in reading_order(gone)] == ["t.1", "c1.1", "p1.1", "p1.2", "p1.3", "q1.1", "fn1.1"]
+
+
+@pytest.mark.slow
+def test_the_desk_edits_the_staff_list_of_byline_names(desk_env):
+    url, inbox = desk_env["url"], desk_env["inbox"]
+    staff = inbox / "staff.csv"
+    status, page = http(url + "names")
+    assert status == 200
+    row = page.split('data-name="한결"', 1)[1].split("</tr>", 1)[0]
+    assert 'class="now">Han Gyeol<' in row  # the rule
+    token, _ = page_tokens(http(url + "a/village-bus")[1])
+    base = re.search(r'name="base" value="([^"]*)"', page).group(1)
+    folder = re.search(r'name="folder" value="([^"]*)"', page).group(1)
+    try:
+        status, page = http(url + "names/save", data={"folder": folder, "base": base, "en.한결": "Han Kyeol"}, headers={"X-CSRF-Token": token})
+        assert status == 200 and 'class="now">Han Kyeol<' in page  # after the redirect to /names
+        assert staff.read_text(encoding="utf-8-sig").splitlines() == ["ko,en", "한결,Han Kyeol"]
+        before = staff.read_bytes()
+        status, _ = http(url + "names/save", data={"folder": folder, "base": base, "en.한결": "Other"}, headers={"X-CSRF-Token": token})
+        assert status == 409 and staff.read_bytes() == before, "a stale page must not overwrite the list"
+        status, _ = http(url + "names/save", data={"folder": folder, "base": base, "en.한결": "x"})
+        assert status == 403
+    finally:
+        staff.unlink(missing_ok=True)
+
+
+@pytest.mark.slow
+def test_a_glossary_changed_while_the_desk_runs_is_used_on_the_next_page(desk_env):
+    glossary = desk_env["inbox"] / "glossary.csv"
+    before = glossary.read_bytes()
+    try:
+        assert '<mark class="term" title="glossary: district office">구청</mark>' not in http(desk_env["url"] + "a/village-bus")[1]
+        glossary.write_bytes(before + "구청,district office,\n".encode("utf-8"))
+        status, page = http(desk_env["url"] + "a/village-bus")
+        assert status == 200 and '<mark class="term" title="glossary: district office">구청</mark>' in page
+    finally:
+        glossary.write_bytes(before)

@@ -33,6 +33,13 @@ from publisher.building import corrections_path
 # one worker: one desk and one Chromium for the module
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("desk-browser")]
 
+NO_KOREAN_FONTCONFIG = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  <selectfont><rejectfont><pattern><patelt name="lang"><string>ko</string></patelt></pattern></rejectfont></selectfont>
+</fontconfig>
+"""
 CORRECTION = "The district office will collect riders' views again next month."
 
 
@@ -45,7 +52,24 @@ def desk(fixture_model, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    yield from chromium_driver(tmp_path_factory.mktemp("chrome-profile"), page_load_timeout=60)
+    """Chromium that sees no Korean system font (the system's fontconfig with every font that
+    covers Korean rejected; with no font at all Chromium loads no web font either): every
+    Hangul glyph on the desk must come from the fonts the desk serves."""
+    conf = tmp_path_factory.mktemp("fontconfig") / "fonts.conf"
+    conf.write_text(NO_KOREAN_FONTCONFIG)
+    saved = os.environ.get("FONTCONFIG_FILE")
+    os.environ["FONTCONFIG_FILE"] = str(conf)  # inherited by chromedriver and Chromium
+    try:
+        driver = chromium_driver(tmp_path_factory.mktemp("chrome-profile"), page_load_timeout=60)
+        first = next(driver)
+    finally:
+        if saved is None:
+            os.environ.pop("FONTCONFIG_FILE", None)
+        else:
+            os.environ["FONTCONFIG_FILE"] = saved
+    first.fontconfig_file = conf
+    yield first
+    driver.close()
 
 
 # --------------------------------------------------------------------------- helpers
@@ -124,6 +148,8 @@ def test_correct_with_the_keyboard_republish_then_revert(desk, browser):
 
     # The desk lists the article; follow it to its review page.
     browser.get(url)
+    wait_until(lambda: browser.find_elements(By.CSS_SELECTOR, 'tr[data-slug="village-bus"] .flagged-count'), 60, "the article's state")
+    wait_until(lambda: browser.execute_script("return document.fonts.status === 'loaded'"), 20, "the fonts")
     row = browser.find_element(By.CSS_SELECTOR, 'tr[data-slug="village-bus"]')
     assert row.find_element(By.CSS_SELECTOR, ".flagged-count").text == "1"
     row.find_element(By.CSS_SELECTOR, "a.review").click()
@@ -291,5 +317,175 @@ def test_the_review_page_works_at_a_narrow_width(desk, browser):
             browser.save_screenshot(str(Path(shots) / "desk-inbox-narrow.png"))
         browser.get(url)
         assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth"), "narrow: the desk page scrolls sideways"
+    finally:
+        browser.set_window_size(1280, 1000)
+
+
+# ------------------------------------------------------------------ fonts, filters, save all
+
+
+HANGUL_PROBE = ["마", "을", "버", "스", "도", "서", "관"]
+
+
+def _glyph_pictures(driver, family: str | None) -> dict[str, object]:
+    """Each probe syllable drawn alone at 48 px in the page's own font (or ``family``), as a 32x32 picture."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+    from selenium.webdriver.common.by import By
+
+    driver.execute_script(
+        """
+        const probe = document.createElement('div');
+        probe.id = 'glyph-probe';
+        for (const ch of arguments[0]) {
+          const s = document.createElement('span');
+          s.textContent = ch; s.lang = 'ko';
+          s.style.fontSize = '48px'; s.style.lineHeight = '1'; s.style.display = 'inline-block';
+          s.style.padding = '4px'; s.style.background = '#fff'; s.style.color = '#000';
+          if (arguments[1]) s.style.fontFamily = arguments[1];
+          probe.appendChild(s);
+        }
+        document.querySelector('main').prepend(probe);
+        """,
+        HANGUL_PROBE,
+        family,
+    )
+    wait_until(lambda: driver.execute_script("return document.fonts.status === 'loaded'"), 20, "the fonts")
+    pictures = {}
+    for ch, el in zip(HANGUL_PROBE, driver.find_elements(By.CSS_SELECTOR, "#glyph-probe span")):
+        ink = np.asarray(Image.open(io.BytesIO(el.screenshot_as_png)).convert("L")) < 128
+        ys, xs = np.nonzero(ink)
+        if len(ys):  # the glyph's own box: where it sits in the span does not count
+            ink = ink[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+        pictures[ch] = np.asarray(Image.fromarray(ink.astype(np.uint8) * 255).resize((32, 32))) >= 128
+    driver.execute_script("document.getElementById('glyph-probe').remove()")
+    return pictures
+
+
+def _differ(a, b) -> float:
+    """The share of pixels that differ between two 32x32 pictures."""
+    return float((a != b).mean())
+
+
+def test_hangul_is_drawn_with_the_served_fonts_without_any_system_font(desk, browser):
+    """On the desk page and on a review page, each Hangul syllable is its own glyph, not the
+    same empty box: compared as pixels, as the PDF's Hanja test does."""
+    require_tool("fc-list")
+    conf = browser.fontconfig_file
+    fc = subprocess.run(["fc-list", ":lang=ko"], capture_output=True, text=True, env={**os.environ, "FONTCONFIG_FILE": str(conf)}, check=True)
+    assert fc.stdout.strip() == "", f"the browser's fontconfig still offers a Korean font: {fc.stdout}"
+    url = desk["url"]
+    for page in (url, url + "a/village-bus"):
+        browser.get(page)
+        wait_until(lambda: browser.execute_script("return document.fonts.check('16px BriefGothic', '마')"), 20, "BriefGothic")
+        real = _glyph_pictures(browser, None)
+        # Control: a family with no Hangul (and no system font to fall back on) draws boxes.
+        boxes = _glyph_pictures(browser, "BriefEmoji")
+        for ch, pic in real.items():
+            assert pic.mean() > 0.05, f"{ch!r} has almost no ink on {page}"
+        # Every empty box looks the same; real glyphs differ from it and from each other.
+        box_spread = max(_differ(a, b) for a in boxes.values() for b in boxes.values())
+        from_box = {ch: _differ(real[ch], boxes[ch]) for ch in HANGUL_PROBE}
+        assert box_spread < 0.08, f"the control draws distinct glyphs ({box_spread:.3f}): a Korean system font is visible, the check proves nothing"
+        assert min(from_box.values()) > max(0.10, 2 * box_spread), f"a Hangul syllable looks like the empty box on {page}: {from_box}"
+        fonts = browser.execute_script("return [...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)")
+        assert "BriefGothic" in fonts, fonts
+
+
+def _visible_rows(driver) -> list[str]:
+    return driver.execute_script("return [...document.querySelectorAll('li.row')].filter(r => r.offsetParent !== null).map(r => r.dataset.seg)")
+
+
+def test_filter_flagged_correct_two_rows_save_all_once_and_they_show_edited(desk, browser):
+    from selenium.webdriver.common.by import By
+
+    from desk_support import LIBRARY_STORED, segments
+
+    url, inbox, out = desk["url"], desk["inbox"], desk["out"]
+    target = corrections_path(inbox / "library.md")
+    ids = {ko: i for i, ko in segments(inbox / "library.md").items()}
+    flagged = [ids["시는 공원 옆에 작은 도서관을 열었다."], ids["도서관은 주말에도 문을 연다."]]
+    clean = ids["주민들은 책을 빌리러 자주 온다."]
+    browser.get(url + "a/library")
+    wait_until(lambda: browser.execute_script("return !!window.htmx"), 20, "htmx loaded")
+    # Reading order: the title first, then the text.
+    assert _visible_rows(browser)[0] == ids["공원 옆 작은 도서관"]
+
+    browser.find_element(By.CSS_SELECTOR, 'input[name="filter"][value="flagged"]').click()
+    assert sorted(_visible_rows(browser)) == sorted(flagged)
+    fixes = {flagged[0]: "The city opened a small library by the park.", flagged[1]: "The library opens at weekends too."}
+    for seg, text in fixes.items():
+        field = browser.find_element(By.ID, f"en-{seg}")
+        field.clear()
+        field.send_keys(text)
+    button = browser.find_element(By.CSS_SELECTOR, ".save-all-button")
+    assert button.is_enabled() and "(2)" in button.text
+
+    # Leaving (or republishing) with unsaved edits is warned about.
+    prevented = browser.execute_script("const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e); return e.defaultPrevented")
+    assert prevented, "no beforeunload warning with two unsaved rows"
+    browser.execute_script("window.__asked = []; window.confirm = (m) => { window.__asked.push(m); return false; }")
+    browser.find_element(By.CSS_SELECTOR, ".republish-button").click()
+    wait_until(lambda: browser.execute_script("return window.__asked.length"), 10, "the republish warning")
+    assert "2 changed rows are not saved" in browser.execute_script("return window.__asked[0]")
+    assert not (out / "library" / "brief.html").exists(), "republished although the editor said no"
+
+    button.click()
+    wait_status(browser, "Saved 2 rows")
+    rows = {r["id"]: r["corrected_english"] for r in corrections_rows(target)}
+    assert rows == fixes, "one save-all wrote both rows"
+    for seg in flagged:  # still in view under the filter, now edited and without flags
+        row = browser.find_element(By.CSS_SELECTOR, f'li[data-seg="{seg}"]')
+        classes = row.get_attribute("class").split()
+        assert "edited" in classes and "flagged" not in classes, classes
+        assert row.find_element(By.CSS_SELECTOR, ".badge.edited").text == "edited"
+        assert not row.find_elements(By.CSS_SELECTOR, ".badge.flag, .reasons")
+    assert not browser.execute_script("const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e); return e.defaultPrevented")
+
+    # Reloaded: the same; the flagged filter is empty, the edited filter shows both.
+    browser.get(url + "a/library")
+    browser.find_element(By.CSS_SELECTOR, 'input[name="filter"][value="flagged"]').click()
+    assert _visible_rows(browser) == []
+    browser.find_element(By.CSS_SELECTOR, 'input[name="filter"][value="edited"]').click()
+    assert sorted(_visible_rows(browser)) == sorted(flagged)
+    assert "0 flagged" in browser.find_element(By.ID, "state").text
+
+    # The next build's QA page agrees: the two rows are edited, not flagged.
+    republish(browser)
+    qa_page = next(p for p in sorted(out.parent.rglob("editor.html")) if p.parent.name == "library")  # wherever the build keeps it
+    qa = htmllib.unescape(qa_page.read_text(encoding="utf-8"))
+    flags_panel = qa.split('id="flags"', 1)[1].split("</section>", 1)[0]
+    assert "Flagged segments (0)" in flags_panel
+    for seg in flagged:
+        assert re.search(rf'class="pair is-edited" id="seg-{re.escape(seg)}"', qa), f"{seg} is not shown edited (or still flagged) on the QA page"
+    assert LIBRARY_STORED["주민들은 책을 빌리러 자주 온다."] in qa and clean not in flags_panel
+
+
+def test_the_briefs_summary_is_pairs_beside_each_other_wide_and_under_each_other_narrow(desk, browser):
+    """The published brief's summary: each Korean sentence with its English on one row on a
+    wide screen, the English right under its Korean on a phone."""
+    from selenium.webdriver.common.by import By
+
+    from desk_support import http, page_tokens
+
+    url, out = desk["url"], desk["out"]
+    if not (out / "village-bus" / "brief.html").exists():
+        token, _ = page_tokens(http(url + "a/village-bus")[1])
+        assert http(url + "a/village-bus/republish", data={"focus": ""}, headers={"X-CSRF-Token": token}, timeout=300)[0] == 200
+    try:
+        for width in (1280, 390):
+            browser.set_window_size(width, 1000)
+            browser.get(url + "out/village-bus/brief.html")
+            pairs = browser.find_elements(By.CSS_SELECTOR, ".summary-pair")
+            assert pairs
+            for pair in pairs:
+                ko = pair.find_element(By.CSS_SELECTOR, ".summary-ko").rect
+                en = pair.find_element(By.CSS_SELECTOR, ".summary-en").rect
+                if width > 1000:
+                    assert abs(ko["y"] - en["y"]) < 2 and en["x"] > ko["x"] + ko["width"] - 1, (ko, en)
+                else:
+                    assert en["y"] >= ko["y"] + ko["height"] - 1 and abs(en["x"] - ko["x"]) < 2, (ko, en)
     finally:
         browser.set_window_size(1280, 1000)

@@ -350,7 +350,21 @@ def _not_a_zip(fixture, d):
     return bad
 
 
+def _zip_bomb(fixture, d):
+    """A package with one entry that would unpack 1000x its packed size (declared honestly)."""
+    bomb = zipfile.ZipInfo("publisher-test-copy-ko_en/padding.bin")
+    bomb.compress_type = zipfile.ZIP_DEFLATED
+    return make_package(fixture, d / "bomb.argosmodel", extra=[(bomb, b"\0" * (8 * 1024**2))])
+
+
+def _garbage_weights(fixture, d):
+    """Same package name as the installed one, complete, but model.bin is not a model."""
+    weights = zipfile.ZipInfo("publisher-test-copy-ko_en/model/model.bin")
+    return make_package(fixture, d / "garbage.argosmodel", drop=("model/model.bin",), extra=[(weights, os.urandom(4096))])
+
+
 BAD_ARCHIVES = {
+    "zip bomb (compression ratio)": (_zip_bomb, r"not compressed like that"),
     "truncated": (_truncated, r"truncated or damaged"),
     "not a zip": (_not_a_zip, r"truncated or damaged"),
     "wrong checksum (pinned name)": (_wrong_checksum_by_name, r"checksum mismatch"),
@@ -391,6 +405,24 @@ def test_bad_archive_is_refused_and_installed_model_keeps_working(case, fixture_
     # Nothing escaped: no file named like the hostile entries exists anywhere near.
     for escaped in (state_root / "escaped.txt", state_root.parent / "escaped.txt", tmp_path / "escaped.txt", Path("/tmp/publisher-absolute-escape.txt")):
         assert not escaped.exists()
+
+
+@pytest.mark.parametrize("build, words", [(_garbage_weights, "does not load as a CTranslate2 model"), (_zip_bomb, "not compressed like that")])
+def test_the_install_command_refuses_a_bad_archive_over_a_working_model_in_one_line(build, words, fixture_model, tmp_path, installed):
+    from click.testing import CliRunner
+
+    from publisher.cli import cli
+
+    bad_dir = tmp_path / "bad"
+    bad_dir.mkdir()
+    bad = build(fixture_model, bad_dir)
+    before = tree(models.packages_dir())
+    result = CliRunner().invoke(cli, ["models", "install", "--file", str(bad)])
+    assert result.exit_code not in (0, 70), result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and words in lines[0], result.stderr
+    assert tree(models.packages_dir()) == before  # the working model stays, nothing half-installed
+    assert_installed_model_works()
 
 
 def test_refused_install_with_nothing_installed_leaves_packages_dir_empty(tmp_path):

@@ -132,7 +132,7 @@ def test_every_segment_element_carries_its_language():
     for el in segs:
         lang = "ko" if "ko" in el["class"] else "en"
         assert el.get("lang") == lang, el
-    for li in doc.select(".summary-list li"):
+    for li in doc.select(".summary-pair > p"):
         assert li.get("lang") in ("ko", "en")
     assert doc.select_one(".title-ko")["lang"] == "ko"
     assert doc.select_one(".title-en")["lang"] == "en"
@@ -157,14 +157,14 @@ def test_summary_comes_first_and_links_each_sentence_to_its_segment():
     doc = soup(render_html(sample_brief()))
     sections = [s["id"] for s in doc.find("main").find_all("section", recursive=False)]
     assert sections == ["summary", "fulltext", "notes"]
-    ko_links = [a["href"] for a in doc.select(".summary-list.ko a")]
-    en_links = [a["href"] for a in doc.select(".summary-list.en a")]
+    ko_links = [a["href"] for a in doc.select(".summary-ko a")]
+    en_links = [a["href"] for a in doc.select(".summary-en a")]
     assert ko_links == en_links == ["#seg-p1.1", "#seg-p2.1"]
     for href in ko_links:
         target = doc.find(id=href[1:])
         assert target is not None and "pair" in target["class"]
     # Footnote markers are dropped from summary sentences, kept in the full text.
-    assert "[2]" not in doc.select(".summary-list.ko li")[1].get_text()
+    assert "[2]" not in doc.select(".summary-ko")[1].get_text()
     assert "[2]" in doc.find(id="seg-p2.1").get_text()
 
 

@@ -308,3 +308,60 @@ def test_dataclass_replace_keeps_other_fields():
     article = Article(slug="s", source="src", title="t", notes=("n",), blocks=(Block(id="p1", kind=BODY, text="문장."),))
     out = segment_article(article)
     assert dataclasses.replace(out, blocks=article.blocks) == article
+
+
+# ---------------------------------------------------------------- glued news text (issue 25)
+
+# Our own news sentences (not from any gold set), glued as CMS exports glue them.
+GLUED_NEWS = [
+    "보건복지부는 새 지원책을 발표했다.",
+    "의약생산센터는 다음 달 문을 연다.",
+    "센터장은 지역 일자리가 늘 것이라고 밝혔다.",
+    "일본 간사이 지역의 사례도 소개됐다.",
+    "와사비 농가들은 기대를 나타냈다.",
+    "시는 올해 7억 원을 쓴다.",
+    "靑 관계자는 말을 아꼈다.",
+    "LA 지사도 문을 열 예정이다.",
+]
+
+
+@pytest.mark.parametrize("joiner", ["", " "])
+def test_glued_news_sentences_are_split_at_least_as_well_as_by_kiwipiepy_alone(joiner):
+    from publisher.segment import kiwi
+
+    text = joiner.join(GLUED_NEWS)
+    ours = split_sentences(text)
+    assert ours == GLUED_NEWS
+    alone = [s.text.strip() for s in kiwi().split_into_sents(text)]
+    assert len(set(ours) & set(GLUED_NEWS)) >= len(set(alone) & set(GLUED_NEWS))
+
+
+def test_a_period_glued_to_a_word_that_looks_like_a_particle_still_ends_the_sentence():
+    # 일, 와, 가 ... after a bare period start the next sentence (입니다.일본 / …?와사비를)
+    assert split_sentences("연어 초밥입니다.일본에서 많이 먹는다.") == ["연어 초밥입니다.", "일본에서 많이 먹는다."]
+    assert split_sentences("모르겠던데…?와사비를 좋아한다.") == ["모르겠던데…?", "와사비를 좋아한다."]
+    # a quotation's closing mark and a particle still continue it
+    assert split_sentences('그는 "좋다."라고 말했다.') == ['그는 "좋다."라고 말했다.']
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("좋아요 ❤️ 내일 또 봐요.", ["좋아요 ❤️", "내일 또 봐요."]),
+        ("최고 👍🏻 다음에 또 갈게요.", ["최고 👍🏻", "다음에 또 갈게요."]),
+        ("오늘은 비 ☔ 내일은 맑음.", ["오늘은 비 ☔", "내일은 맑음."]),
+        ("응원합니다 🇰🇷 선수들은 힘을 냈다.", ["응원합니다 🇰🇷", "선수들은 힘을 냈다."]),
+    ],
+)
+def test_an_emoji_followed_by_a_space_ends_the_sentence(text, expected):
+    assert split_sentences(text) == expected
+
+
+def test_a_sentence_ending_before_a_hanja_headline_word_is_not_joined_to_it():
+    assert split_sentences("정상은 악수한 손. 靑 관계자는 말을 아꼈다.") == ["정상은 악수한 손.", "靑 관계자는 말을 아꼈다."]
+    assert split_sentences("여당은 손. 靑은 침묵했다. 野는 반발했다.") == ["여당은 손.", "靑은 침묵했다.", "野는 반발했다."]
+
+
+def test_a_two_syllable_name_ending_in_yo_is_not_a_polite_ending():
+    assert split_sentences("27라운드 라요 바예카노와의 경기였다.") == ["27라운드 라요 바예카노와의 경기였다."]
+    assert split_sentences("정말 몰라요 다음에 봐요.") == ["정말 몰라요", "다음에 봐요."]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
+from ..byline import STAFF_FILE
 from ..corrections import carried_digest
 from ..document import BRIEF_JSON, Article, InputError, load_document
 from ..fsutil import MISSING, fingerprint
@@ -66,6 +67,7 @@ def inputs_digest(article_path: Path, shared: BuildInputs, corrections_print: st
         __version__,
         fingerprint(article_path),
         corrections_print,
+        fingerprint(Path(article_path).parent / STAFF_FILE),  # the byline's English names (publisher.byline)
         shared.model_key,
         shared.glossary_version,
         shared.templates,

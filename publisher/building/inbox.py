@@ -13,14 +13,17 @@ since opening a FIFO for reading blocks until someone writes to it.
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..byline import STAFF_FILE
 from ..document import InputError
 from ..read import ARTICLE_SUFFIXES
+from ..text import name_key
 
 GLOSSARY_NAME = "glossary.csv"
 CORRECTIONS_SUFFIX = ".corrections.csv"
@@ -34,6 +37,8 @@ _KINDS = (
     (stat.S_ISBLK, "a block device"),
     (stat.S_ISDIR, "a folder"),
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,7 @@ def _why_not_article(child: Path) -> str:
     if not suffix:
         return f"no file extension: not an article format ({FORMATS})"
     if suffix.lower() == ".csv":
-        return f"{suffix}: not an article ({FORMATS}), a corrections file (x.ko{CORRECTIONS_SUFFIX}) or the glossary ({GLOSSARY_NAME})"
+        return f"{suffix}: not an article ({FORMATS}), a corrections file (x.ko{CORRECTIONS_SUFFIX}), the glossary ({GLOSSARY_NAME}) or the staff list ({STAFF_FILE})"
     return f"{suffix}: not an article format ({FORMATS})"
 
 
@@ -107,8 +112,8 @@ def scan_inbox(paths: Iterable[Path]) -> Inbox:
                 if name.startswith("."):
                     continue
                 problem = not_regular(child)
-                if name.endswith(CORRECTIONS_SUFFIX) or name == GLOSSARY_NAME:
-                    if problem:  # the article's build refuses it below; the glossary is then not used
+                if name.endswith(CORRECTIONS_SUFFIX) or name in (GLOSSARY_NAME, STAFF_FILE):
+                    if problem:  # never opened: the article is built without it, the glossary is not used
                         ignored.append((child, problem))
                 elif problem:
                     ignored.append((child, problem))
@@ -124,15 +129,14 @@ def scan_inbox(paths: Iterable[Path]) -> Inbox:
                 articles.append(p)
         else:
             raise InputError(f"{p}: no such file or directory")
-    kept = []
+    # An article whose corrections file is not a regular file is built without it (the file
+    # is never opened; the build's note says so): issue 25's rule for every inbox entry.
     for article in articles:
         corrections = corrections_path(article)
         problem = not_regular(corrections) if os.path.lexists(corrections) else None
-        if problem:
-            refused.append((article, f"its corrections file {corrections.name} is {problem}; replace it with a regular file"))
-        else:
-            kept.append(article)
-    return Inbox(tuple(kept), tuple(ignored), tuple(refused))
+        if problem and all(p != corrections for p, _ in ignored):
+            ignored.append((corrections, problem))
+    return Inbox(tuple(articles), tuple(ignored), tuple(refused))
 
 
 def expand_articles(paths: Iterable[Path]) -> list[Path]:
@@ -169,8 +173,19 @@ def check_inside_inbox(path: Path) -> None:
 
 
 def corrections_path(article_path: Path) -> Path:
-    """``articles/x.ko.txt`` -> ``articles/x.ko.corrections.csv``."""
-    return article_path.with_name(article_path.name.rsplit(".", 1)[0] + CORRECTIONS_SUFFIX)
+    """``articles/x.ko.txt`` -> ``articles/x.ko.corrections.csv``.
+
+    When no file has exactly that name, a file whose name is the same by ``text.name_key``
+    (NFC vs NFD, zero-width characters: a file copied from a Mac) is the article's."""
+    expected = article_path.with_name(article_path.name.rsplit(".", 1)[0] + CORRECTIONS_SUFFIX)
+    if expected.name.isascii() or os.path.lexists(expected):
+        return expected
+    key = name_key(expected.name)
+    try:
+        twins = sorted(e.name for e in os.scandir(expected.parent) if e.name != expected.name and name_key(e.name) == key)
+    except OSError:
+        return expected
+    return expected.with_name(twins[0]) if twins else expected
 
 
 def check_regular(path: Path, what: str) -> None:
@@ -181,9 +196,14 @@ def check_regular(path: Path, what: str) -> None:
 
 
 def default_glossary(paths: Iterable[Path]) -> Path | None:
-    """The ``glossary.csv`` beside the first article, if it is a regular file (never opened here)."""
+    """The ``glossary.csv`` beside the first article, if it is a regular file (never opened here;
+    one that is not is skipped with a note, and the build goes on without a glossary)."""
     for p in paths:
         candidate = Path(p).parent / GLOSSARY_NAME
-        if os.path.lexists(candidate) and not_regular(candidate) is None:
-            return candidate
+        if os.path.lexists(candidate):
+            problem = not_regular(candidate)
+            if problem is None:
+                return candidate
+            log.warning("glossary %s is %s; skipped unopened, the build goes on without a glossary", candidate, problem)
+            return None
     return None

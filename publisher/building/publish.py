@@ -18,6 +18,7 @@ from ..document import BRIEF_JSON, Brief, OutputError, PublisherError
 from ..fsutil import atomic_write_bytes, clean_staging, remove_dir, safe_slug, staged_dir
 from ..read import slug_for_path
 from ..render import copy_assets, render_brief_files
+from ..text import visible_name
 from ..theme import Theme
 
 RESERVED_SLUGS = frozenset({"assets"})
@@ -49,7 +50,8 @@ def assign_slugs(
                 failed.append((str(path), f"would be published as {out_dir / slug}/, which holds the site's own files; rename the article"))
         elif len(paths) > 1:
             paths = sorted(paths, key=str)  # the same line however the run named the files
-            names = " and ".join(str(p) for p in paths) if len(paths) == 2 else ", ".join(str(p) for p in paths)
+            shown = [str(p.parent / visible_name(p.name)) for p in paths]  # look-alike names told apart
+            names = " and ".join(shown) if len(shown) == 2 else ", ".join(shown)
             failed.append((names, f"would all be published as {out_dir / slug}/; rename one of them (none of them is published)"))
         else:
             ok[paths[0]] = slug

@@ -14,12 +14,6 @@ from ..document import (
     InputError,
     ModelInfo,
     PublisherError,
-    article_from_dict,
-    brief_from_dict,
-    model_info_from_dict,
-    read_brief,
-    read_json_file,
-    undocument,
 )
 from ..read import decode_file
 from ..segment import split_sentences
@@ -30,6 +24,7 @@ from .article import ArticleResult, PreparedArticle, make_brief, prepare_article
 from .inbox import corrections_path, default_glossary, inbox_articles
 from .publish import lock_out_dir, publish_brief
 from .run import open_translator, sync_corrections
+from .stage_input import load_article_or_brief, load_brief
 
 
 def open_run(paths: Iterable[Path], model_spec: str | None, glossary: Path | None, decoding: TranslateSettings | None = None):
@@ -71,14 +66,10 @@ def load_stage_input(path: Path) -> tuple[Article, ModelInfo | None]:
 
     A translated article's JSON carries the identity of the model that translated it, so
     that a brief built stage by stage keeps its provenance (and the test-model notice).
+    The JSON is validated first (:mod:`.stage_input`): a bad field is refused by its path.
     """
     if Path(path).suffix.lower() == ".json":
-        doc = read_json_file(path)
-        data = undocument(doc, "article")
-        if "article" in data and "summary" in data:
-            brief = brief_from_dict(data)
-            return brief.article, brief.model
-        return article_from_dict(data), model_info_from_dict(doc.get("model"))
+        return load_article_or_brief(path)
     return prepare_named(Path(path)), None
 
 
@@ -133,7 +124,7 @@ def summarize_lines_file(path: Path, count: int | None = None) -> list[int]:
 def render_brief_file(path: Path, out_dir: Path, layout: str = "columns", lock_timeout: float = 600.0, theme=None) -> Path:
     """Publish the brief JSON at ``path`` into ``out_dir`` as a build does: under the out/
     lock, its folder swapped in whole, the assets copied and the index and feed rebuilt."""
-    brief = read_brief(path)
+    brief = load_brief(path)
     out_dir = Path(out_dir)
     lock = lock_out_dir(out_dir, lock_timeout)
     try:

@@ -43,8 +43,17 @@ from .output import echo_warnings, segment_summary
 )
 @click.option("--actors", type=click.IntRange(1, 4096), default=1, show_default=True, help="With --ray: translation actors (each loads the model once; --threads is per actor, default 2).")
 @click.option("--in-flight", "in_flight", type=click.IntRange(1, 100_000), default=None, help="With --ray: articles between reading and writing at once (default 24 per actor).")
+@click.option(
+    "--ray-timeout",
+    "ray_timeout",
+    type=click.FloatRange(0, 3600, min_open=True),
+    default=30.0,
+    show_default=True,
+    envvar="PUBLISHER_RAY_TIMEOUT",
+    help="With --ray: seconds to reach the cluster before giving up (env PUBLISHER_RAY_TIMEOUT).",
+)
 @click.pass_context
-def brief(ctx, articles, out_dir, model, glossary, layout, count, force, strict, keep_removed, beam, threads, compute_type, batch_tokens, ray_address, actors, in_flight):
+def brief(ctx, articles, out_dir, model, glossary, layout, count, force, strict, keep_removed, beam, threads, compute_type, batch_tokens, ray_address, actors, in_flight, ray_timeout):
     """Build bilingual briefs (HTML, PDF, JSON) for ARTICLES and refresh the index and feed.
 
     ARTICLES are files (.txt, .md, .html) or directories of them: the inbox (default:
@@ -76,7 +85,7 @@ def brief(ctx, articles, out_dir, model, glossary, layout, count, force, strict,
     if ray_address is not None:
         from ..ray import RayExecutor, RayOptions
 
-        executor = RayExecutor(RayOptions(address=ray_address.strip(), actors=actors, threads=threads or 2, max_in_flight=in_flight))
+        executor = RayExecutor(RayOptions(address=ray_address.strip(), actors=actors, threads=threads or 2, max_in_flight=in_flight, timeout=ray_timeout))
         report = _with_progress(_RateProgress(), lambda bar: build(articles, settings, progress=bar, executor=executor))
     else:
         report = _with_progress(_StageProgress(), lambda bar: build(articles, settings, progress=bar))

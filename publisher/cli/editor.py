@@ -106,8 +106,7 @@ def serve(ctx, out_dir, port):
     out_dir = setting(ctx, "out_dir", "paths.out")
     if not out_dir.is_dir():
         raise InputError(f"{out_dir}: nothing to serve; run 'make brief' first")
-    click.echo(f"serving {out_dir} on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
-    serve_site(out_dir, port)
+    serve_site(out_dir, port, announce=lambda url: click.echo(f"serving {out_dir} on {url} (Ctrl-C to stop)"))
 
 
 @click.command()

@@ -14,9 +14,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-import re
 import socket
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
@@ -32,14 +30,17 @@ from .. import corrections as corr
 from ..building import BuildSettings, corrections_path
 from ..building.review import Review
 from ..document import InputError, OutputError, PublisherError
-from ..text import normalize_text
-from .state import Desk
+from ..render import CSS_DIR, FONTS_DIR
+from .rows import review_rows
+from .state import Desk, Entry
 
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 MAX_FORM_BYTES = 64 * 1024
+MAX_SAVE_ALL_BYTES = 4 * 1024 * 1024
+MAX_SAVE_ALL_FIELDS = 4096
 MAX_ENGLISH_CHARS = 5000
 CSRF_HEADER = "x-csrf-token"
 
@@ -53,68 +54,6 @@ OUT_CSP = "script-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestor
 
 class Forbidden(Exception):
     pass
-
-
-# -------------------------------------------------------------------- presentation
-
-
-def _spans(text: str, terms, markers: list[str]) -> list[tuple[str, str, str]]:
-    """Korean text cut into (kind, text, title) pieces: plain, footnote markers, glossary terms."""
-    alternatives = [re.escape(m) for m in markers] + [re.escape(t.ko) for t in sorted(terms, key=lambda t: -len(t.ko))]
-    if not text or not alternatives:
-        return [("text", text, "")] if text else []
-    by_ko = {t.ko: t.en for t in terms}
-    out = []
-    last = 0
-    for m in re.finditer("|".join(alternatives), text):
-        if m.start() > last:
-            out.append(("text", text[last : m.start()], ""))
-        piece = m.group(0)
-        if piece in markers:
-            out.append(("marker", piece, "footnote marker: keep it in the English"))
-        else:
-            out.append(("term", piece, f"glossary: {by_ko.get(piece, '')}"))
-        last = m.end()
-    if last < len(text):
-        out.append(("text", text[last:], ""))
-    return out
-
-
-@dataclass
-class Row:
-    id: str
-    kind: str
-    korean: list
-    machine: str
-    english: str
-    edited: bool
-    flags: list[str]
-    keep: list[str]  # markers and glossary English the correction should keep
-    missing: list[str]  # of those, the ones the current English lacks
-
-
-def _rows(review: Review, loaded: dict) -> list[Row]:
-    rows = []
-    for block, seg in review.article.iter_segments():
-        terms = review.terms(seg.text)
-        markers = [f"[{n}]" for n in seg.refs]  # the segmenter's footnote references
-        saved = loaded.get(normalize_text(seg.text))
-        english = saved[1] if saved else (seg.en or "")
-        keep = list(dict.fromkeys(markers + [t.en for t in terms]))
-        rows.append(
-            Row(
-                id=seg.id,
-                kind=block.kind,
-                korean=_spans(seg.text, terms, markers),
-                machine=seg.en or "",
-                english=english,
-                edited=saved is not None,
-                flags=review.reasons(seg.flags),
-                keep=keep,
-                missing=[k for k in keep if k.lower() not in english.lower()],
-            )
-        )
-    return rows
 
 
 def _templates():
@@ -151,7 +90,7 @@ class _Routes:
     async def in_worker(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self.desk.worker, fn, *args)
 
-    async def form_of(self, request: Request) -> dict[str, str]:
+    async def form_of(self, request: Request, max_bytes: int = MAX_FORM_BYTES, max_fields: int = 16) -> dict[str, str]:
         """The POSTed form, after the CSRF and Origin checks (403 otherwise)."""
         origin = request.headers.get("origin")
         if origin is not None and (urlsplit(origin).hostname or "") not in LOCAL_HOSTS:
@@ -162,10 +101,10 @@ class _Routes:
         body = b""
         async for chunk in request.stream():
             body += chunk
-            if len(body) > MAX_FORM_BYTES:
+            if len(body) > max_bytes:
                 raise Forbidden("request too large")
         try:
-            parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=16, strict_parsing=False)
+            parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=max_fields, strict_parsing=False)
         except (UnicodeDecodeError, ValueError):
             raise Forbidden("malformed form") from None
         form = {k: v[0] for k, v in parsed.items()}
@@ -176,14 +115,38 @@ class _Routes:
 
     async def review_of(self, slug: str) -> Review | None:
         review = self.desk.find(slug)
-        if review is None:  # not seen yet (or the inbox changed): scan once
+        if review is None:  # not reviewed yet: the file the desk page listed, else scan once
+            path = self.desk.path_for(slug)
+            if path is not None:
+                try:
+                    review = await self.in_worker(self.desk.review, path)
+                except PublisherError:
+                    review = None
+                if review is not None and review.article.slug == slug:
+                    return review
             await self.in_worker(self.desk.scan)
             review = self.desk.find(slug)
         return review
 
     async def home(self, request: Request) -> Response:
-        entries = await self.in_worker(self.desk.scan)
-        return self.page("desk.html.j2", entries=entries, out_dir=str(self.desk.out_dir), inbox=", ".join(map(str, self.desk.articles)))
+        # Fast: the articles as read; the state of those not reviewed yet comes from /a/<slug>/entry.
+        entries = await asyncio.get_running_loop().run_in_executor(None, self.desk.listing)
+        response = self.page("desk.html.j2", entries=entries, out_dir=str(self.desk.out_dir), inbox=", ".join(map(str, self.desk.articles)))
+        self.desk.first_page.set()
+        return response
+
+    async def entry(self, request: Request) -> Response:
+        """One row of the desk page with the article's state (reviewed on the worker)."""
+        slug = request.path_params["slug"]
+        path = self.desk.path_for(slug)
+        if path is None:
+            return PlainTextResponse("no such article in the inbox", status_code=404)
+        try:
+            review = await self.in_worker(self.desk.fresh_review, path)
+            e = Entry(path, review=review)
+        except PublisherError as exc:
+            e = Entry(path, error=str(exc))
+        return self.page("_entry.html.j2", e=e)
 
     async def review_page(self, request: Request) -> Response:
         slug = request.path_params["slug"]
@@ -191,11 +154,11 @@ class _Routes:
         if review is None:
             return self.page("missing.html.j2", status=404, slug=slug)
         try:
-            review = await self.in_worker(self.desk.review, review.path)
+            review = await self.in_worker(self.desk.fresh_review, review.path)
             version, loaded = self.desk.corrections_now(review.path)
         except PublisherError as exc:
             return self.page("missing.html.j2", status=409, slug=slug, error=str(exc))
-        rows = _rows(review, loaded)
+        rows = review_rows(review, loaded)
         return self.page("review.html.j2", review=review, rows=rows, version=version, slug=slug)
 
     def _save(self, review: Review, seg_id: str, english: str | None, base: str):
@@ -244,13 +207,62 @@ class _Routes:
             return self.page("conflict.html.j2", status=409, headers={"HX-Reswap": "none"}, conflict=exc, seg_id=seg_id, mine=mine, revert=revert, slug=slug)
         except PublisherError as exc:
             return self.notice(422, str(exc))
-        rows = _rows(review, loaded)
+        rows = review_rows(review, loaded)
         row = next(r for r in rows if r.id == seg.id)
         verb = "Reverted" if english is None else "Saved"
         return self.page("saved.html.j2", r=row, slug=slug, version=version, text=f"{verb} {seg.id}. Republish to rebuild the brief and PDF.")
 
     async def save(self, request: Request) -> Response:
         return await self.change(request, revert=False)
+
+    def _save_all(self, review: Review, edits: list[tuple[str, str | None]], base: str):
+        segs = {s.id: s for _, s in review.article.iter_segments()}
+        unknown = [seg_id for seg_id, _ in edits if seg_id not in segs]
+        if unknown:
+            raise InputError(f"no segment {unknown[0]!r} in this article; reload the page")
+        cpath = corrections_path(review.path)
+        with self.desk.lock_for(cpath):
+            loaded = self.desk.snapshot(cpath, base)
+            changes = [(i, segs[i].text, segs[i].en or "", english) for i, english in edits]
+            new_version = corr.edit_corrections(cpath, changes, base_version=base, loaded=loaded)
+            _, loaded = self.desk.corrections_now(review.path)
+        return new_version, loaded
+
+    async def save_all(self, request: Request) -> Response:
+        """Every changed row in one write (``en.<segment id>`` fields): all of them or none,
+        under the same version check as one row's save."""
+        form = await self.form_of(request, max_bytes=MAX_SAVE_ALL_BYTES, max_fields=MAX_SAVE_ALL_FIELDS)
+        slug = request.path_params["slug"]
+        review = await self.review_of(slug)
+        if review is None:
+            return PlainTextResponse("no such article in the inbox", status_code=404)
+        if self.desk.changed(review):
+            review = await self.in_worker(self.desk.review, review.path)
+        machine = {s.id: (s.en or "").strip() for _, s in review.article.iter_segments()}
+        edits: list[tuple[str, str | None]] = []
+        for key, value in form.items():
+            if not key.startswith("en."):
+                continue
+            seg_id, english = key[3:], " ".join(value.split())
+            if not english:
+                return self.notice(422, f"Nothing was saved: {seg_id} is empty; type its English, or Revert that row.")
+            if len(english) > MAX_ENGLISH_CHARS:
+                return self.notice(422, f"Nothing was saved: {seg_id} is longer than {MAX_ENGLISH_CHARS} characters.")
+            edits.append((seg_id, None if english == machine.get(seg_id) else english))
+        if not edits:
+            return self.notice(422, "No changed rows to save.")
+        base = form.get("base", "")
+        try:
+            version, loaded = await asyncio.get_running_loop().run_in_executor(None, self._save_all, review, edits, base)
+        except corr.CorrectionConflict as exc:
+            return self.page("conflict_all.html.j2", status=409, headers={"HX-Reswap": "none"}, conflict=exc, count=len(edits), slug=slug)
+        except PublisherError as exc:
+            return self.notice(422, f"Nothing was saved: {exc}")
+        wanted = {seg_id for seg_id, _ in edits}
+        rows = [r for r in review_rows(review, loaded) if r.id in wanted]
+        names = ", ".join(r.id for r in rows)
+        text = f"Saved {len(rows)} row{'' if len(rows) == 1 else 's'} ({names}). Republish to rebuild the brief and PDF."
+        return self.page("saved_all.html.j2", rows=rows, slug=slug, version=version, text=text)
 
     async def revert(self, request: Request) -> Response:
         return await self.change(request, revert=True)
@@ -284,6 +296,50 @@ class _Routes:
             unchanged=bool(report.skipped) and not report.built,
         )
 
+    # ---------------------------------------------------------------- names (staff.csv)
+
+    def _names(self) -> list[dict]:
+        """Per inbox folder: its staff.csv, its version, and every byline name with its English now."""
+        from ..byline import STAFF_FILE, english_name, load_names, read_staff
+
+        folders: dict[Path, set[str]] = {}
+        for e in self.desk.listing():
+            art = e.review.article if e.review is not None else e.article
+            if art is not None:
+                names = folders.setdefault(Path(art.source).parent, set())
+                if art.byline.author:
+                    names.add(art.byline.author)
+        out = []
+        for folder, authors in folders.items():
+            version, staff = read_staff(folder / STAFF_FILE)
+            listed = load_names(folder)
+            rows = [{"ko": ko, "en": staff.get(ko, ""), "now": english_name(ko, listed)} for ko in sorted(authors | set(staff))]
+            out.append({"folder": folder, "file": folder / STAFF_FILE, "version": version, "rows": rows})
+        return out
+
+    async def names_page(self, request: Request) -> Response:
+        groups = await asyncio.get_running_loop().run_in_executor(None, self._names)
+        return self.page("names.html.j2", groups=groups)
+
+    async def names_save(self, request: Request) -> Response:
+        """Set the English of byline names in one folder's staff.csv (an empty field removes the
+        name: the romanisation rule applies again); refused when the file changed since the page."""
+        from ..byline import StaffConflict, write_staff
+
+        form = await self.form_of(request, max_bytes=MAX_FORM_BYTES, max_fields=512)
+        groups = await asyncio.get_running_loop().run_in_executor(None, self._names)
+        group = next((g for g in groups if str(g["folder"]) == form.get("folder")), None)
+        if group is None:
+            return PlainTextResponse("no such inbox folder", status_code=404)
+        names = {k[3:]: v for k, v in form.items() if k.startswith("en.") and k[3:] in {r["ko"] for r in group["rows"]}}
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, write_staff, group["file"], names, form.get("base", ""))
+        except StaffConflict as exc:
+            return PlainTextResponse(f"Not saved: {exc}. Reload the page.", status_code=409)
+        except (PublisherError, OSError) as exc:
+            return PlainTextResponse(f"Not saved: {exc}", status_code=422)
+        return RedirectResponse("/names", status_code=303)
+
     async def not_found(self, request: Request, exc) -> Response:
         return PlainTextResponse("not found", status_code=404)
 
@@ -297,13 +353,21 @@ def create_app(desk: Desk) -> Starlette:
     routes = [
         Route("/", r.home),
         Route("/a/{slug}", r.review_page),
+        Route("/a/{slug}/entry", r.entry),
         Route("/a/{slug}/save", r.save, methods=["POST"]),
+        Route("/a/{slug}/save-all", r.save_all, methods=["POST"]),
         Route("/a/{slug}/revert", r.revert, methods=["POST"]),
         Route("/a/{slug}/republish", r.republish, methods=["POST"]),
+        Route("/names", r.names_page),
+        Route("/names/save", r.names_save, methods=["POST"]),
         Route("/out", lambda request: RedirectResponse("/out/index.html")),
         # follow_symlink=False: a link inside out/ that leads out of it is not served.
         Mount("/out", app=StaticFiles(directory=str(desk.out_dir), check_dir=False, follow_symlink=False), name="out"),
         Mount("/static", app=StaticFiles(directory=str(HERE / "static"), follow_symlink=False), name="static"),
+        # The briefs' own fonts (fonts.css and the bundled files it names, ../fonts/ from it):
+        # Korean, Hanja and emoji show on a machine without any Korean system font.
+        Mount("/assets/css", app=StaticFiles(directory=str(CSS_DIR), follow_symlink=False), name="brief-css"),
+        Mount("/assets/fonts", app=StaticFiles(directory=str(FONTS_DIR), follow_symlink=False), name="brief-fonts"),
     ]
     app = Starlette(routes=routes, exception_handlers={404: r.not_found, Forbidden: r.forbidden})
     return guard(app, desk)
@@ -364,6 +428,7 @@ def run(articles, settings: BuildSettings, port: int = 8765, announce=print) -> 
         desk.worker.submit(desk.open).result()  # model and inbox errors before anything listens
         sock = bind(port)
         desk.port = sock.getsockname()[1]
+        desk.worker.submit(desk.warm)  # reviews ready before the editor's first click, not during it
         app = create_app(desk)
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", server_header=False)
         server = uvicorn.Server(config)

@@ -6,8 +6,10 @@ connection and the Korean analyser); the routes (:mod:`publisher.desk.app`) only
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,22 +19,27 @@ from .. import corrections as corr
 from ..building import BuildReport, BuildSettings, build, corrections_path, default_glossary, expand_articles
 from ..building.inbox import check_inside_inbox
 from ..building.review import Review, open_review_translator, review_article
-from ..document import BRIEF_JSON, PublisherError
+from ..document import BRIEF_JSON, Article, PublisherError
+from ..read import read_article
 
 SNAPSHOTS_KEPT = 256
+WARM_AFTER = 3.0  # seconds the background reviews wait for the first desk page
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class Entry:
-    """One inbox file: its review, or why it could not be read."""
+    """One inbox file: its review, or (not reviewed yet) the article as read, or why it could not be read."""
 
     path: Path
     review: Review | None = None
     error: str | None = None
+    article: Article | None = None  # read only (no review yet): the desk page fills in its state later
 
     @property
     def slug(self) -> str | None:
-        return self.review.article.slug if self.review is not None else None
+        art = self.review.article if self.review is not None else self.article
+        return art.slug if art is not None else None
 
 
 class Desk:
@@ -49,6 +56,8 @@ class Desk:
         self._guard = threading.Lock()
         self._file_locks: dict[Path, threading.Lock] = {}
         self._snapshots: OrderedDict[tuple[Path, str], dict] = OrderedDict()
+        self._slugs: dict[str, Path] = {}  # slug -> inbox file, from the last listing
+        self.first_page = threading.Event()  # set once the desk page has been rendered
         self.port: int | None = None
 
     # ---------------------------------------------------------------- the build (worker thread)
@@ -99,6 +108,23 @@ class Desk:
                 entries.append(Entry(path, error=str(exc)))
         return entries
 
+    def warm(self, first_page_wait: float = WARM_AFTER) -> None:
+        """Review every inbox article in the background (worker thread) once the desk page is
+        out: the Korean analyser's first load (seconds, holding the GIL) and the model's first
+        translations then delay no page the editor asked for but the article states, which
+        the desk page fetches one by one."""
+        self.first_page.wait(first_page_wait)
+        time.sleep(0.2)  # let the desk page's response leave before the analyser holds the GIL
+        try:
+            self.scan()
+        except Exception:  # noqa: BLE001 - a page asks again and shows the error
+            log.warning("warming the desk's reviews failed", exc_info=True)
+
+    def fresh_review(self, path: Path) -> Review:
+        """:meth:`review`, after picking up a glossary the editor changed (worker thread)."""
+        self._refresh_glossary()
+        return self.review(path)
+
     def review(self, path: Path) -> Review:
         """A fresh review of one article (worker thread), cached until one of its inputs
         (article, corrections file, glossary, published brief.json) changes."""
@@ -119,6 +145,31 @@ class Desk:
         return build([path], self.settings, inbox=self.articles)
 
     # ---------------------------------------------------------------- lookups (any thread)
+
+    def listing(self) -> list[Entry]:
+        """Every inbox article, fast (any thread): its cached review when that is still
+        current, otherwise the article as read (no segmenting, no translation)."""
+        entries = []
+        for path in expand_articles(self.articles):
+            cached = self._reviews.get(path)
+            if cached is not None and cached[0] == self._stamp(path, cached[1].article.slug):
+                entry = Entry(path, review=cached[1])
+            else:
+                try:
+                    check_inside_inbox(path)
+                    entry = Entry(path, article=read_article(path))
+                except PublisherError as exc:
+                    entry = Entry(path, error=str(exc))
+            if entry.slug:
+                with self._guard:
+                    self._slugs[entry.slug] = path
+            entries.append(entry)
+        return entries
+
+    def path_for(self, slug: str) -> Path | None:
+        """The inbox file a listing showed under this slug."""
+        with self._guard:
+            return self._slugs.get(slug)
 
     def changed(self, review: Review) -> bool:
         """True when the article (or the glossary) changed since this review was made."""

@@ -36,6 +36,10 @@ TO_CODE = "en"
 MAX_UNPACKED_BYTES = 4 * 1024**3
 MAX_ENTRIES = 10_000
 MAX_METADATA_BYTES = 1024**2
+# A model's weights barely compress (int8/float: ~1.1x; vocabularies ~5x). A zip bomb is ~1000x.
+MAX_RATIO = 100  # unpacked / compressed, for an entry and for the whole archive
+RATIO_FLOOR = 1024**2  # entries (and archives) smaller than this unpack to little whatever their ratio
+DISK_MARGIN = 64 * 1024**2  # left free on the disk after an extraction
 CHUNK = 1024**2
 
 
@@ -200,6 +204,11 @@ def _check_entries(entries: tuple[zipfile.ZipInfo, ...], label: str) -> tuple[st
         if not info.is_dir():
             files.add(name)
             total += info.file_size
+            if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                raise ModelError(
+                    f"refusing {label}: entry {info.filename!r} would unpack {info.file_size // max(info.compress_size, 1):,} times "
+                    f"its packed size ({info.file_size:,} bytes); a model archive is not compressed like that"
+                )
     if len(tops) != 1:
         shown = ", ".join(sorted(tops)[:5])
         raise ModelError(f"refusing {label}: an Argos package has exactly one top folder, this one has {len(tops)} ({shown})")
@@ -208,7 +217,15 @@ def _check_entries(entries: tuple[zipfile.ZipInfo, ...], label: str) -> tuple[st
         raise ModelError(f"refusing {label}: its top folder {top!r} is a hidden name")
     if total > MAX_UNPACKED_BYTES:
         raise ModelError(f"refusing {label}: it would unpack to {total:,} bytes, far more than a translation model")
+    packed = sum(i.compress_size for i in entries)
+    if total > RATIO_FLOOR and total > MAX_RATIO * max(packed, 1):
+        raise ModelError(f"refusing {label}: it would unpack to {total:,} bytes from {packed:,}; a model archive is not compressed like that")
     return top, files
+
+
+def unpacked_size(archive: Archive) -> int:
+    """The bytes the archive's files declare (checked against the disk before extracting)."""
+    return sum(i.file_size for i in archive.entries if not i.is_dir())
 
 
 def _check_required(files: set[str], top: str, label: str) -> None:
@@ -247,6 +264,11 @@ def extract(archive: Archive, dest: Path) -> None:
     root = Path(dest).resolve()
     try:
         root.mkdir(parents=True, exist_ok=True)
+        need, free = unpacked_size(archive), shutil.disk_usage(root).free
+        if need + DISK_MARGIN > free:
+            raise ModelError(
+                f"cannot extract {archive.path.name}: it unpacks to {need:,} bytes and {root.parent} has {free:,} free; free some space"
+            )
         with zipfile.ZipFile(archive.path) as zf:
             for info in archive.entries:
                 inside = info.filename.rstrip("/").split("/", 1)[1:]  # the path beneath the top folder

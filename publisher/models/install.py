@@ -59,6 +59,9 @@ def install_from_file(path: str | Path, *, expected: PinnedPackage | None = None
         extract(archive, new_dir)
         _write_sidecar(new_dir, {"sha256": archive.sha256, "size": archive.size, "source": name})
         metadata = check_package_dir(new_dir)
+        # test-loaded as folders are, before it replaces anything: a garbage model.bin under a
+        # working model's name must not take its place
+        verify_loadable(new_dir / "model", name)
     log.info("installed %s into %s", name, final)
     return model_info(metadata, archive.sha256, final)
 
@@ -77,7 +80,7 @@ def install_folder(folder: str | Path) -> ModelInfo:
         raise ModelError(f"{folder} is an extracted Argos package; install its .argosmodel file instead")
     if is_fixture(read_info(folder)):
         raise ModelError(f"{folder.name} is a test fixture, not a translator: fixtures are used with --model PATH and never installed")
-    verify_loadable(layout.model_dir)
+    verify_loadable(layout.model_dir, folder.name, generator=layout.generator)
     sha256 = content_sha256(folder)
     final = models_dir() / folder.resolve().name
     with _installing(final, "models directory", "PUBLISHER_MODELS_DIR") as new_dir:
@@ -106,14 +109,17 @@ def remember_model(spec: str | Path) -> ModelInfo | None:
     return install_from_file(path)
 
 
-def verify_loadable(model_dir: Path) -> None:
-    """Load the CTranslate2 model once (catches a damaged model.bin before it is installed)."""
+def verify_loadable(model_dir: Path, label: str | None = None, *, generator: bool = False) -> None:
+    """Load the CTranslate2 model once (catches a damaged model.bin before it is installed):
+    a Translator, or a Generator for a decoder-only model; ModelError naming ``label``
+    (default: the folder). The model installed before stays."""
     import ctranslate2
 
     try:
-        ctranslate2.Translator(str(model_dir), device="cpu", intra_threads=1)
+        (ctranslate2.Generator if generator else ctranslate2.Translator)(str(model_dir), device="cpu", intra_threads=1)
     except (RuntimeError, ValueError, OSError) as exc:
-        raise ModelError(f"{model_dir} does not load as a CTranslate2 model ({exc}); convert it again") from None
+        first = " ".join(str(exc).split())[:200]
+        raise ModelError(f"{label or model_dir} does not load as a CTranslate2 model ({first}); nothing was installed, the model installed before is kept") from None
 
 
 @contextmanager

@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -271,6 +272,31 @@ def load_model(spec: str | Path | None = None) -> LoadedModel:
     return _loaded(package_dir, metadata, archive.sha256)
 
 
+_TEMPORARY: dict[str, Path] = {}
+
+
+def _extraction_for_this_run(archive: Archive, root: Path, exc: OSError) -> Path:
+    """The cache is an optimisation: when it cannot be written, the archive is extracted once
+    into a temporary folder removed when this process exits (with one warning)."""
+    import atexit
+    import shutil
+
+    if archive.sha256 in _TEMPORARY:
+        return _TEMPORARY[archive.sha256] / archive.top
+    log.warning("cannot write the model cache %s (%s); extracting the model for this run only", root, exc.strerror or exc)
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="publisher-model-"))
+    except OSError as exc2:
+        raise ModelError(f"cannot write to the model cache {root} nor a temporary folder: {exc2.strerror or exc2}; set PUBLISHER_CACHE_DIR to a writable folder") from None
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    try:
+        extract(archive, folder / archive.top)
+    except OSError as exc2:
+        raise ModelError(f"cannot extract {archive.top} into {folder}: {exc2.strerror or exc2}") from None
+    _TEMPORARY[archive.sha256] = folder
+    return folder / archive.top
+
+
 def _cached_extraction(archive: Archive) -> Path:
     """Extract ``archive`` into the cache once (``<cache_root>/<sha256>/<top>``, marked
     complete) and return its top folder. The extraction is staged and swapped in whole."""
@@ -289,7 +315,7 @@ def _cached_extraction(archive: Archive) -> Path:
         lock = FileLock(str(root / f".{archive.sha256}.lock"))
         lock.acquire(timeout=600)
     except OSError as exc:
-        raise ModelError(f"cannot write to the model cache {root}: {exc.strerror or exc}; set PUBLISHER_CACHE_DIR to a writable folder") from None
+        return _extraction_for_this_run(archive, root, exc)
     try:
         if not extracted():  # else another process extracted it while we waited
             # An extraction interrupted before it completed is replaced whole.

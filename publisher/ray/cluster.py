@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
+import socket
+import sys
+import threading
 from dataclasses import dataclass
 
 from ..document import InputError, PublisherError
 
 LOCAL = "local"
+DEFAULT_TIMEOUT = 30.0  # seconds to reach a cluster before giving up (--ray-timeout)
 
 
 class ClusterError(PublisherError):
@@ -39,12 +44,15 @@ class RayOptions:
     max_restarts: int = 3
     task_retries: int = 3
     local_cpus: int | None = None  # default: the cores the translation threads leave free (at least 1)
+    timeout: float = DEFAULT_TIMEOUT  # seconds to reach the cluster (--ray-timeout)
 
     def __post_init__(self) -> None:
         if self.actors < 1 or self.threads < 1 or self.batch_articles < 1:
             raise InputError("--actors, --threads and the batch size must be at least 1")
         if self.max_in_flight is not None and self.max_in_flight < 1:
             raise InputError("--in-flight must be at least 1")
+        if not 0 < self.timeout <= 3600:
+            raise InputError("--ray-timeout must be between 0 and 3600 seconds")
 
     @property
     def window(self) -> int:
@@ -60,30 +68,111 @@ def ray_module():
     return ray
 
 
-def connect(address: str, local_cpus: int | None = None) -> bool:
+def connect(address: str, local_cpus: int | None = None, timeout: float = DEFAULT_TIMEOUT) -> bool:
     """Connect to (or, for ``local``, start) Ray. Returns whether we started it (and must stop it).
 
     ``local_cpus``: the CPUs a local Ray offers to read and render tasks. A Ray already
-    initialised in this process (a notebook, a test) is used as it is.
+    initialised in this process (a notebook, a test) is used as it is. A cluster that does
+    not answer within ``timeout`` seconds is a :class:`ClusterError` naming the address:
+    first a plain TCP connection to ``HOST:PORT`` (nothing listening is said at once, before
+    Ray prints its own retries), then Ray's own handshake under the same deadline.
     """
     ray = ray_module()
     if ray.is_initialized():
         return False
+    hint = "start one with 'ray start --head' or run with --ray local"
+    if address.startswith("ray://") and importlib.util.find_spec("grpc") is None:
+        raise ClusterError(
+            f"cannot use the Ray cluster at {address!r}: Ray Client (ray://) needs the Python package 'grpcio', "
+            "which is not installed; run: pip install 'publisher[ray]' (it brings ray[client])"
+        )
+    hostport = _host_port(address)
+    if hostport is not None:
+        _probe(address, *hostport, timeout=timeout, hint=hint)
     kwargs = dict(include_dashboard=False, logging_level=logging.WARNING, configure_logging=False)
+    if address == LOCAL:  # starting Ray here: no remote party to wait for, no deadline
+        return _init_or_raise(ray, address, hint, dict(kwargs, address="local", num_cpus=local_cpus or os.cpu_count() or 1))
+    kwargs.update(address=address)
+    outcome: list[BaseException | None] = []
+
+    def init() -> None:
+        try:
+            ray.init(**kwargs)
+            outcome.append(None)
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append(exc)
+
+    # ray.init runs in a thread so that a cluster that never answers cannot hold this one:
+    # set here the SIGTERM handler Ray sets only from the main thread, and drop its warning.
+    if threading.current_thread() is threading.main_thread():
+        ray._private.utils.set_sigterm_handler(lambda signum, frame: sys.exit(signum))
+    quiet = _DropMessage("SIGTERM handler is not set")
+    ray_log = logging.getLogger("ray._private.worker")
+    ray_log.addFilter(quiet)
+    worker = threading.Thread(target=init, name="ray-connect", daemon=True)
+    worker.start()
     try:
-        if address == LOCAL:
-            ray.init(address="local", num_cpus=local_cpus or os.cpu_count() or 1, **kwargs)
-        else:
-            ray.init(address=address, **kwargs)
-    except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        hint = "start one with 'ray start --head' or run with --ray local"
-        if address.startswith("ray://") and os.environ.get("RAY_AUTH_MODE", "").lower() != "token":
-            # A head node started where a token exists requires it, and Ray Client then
-            # only times out: say what to set.
-            hint += "; if the cluster uses token authentication, set RAY_AUTH_MODE=token and RAY_AUTH_TOKEN (or ~/.ray/auth_token)"
-        raise ClusterError(f"cannot connect to the Ray cluster at {address!r} ({first}); {hint}") from None
+        worker.join(timeout)
+    finally:
+        ray_log.removeFilter(quiet)
+    if not outcome:
+        raise ClusterError(
+            f"cannot connect to the Ray cluster at {address!r}: no answer within {timeout:g} s "
+            f"(raise it with --ray-timeout); {hint}"
+        )
+    return _raise_for(outcome[0], address, hint)
+
+
+class _DropMessage(logging.Filter):
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.prefix)
+
+
+def _init_or_raise(ray, address: str, hint: str, kwargs: dict) -> bool:
+    try:
+        ray.init(**kwargs)
+    except BaseException as exc:
+        return _raise_for(exc, address, hint)
     return True
+
+
+def _raise_for(exc: BaseException | None, address: str, hint: str) -> bool:
+    """True for no error; else the cluster's error as one ClusterError line."""
+    if exc is None:
+        return True
+    if not isinstance(exc, (ConnectionError, RuntimeError, ValueError, TimeoutError)):
+        raise exc
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if address.startswith("ray://") and os.environ.get("RAY_AUTH_MODE", "").lower() != "token":
+        # A head node started where a token exists requires it, and Ray Client then
+        # only times out: say what to set.
+        hint += "; if the cluster uses token authentication, set RAY_AUTH_MODE=token and RAY_AUTH_TOKEN (or ~/.ray/auth_token)"
+    raise ClusterError(f"cannot connect to the Ray cluster at {address!r} ({first}); {hint}") from None
+
+
+def _host_port(address: str) -> tuple[str, int] | None:
+    """``(host, port)`` of ``HOST:PORT`` or ``ray://HOST:PORT``; None for ``local``/``auto``."""
+    rest = address[len("ray://"):] if address.startswith("ray://") else address
+    host, sep, port = rest.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        return None
+    return host.strip("[]"), int(port)
+
+
+def _probe(address: str, host: str, port: int, *, timeout: float, hint: str) -> None:
+    """A TCP connection to the cluster's port, or ClusterError naming the address."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return
+    except socket.timeout:
+        reason = f"no answer within {timeout:g} s (raise it with --ray-timeout)"
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+    raise ClusterError(f"cannot connect to the Ray cluster at {address!r}: {reason}; {hint}")
 
 
 def peak_rss_mb() -> float:

@@ -76,7 +76,7 @@ class RayExecutor:
         # translation threads leave (oversubscribed CTranslate2 threads slow down sharply).
         o = self.options
         local_cpus = o.local_cpus or max(1, (os.cpu_count() or 1) - o.actors * o.threads)
-        self.started = connect(o.address, local_cpus)
+        self.started = connect(o.address, local_cpus, o.timeout)
 
     def run(self, job: BuildJob, plan: Iterator[Item]) -> None:
         ray = ray_module()

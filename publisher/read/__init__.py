@@ -40,7 +40,7 @@ from pathlib import Path
 
 from ..document import BODY, CAPTION, FOOTNOTE, PULLQUOTE, TITLE, Article, Block, Byline, InputError
 from ..fsutil import safe_slug
-from ..text import strip_bidi_controls
+from ..text import name_key, strip_bidi_controls
 from .decode import MAX_BYTES, decode_bytes, decode_file, read_bytes
 from .formats import MarkdownReader, Reader, Source, TextReader
 from .html import HtmlReader
@@ -71,8 +71,9 @@ def reader_for(suffix: str, text: str) -> tuple[Reader, str | None]:
 
 
 def slug_for_path(path: Path) -> str:
-    """The slug (the out/ folder name) of an article file: ``read_article(path).slug``, unread."""
-    name = Path(path).name
+    """The slug (the out/ folder name) of an article file: ``read_article(path).slug``, unread.
+    Names that ``text.name_key`` makes equal (NFC/NFD, zero-width characters) share a slug."""
+    name = name_key(Path(path).name)
     stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
     stem = re.sub(r"\.[a-z]{2}(?:[-_][A-Za-z]{2,4})?$", "", stem)
     return safe_slug(stem)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..text import sanitize
-from .frontmatter import split_front_matter
+from .frontmatter import split_front_matter, text_front_matter
 from .structure import FOOTNOTE_DEF, Unit
 
 
@@ -34,10 +34,14 @@ class Reader:
         raise NotImplementedError
 
 
-def _front_matter(text: str) -> tuple[dict, str, list[str]]:
-    """Front matter, sanitized like the text (YAML decodes escapes such as ``"\\x01"``)."""
-    front, rest = split_front_matter(text)
-    meta, notes = {}, []
+def _front_matter(text: str, plain: bool = False) -> tuple[dict, str, list[str]]:
+    """Front matter, sanitized like the text (YAML decodes escapes such as ``"\\x01"``).
+    ``plain``: a text file, whose ``---`` block may be a rule rather than front matter."""
+    if plain:
+        front, rest, why = text_front_matter(text)
+    else:
+        (front, rest), why = split_front_matter(text), None
+    meta, notes = {}, [why] if why else []
     for key, value in front.items():
         clean = sanitize(value)
         notes.extend(f"{note} (front matter '{key}')" for note in clean.notes)
@@ -53,7 +57,7 @@ class TextReader(Reader):
     def read(self, text: str) -> Source:
         meta, notes = {}, []
         if text.startswith("---\n"):
-            meta, text, notes = _front_matter(text)
+            meta, text, notes = _front_matter(text, plain=True)
         units = [Unit(line.strip(), i) for i, line in enumerate(text.split("\n"), start=1) if line.strip()]
         return Source(units=units, meta=meta, notes=tuple(notes))
 

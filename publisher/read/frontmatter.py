@@ -1,4 +1,12 @@
-"""YAML front matter (``---`` ... ``---``) at the top of a Markdown or text article."""
+"""YAML front matter (``---`` ... ``---``) at the top of a Markdown or text article.
+
+Front matter is a small mapping of scalars: it is bounded in size (``MAX_FRONT_CHARS``) and
+YAML anchors and aliases are refused (read from the parser's events before anything is
+built, so an alias bomb costs nothing whatever the installed PyYAML). In a ``.txt`` file a
+first line ``---`` may just be a rule: the block is front matter only when it parses as a
+mapping of known keys (:func:`text_front_matter`); otherwise the text is kept and a note
+says why.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +16,8 @@ import yaml
 
 from ..document import InputError
 
+MAX_FRONT_CHARS = 16 * 1024
+MAX_FRONT_LINES = 200
 FRONT_KEYS = {"title", "date", "author", "outlet", "source", "url", "role", "email", "byline", "language", "lang"}
 
 
@@ -18,25 +28,61 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     lines = text.split("\n")
     if lines[0].strip() != "---":
         return {}, text
-    for i in range(1, len(lines)):
+    for i in range(1, min(len(lines), MAX_FRONT_LINES + 2)):
         if lines[i].strip() in ("---", "..."):
             raw = "\n".join(lines[1:i])
             rest = "\n".join(lines[i + 1 :])
             return _parse_yaml(raw), rest
+    if len(lines) > MAX_FRONT_LINES + 2:
+        raise InputError(f"front matter starts with '---' but has no closing '---' line within {MAX_FRONT_LINES} lines")
     raise InputError("front matter starts with '---' but has no closing '---' line")
 
 
-def _parse_yaml(raw: str) -> dict:
+def text_front_matter(text: str) -> tuple[dict, str, str | None]:
+    """``(front matter, rest, None)`` of a text file, or ``({}, text, why)`` when its ``---``
+    block is not front matter (not YAML, not a mapping, or keys other than :data:`FRONT_KEYS`):
+    then the whole text is kept as the article's."""
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        return {}, text, None
+    end = next((i for i in range(1, min(len(lines), MAX_FRONT_LINES + 2)) if lines[i].strip() in ("---", "...")), None)
+    if end is None:
+        return {}, text, "the first line is '---' but no closing '---' follows it: read as text, not front matter"
+    raw = "\n".join(lines[1:end])
     try:
-        data = yaml.safe_load(raw)
+        data = _load(raw)
+    except InputError as exc:
+        return {}, text, f"the lines between the first two '---' are not front matter ({exc}): kept as text"
+    unknown = sorted(str(k) for k in data if str(k).strip().lower() not in FRONT_KEYS) if isinstance(data, dict) else []
+    if not isinstance(data, dict) or not data or unknown:
+        why = f"unknown keys {', '.join(unknown[:3])}" if unknown else "not 'key: value' lines"
+        return {}, text, f"the lines between the first two '---' are not front matter ({why}): kept as text"
+    return _parse_yaml(raw), "\n".join(lines[end + 1 :]), None
+
+
+def _load(raw: str):
+    """The YAML value of ``raw``: InputError when too large, malformed, or using anchors/aliases."""
+    if len(raw) > MAX_FRONT_CHARS:
+        raise InputError(f"front matter longer than {MAX_FRONT_CHARS // 1024} KB; it holds a few 'key: value' lines")
+    try:
+        for event in yaml.parse(raw, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise InputError("front matter uses YAML anchors or aliases ('&' or '*'); write plain 'key: value' lines")
+        return yaml.load(raw, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "cannot be parsed"
         problem = " ".join(str(problem).split())
         raise InputError(f"malformed YAML front matter{where} ({problem}); fix the block between the '---' lines") from None
+    except InputError:
+        raise
     except Exception as exc:  # yaml can raise odd errors on hostile input
         raise InputError(f"malformed YAML front matter ({type(exc).__name__}); fix the block between the '---' lines") from None
+
+
+def _parse_yaml(raw: str) -> dict:
+    data = _load(raw)
     if data is None:
         return {}
     if not isinstance(data, dict):

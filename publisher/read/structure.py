@@ -39,7 +39,7 @@ def parse_date(value: str) -> str | None:
 
 # ------------------------------------------------------------------------ structure
 
-FOOTNOTE_DEF = re.compile(r"^\[(\d{1,3})\]\s*(\S.*)$", re.S)
+FOOTNOTE_DEF = re.compile(r"^\[(\d+)\]\s*(\S.*)$", re.S)  # no ceiling on the number
 _REF = MARKER_RE
 _CREDIT = re.compile(r"\s*[ⓒ©]\s*([^ⓒ©<>]{1,60}?)\s*$")
 _EMAIL = EMAIL_RE
@@ -113,8 +113,10 @@ def _dateline(unit: Unit, st: State) -> bool:
     if re.search(r"[다요][.!?]", text):
         return False
     iso = parse_date(m.group(0))
-    if iso is None:
-        return False
+    if iso is None:  # a dateline's shape with an impossible date (month 13, day 45): kept out of the body
+        st.noise.append(text)
+        st.notes.append(f"dateline '{m.group(0).strip()}' on line {unit.line} is not a real date; the article has no date from it")
+        return True
     st.date = iso
     rest = text[m.end() :]
     rest = _TIME_RE.sub("", rest)

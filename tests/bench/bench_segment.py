@@ -10,6 +10,10 @@ character span equals a gold span exactly; precision, recall and F1 are over sen
 Three splitters are compared: a naive split after . ? ! followed by a space, kiwipiepy's
 split_into_sents alone, and publisher.segment.split_sentences (kiwipiepy + our rules).
 Times exclude the one-off model load (and a warm-up call), which is reported separately.
+
+Then the glued variants: each document's gold sentences (trimmed) joined with "" (news text
+glued with no space, "…밝혔다.의약생산센터는…") and with " ", per file, for kiwipiepy alone
+and for publisher. The rule: publisher is never below kiwipiepy alone on any of them.
 The machine may be shared: run it twice if a time looks odd.
 """
 
@@ -66,14 +70,21 @@ def kiwi_split(text: str) -> list[str]:
     return [s.text for s in _kiwi().split_into_sents(text, return_sub_sents=False)]
 
 
-def evaluate(split: Callable[[str], list[str]], files: list[Path]) -> tuple[dict, float]:
+GLUED = {"glued ''": "", "glued ' '": " "}
+
+
+def evaluate(split: Callable[[str], list[str]], files: list[Path], joiner: str | None = None) -> tuple[dict, float]:
+    """Per-file (tp, predicted, gold) and seconds. ``joiner``: None for the gold set as it
+    is ("".join of the lines, spaces kept), else the trimmed sentences joined with it."""
     per_file: dict[str, tuple[int, int, int]] = {}
     t0 = time.perf_counter()
     for path in files:
         tp = n_pred = n_gold = 0
         for doc in load_documents(path):
+            if joiner is not None:
+                doc = [line.strip() for line in doc]
             gold = spans(doc)
-            pred = spans(split("".join(doc)))
+            pred = spans(split((joiner if joiner is not None else "").join(doc)))
             tp += len(gold & pred)
             n_pred += len(pred)
             n_gold += len(gold)
@@ -118,6 +129,30 @@ def main() -> int:
         tot = [sum(v[i] for v in per_file.values()) for i in range(3)]
         p, r, f1 = prf(*tot)
         print(f"{name:<18}{p:>7.3f}{r:>7.3f}{f1:>7.3f}{secs:>9.2f}")
+    return glued(files, split_sentences)
+
+
+def glued(files: list[Path], ours: Callable[[str], list[str]]) -> int:
+    """F1 of kiwipiepy alone and of publisher on each glued variant, per file and overall."""
+    worse = []
+    for label, joiner in GLUED.items():
+        kiwi_res, _ = evaluate(kiwi_split, files, joiner)
+        ours_res, _ = evaluate(ours, files, joiner)
+        print(f"\n{label}: F1 per file, kiwipiepy alone / publisher")
+        for f in files + [None]:
+            if f is None:
+                k = prf(*[sum(v[i] for v in kiwi_res.values()) for i in range(3)])[2]
+                o = prf(*[sum(v[i] for v in ours_res.values()) for i in range(3)])[2]
+                name = "overall"
+            else:
+                k, o, name = prf(*kiwi_res[f.name])[2], prf(*ours_res[f.name])[2], f.name
+            flag = "  <-- publisher below kiwipiepy" if o < k else ""
+            print(f"{name:<16}{k:>9.3f}{o:>9.3f}{flag}")
+            if flag:
+                worse.append(f"{label} {name}")
+    if worse:
+        print(f"\npublisher is below kiwipiepy alone on: {', '.join(worse)}")
+        return 1
     return 0
 
 

@@ -79,14 +79,73 @@
     status("Not done: the desk is not answering (was it stopped?).");
     document.getElementById("status").className = "status error";
   });
-  // Typing changes the row: mark it unsaved, and show which kept items are missing.
+  // Typing changes the row: mark it unsaved (while its text differs from the saved one),
+  // and show which kept items are missing.
+  function unsavedRows() { return rows("li.row.unsaved"); }
+  function refreshCounts() {
+    var n = unsavedRows().length;
+    var button = document.querySelector(".save-all-button");
+    if (button) {
+      button.disabled = n === 0;
+      var c = button.querySelector(".unsaved-count");
+      if (c) c.textContent = "(" + n + ")";
+    }
+    [["n-flagged", "li.row.flagged"], ["n-edited", "li.row.edited"]].forEach(function (pair) {
+      var el = document.querySelector("." + pair[0]);
+      if (el) el.textContent = "(" + rows(pair[1]).length + ")";
+    });
+  }
   document.addEventListener("input", function (ev) {
     var row = ev.target.closest && ev.target.closest("li.row");
     if (!row || ev.target.tagName !== "TEXTAREA") return;
-    row.classList.add("unsaved");
+    row.classList.toggle("unsaved", ev.target.value !== ev.target.defaultValue);
     var text = ev.target.value.toLowerCase();
     row.querySelectorAll(".keep code").forEach(function (code) {
       code.classList.toggle("missing", text.indexOf(code.textContent.toLowerCase()) < 0);
     });
+    refreshCounts();
+  });
+  document.addEventListener("htmx:afterSettle", refreshCounts);
+  document.addEventListener("DOMContentLoaded", refreshCounts);
+
+  // "Save all changed rows": one request with an en.<segment id> field per changed row;
+  // the desk writes all of them or none.
+  document.addEventListener("htmx:configRequest", function (ev) {
+    if (!ev.detail.elt || ev.detail.elt.id !== "save-all") return;
+    unsavedRows().forEach(function (row) {
+      ev.detail.parameters["en." + row.getAttribute("data-seg")] = row.querySelector("textarea").value;
+    });
+  });
+  document.addEventListener("click", function (ev) {
+    var over = ev.target.closest && ev.target.closest("button.save-all-over");
+    if (!over) return;  // after a conflict: the editor chose to write over the file's new version
+    document.getElementById("base").value = over.getAttribute("data-version");
+    document.getElementById("save-all").requestSubmit();
+  });
+
+  // Filters: all rows, flagged only, edited only.
+  document.addEventListener("change", function (ev) {
+    if (ev.target.name !== "filter") return;
+    var list = document.getElementById("rows");
+    if (!list) return;
+    list.classList.toggle("only-flagged", ev.target.value === "flagged");
+    list.classList.toggle("only-edited", ev.target.value === "edited");
+  });
+
+  // Unsaved edits: warn before leaving the page, and before republishing without them.
+  window.addEventListener("beforeunload", function (ev) {
+    if (unsavedRows().length === 0) return undefined;
+    ev.preventDefault();
+    ev.returnValue = "You have unsaved corrections.";
+    return ev.returnValue;
+  });
+  document.addEventListener("htmx:confirm", function (ev) {
+    if (!ev.detail.elt || ev.detail.elt.id !== "republish") return;
+    var n = unsavedRows().length;
+    if (n === 0) return;
+    ev.preventDefault();
+    if (window.confirm(n + " changed row" + (n === 1 ? " is" : "s are") + " not saved and will not be in the brief. Republish anyway?")) {
+      ev.detail.issueRequest(true);
+    }
   });
 })();
