@@ -79,7 +79,7 @@ def test_what_the_watcher_and_the_slug_rules_take():
     from publisher.service.inbox import Submission, check_slug, derive_slug
     from publisher.service.watch import relevant
 
-    assert all(relevant(f"/in/{n}") for n in ("a.ko.txt", "a.md", "a.html", "a.ko.corrections.csv", "glossary.csv"))
+    assert all(relevant(f"/in/{n}") for n in ("a.ko.txt", "a.md", "a.html", "a.ko.corrections.csv", "glossary.csv", "staff.csv"))
     assert not any(relevant(f"/in/{n}") for n in (".a.ko.txt.x1.tmp", ".hidden.md", "notes.csv", "a.pdf", "a.ko.txt~"))
     for bad in ("../x", "a/b", "A", "a--b", "-a", "assets", "a.b", ""):
         with pytest.raises(ValueError):

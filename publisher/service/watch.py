@@ -1,4 +1,4 @@
-"""The inbox watcher: a new, changed or deleted article, corrections file or glossary queues a build.
+"""The inbox watcher: a new, changed or deleted article, corrections file, glossary or staff list queues a build.
 
 ``watchfiles`` (the watcher uvicorn uses; inotify underneath) groups changes until the inbox
 has been quiet for ``[service] debounce`` seconds (at most a minute of saving), so a burst of
@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..building.inbox import CORRECTIONS_SUFFIX, GLOSSARY_NAME
+from ..byline import STAFF_FILE
 from ..read import ARTICLE_SUFFIXES
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ def relevant(path: str) -> bool:
     name = Path(path).name
     if name.startswith(".") or name.endswith(".tmp"):
         return False
-    return name == GLOSSARY_NAME or name.endswith(CORRECTIONS_SUFFIX) or Path(name).suffix.lower() in ARTICLE_SUFFIXES
+    return name in (GLOSSARY_NAME, STAFF_FILE) or name.endswith(CORRECTIONS_SUFFIX) or Path(name).suffix.lower() in ARTICLE_SUFFIXES
 
 
 class InboxWatcher:
