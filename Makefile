@@ -15,7 +15,7 @@ ARGOS    := argostranslate==1.11.0
 # Debian packages the tests drive for real (PDF inspection, a headless browser).
 TEST_DEBS := poppler-utils chromium chromium-driver qpdf
 
-.PHONY: help brief test test-fast models fixture bench bench-shapes golden serve desk docs clean distclean venv test-deps parity
+.PHONY: help brief test test-fast models fixture bench bench-shapes golden serve desk docs service clean distclean venv test-deps parity
 
 help:
 	@echo "make brief [MODEL=file.argosmodel] [BRIEF_FLAGS=...]  build bilingual briefs for $(ARTICLES)/ into $(OUT)/"
@@ -28,6 +28,7 @@ help:
 	@echo "make parity                          compare our English with Argos Translate's own, sentence by sentence"
 	@echo "make serve                           preview $(OUT)/ on http://127.0.0.1:8000/"
 	@echo "make desk [MODEL=file.argosmodel]    the editor's desk on http://127.0.0.1:8765/ (review, correct, republish)"
+	@echo "make service [MODEL=file.argosmodel] the publishing service on http://127.0.0.1:8780/ (docs/service.md)"
 	@echo "make docs                            build the documentation site into site/ (open site/index.html)"
 	@echo "make clean | distclean               remove $(OUT)/ and site/ | also the virtual environments"
 
@@ -152,6 +153,15 @@ $(VENV)/.installed-docs: $(VENV)/.installed
 
 docs: $(VENV)/.installed-docs
 	$(VENV)/bin/mkdocs build --strict --site-dir site
+
+# The publishing service needs the `service` extra (FastAPI, uvicorn, watchfiles, prometheus-client).
+$(VENV)/.installed-service: $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet -e '.[service]'
+	$(VENV)/bin/pip install --quiet --no-deps $(ARGOS)
+	touch $@
+
+service: $(VENV)/.installed-service
+	$(PUB) service --inbox $(ARTICLES) -o $(OUT) $(if $(strip $(MODEL)),--model "$(MODEL)",)
 
 clean:
 	rm -rf $(OUT) site .pytest_cache .hypothesis

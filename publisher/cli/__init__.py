@@ -23,6 +23,7 @@ from .. import __version__
 from ..document import PublisherError
 from . import brief, editor, models, newsroom, sources, stages
 from .context import remember_config_file
+from .service import service as service_command
 
 EXIT_INTERNAL = 70
 
@@ -119,6 +120,7 @@ for _command in (
     newsroom.config,
     newsroom.init,
     sources.fetch,
+    service_command,
 ):
     cli.add_command(_command)
 del _command

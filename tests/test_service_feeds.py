@@ -1,0 +1,80 @@
+"""The service follows the Korean site (issue 22): feeds polled on the timer, end to end.
+
+The real `publisher service` process with a feed in its publisher.toml; the Korean site is
+tests/test_sources.py's local HTTP server (the team's own sample pages and feed, ETag
+honoured, every request counted).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import ThreadingHTTPServer
+
+import pytest
+
+from conftest import wait_until
+from test_service import ServiceProcess, assert_whole, feed_slugs, index_slugs, new_service  # noqa: F401 (a fixture)
+from test_sources import Site, _handler
+
+pytestmark = [pytest.mark.slow, pytest.mark.fixture_model, pytest.mark.timeout(300)]
+
+POLL = 10  # seconds: the shortest [service] poll_interval
+
+
+@pytest.fixture
+def korean_site():
+    site = Site()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    site.base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    yield site
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def polls(s: ServiceProcess) -> list[dict]:
+    return [e for e in (json.loads(line) for line in s.log_lines() if line.startswith("{")) if e["message"].startswith("feeds polled")]
+
+
+def stamps(s: ServiceProcess) -> dict[str, tuple[int, int]]:
+    return {p.name: (p.stat().st_mtime_ns, p.stat().st_size) for p in s.inbox.iterdir()}
+
+
+def test_a_feed_item_becomes_a_published_brief_and_a_second_poll_fetches_no_page_and_rebuilds_nothing(korean_site, new_service):
+    config = f"""
+[service]
+debounce = 0.5
+poll_interval = {POLL}
+host_delay = 0
+fetch_timeout = 5
+
+[[service.feeds]]
+url = "{korean_site.base}/feed.xml"
+"""
+    s = new_service(config).start()
+    if True:  # (the new_service fixture kills the service if an assertion fails)
+        wait_until(lambda: polls(s), 60, "the first poll")
+        written = sorted(p.name for p in s.inbox.iterdir() if not p.name.startswith("."))
+        assert written, "the first poll wrote no article"
+        wait_until(lambda: len(list(s.out.glob("*/brief.json"))) == len(written), 120, "the feed's articles published")
+        health = s.idle()
+        assert_whole(s.out, s.inbox)
+        slugs = {p.parent.name for p in s.out.glob("*/brief.json")}
+        assert slugs == index_slugs(s.out) == feed_slugs(s.out)
+        pages = {p: n for p, n in korean_site.counts(200).items() if p.startswith("/news/")}
+        assert pages and all(n == 1 for n in pages.values())
+        builds = health["last_build"]["builds_total"]
+        before = stamps(s)
+
+        # The next poll, POLL seconds later: the feed answers 304 (ETag), no page is fetched,
+        # nothing in the inbox changes, so nothing is built.
+        wait_until(lambda: len(polls(s)) >= 2, POLL + 60, "the second poll", interval=0.2)
+        assert korean_site.counts(304).get("/feed.xml", 0) >= 1
+        assert {p: n for p, n in korean_site.counts(200).items() if p.startswith("/news/")} == pages
+        assert sorted(p.name for p in s.inbox.iterdir() if not p.name.startswith(".")) == written
+        assert polls(s)[1]["message"].startswith("feeds polled: 0 article(s) written, 0 removed")
+        assert stamps(s) == before  # no file of the inbox was touched: the watcher has nothing to build
+        assert s.health()["queue_depth"] == 0 and s.builds() == builds
+    assert s.stop() == 0
