@@ -419,7 +419,13 @@ def test_operations_openapi_metrics_healthz_logs_and_tokens(svc):
     spec = httpx.get(svc.url + "openapi.json", timeout=10).json()
     assert {"/api/v1/articles", "/api/v1/articles/{slug}", "/api/v1/jobs/{job_id}", "/api/v1/briefs", "/healthz", "/metrics"} <= set(spec["paths"])
     assert "title" in spec["components"]["schemas"]["ArticleIn"]["required"]
-    assert httpx.get(svc.url + "docs", timeout=10).status_code == 200
+    docs = httpx.get(svc.url + "docs", timeout=10)
+    assert docs.status_code == 200
+    # the page's Swagger UI comes from the service itself, never from a CDN
+    assets = re.findall(r'(?:src|href)="([^"]+)"', docs.text)
+    assert assets and all(a.startswith("/docs-assets/") for a in assets), assets
+    for asset in assets:
+        assert httpx.get(svc.url + asset.lstrip("/"), timeout=10).status_code == 200
     metrics = httpx.get(svc.url + "metrics", timeout=10).text
     published = re.search(r'^publisher_jobs\{state="published"\} (\d+)', metrics, re.M)
     assert published and int(published.group(1)) >= 2

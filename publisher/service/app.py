@@ -193,15 +193,34 @@ class Gate:
 # -------------------------------------------------------------------- the app
 
 
+def _offline_docs(app: FastAPI) -> None:
+    """The OpenAPI page at /docs with Swagger UI's files from the swagger-ui-bundle package, so
+    that it works where the service runs: a newsroom's server with no way out to a CDN."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json", title="publisher service: API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js", swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+        )
+
+
 def create_app(service) -> FastAPI:
     app = FastAPI(
         title="publisher service",
         version=__version__,
         summary="Korean articles in, bilingual English briefs out: submit, follow, take down.",
-        docs_url="/docs",
+        docs_url=None,  # served below from the packaged Swagger UI: the default page loads it from a CDN
         redoc_url=None,
         openapi_url="/openapi.json",
     )
+    _offline_docs(app)
     bearer = HTTPBearer(auto_error=False, description="A token from 'publisher service token add NAME --scope ...'")
     auth = [Security(bearer)]  # the gate checks the token; this names it in the OpenAPI schema
 
