@@ -50,12 +50,18 @@ def bare_call(engine, texts: list[str], settings: TranslateSettings) -> float:
     from publisher.decoding import plan_calls
 
     if hasattr(engine, "prompt"):  # decoder-only: the same prompts, one generate_batch
+        from publisher.decoding import segment_bounds
+        from publisher.llm import _stop_at_bounds
+
         prompts = engine.encode([engine.prompt(t) for t in texts])
-        [(_, kw)] = plan_calls(settings, engine.encode(texts), ())
+        sources = engine.encode(texts)
+        [(_, kw)] = plan_calls(settings, sources, ())
         gen = engine._generator()
         t0 = time.perf_counter()
+        # the same per-prompt bounds (a Generator's step count starts where each prompt ends)
         gen.generate_batch(prompts, max_length=kw["max_decoding_length"], beam_size=1, sampling_topk=1,
-                           include_prompt_in_result=False, end_token=engine._end_token(), callback=kw["callback"],
+                           include_prompt_in_result=False, end_token=engine._end_token(),
+                           callback=_stop_at_bounds(segment_bounds(settings, sources)),
                            max_batch_size=kw["max_batch_size"], batch_type=kw["batch_type"])
         return time.perf_counter() - t0
     tokens = engine.encode(texts)
