@@ -32,7 +32,7 @@ from build_shapes import shapes_dir  # noqa: E402
 from publisher.building.article import read_segmented  # noqa: E402
 from publisher.decoding import TranslateSettings  # noqa: E402
 from publisher.document import ModelInfo  # noqa: E402
-from publisher.engine import CT2Engine, TranslationStats, open_engine  # noqa: E402
+from publisher.engine import TranslationStats, open_engine  # noqa: E402
 from publisher.models import LoadedModel, load_model  # noqa: E402
 from publisher.translate import Translator, prepare  # noqa: E402
 
