@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .config import SiteConfig
 from .document import OutputError
-from .fsutil import MISSING, atomic_write_bytes, fingerprint, tree_sha256
+from .fsutil import MISSING, atomic_write_bytes, fingerprint
 
 THEME_ASSETS = "theme"  # out/assets/theme/: the theme's static files and the logo
 STATIC = "static"  # <theme>/static/: copied into out/assets/theme/
@@ -120,13 +120,32 @@ def theme_digest(theme: Theme | None) -> str:
     theme = theme or Theme()
     h = hashlib.sha256()
     folder = theme.folder
-    h.update((tree_sha256(folder) if folder is not None and Path(folder).is_dir() else MISSING).encode())
+    h.update(_folder_digest(folder).encode())
     h.update(b"\0")
     shown = {k: v for k, v in theme.site.model_dump(mode="json").items() if k not in SITE_ONLY_KEYS}
     h.update(json.dumps(shown, sort_keys=True, ensure_ascii=False).encode())
     h.update(b"\0")
     h.update(fingerprint(Path(theme.site.logo) if theme.site.logo is not None else None).encode())
     return h.hexdigest()
+
+
+def _folder_digest(folder: Path | None) -> str:
+    """The files of a theme folder that change what a brief shows: its templates (``*.j2``,
+    found by name) and ``static/``. A README or an ``.example`` file rebuilds nothing, and a
+    folder with none of these is no theme (MISSING, as no folder)."""
+    if folder is None or not Path(folder).is_dir():
+        return MISSING
+    folder = Path(folder)
+    h = hashlib.sha256()
+    count = 0
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts) or not p.is_file():
+            continue
+        if p.suffix == ".j2" or rel.parts[0] == STATIC:
+            h.update(rel.as_posix().encode() + b"\0" + fingerprint(p).encode() + b"\0")
+            count += 1
+    return h.hexdigest() if count else MISSING
 
 
 def check_logo(theme: Theme | None) -> None:

@@ -77,8 +77,8 @@ def test_the_old_dash_o_file_still_works_for_a_release_with_a_warning(tmp_path, 
 
 def test_top_level_help_lists_editor_commands_first_and_stage_commands_under_their_own_heading():
     out = CliRunner().invoke(cli, ["--help"]).output
-    editor, setup, stages = (out.index(title) for title, _ in PublisherGroup.SECTIONS)
-    assert editor < setup < stages
+    editor, service, setup, stages = (out.index(title) for title, _ in PublisherGroup.SECTIONS)
+    assert editor < service < setup < stages
     assert out.index("  brief ") > editor and out.index("  brief ") < setup
     assert out.index("  segment ") > stages and out.index("  render ") > stages
     assert "Other commands" not in out  # every command is placed

@@ -506,7 +506,7 @@ def test_every_incremental_build_equals_a_build_from_scratch(tmp_path_factory, m
     monkeypatch.setattr(run, "open_translator", _double_translator)
     # A stand-in PDF: this test is about which briefs and which English are published; the
     # real PDFs are made in the tests above.
-    monkeypatch.setattr("publisher.render.render_pdf", lambda brief, layout="columns": b"%PDF-1.4 stand-in\n%%EOF\n")
+    monkeypatch.setattr("publisher.render.render_pdf", lambda brief, layout="columns", theme=None: b"%PDF-1.4 stand-in\n%%EOF\n")
     root = tmp_path_factory.mktemp("editor")
     inbox, out = root / "articles", root / "out"
     inbox.mkdir()

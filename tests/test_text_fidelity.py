@@ -220,7 +220,7 @@ def test_bidi_controls_in_body_text_are_kept_but_isolated(tmp_path, double):
 def test_bidi_controls_in_a_file_name_stay_out_of_the_slug_and_file_names(tmp_path, double):
     result, out = run_brief(tmp_path, {f"news-{RLO}fdp.exe.md": "---\ntitle: 항만 소식\n---\n첨부 파일을 열지 마세요.\n"})
     assert result.exit_code == 0, result.output
-    assert [p.name for p in out.iterdir() if p.is_dir() and p.name != "assets"] == ["news-fdp-exe"]
+    assert [p.name for p in out.iterdir() if p.is_dir() and p.name not in ("assets", "pagefind")] == ["news-fdp-exe"]
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'download="' in index and RLO not in index
     assert "the file name holds bidi control characters; the slug and file names leave them out" in brief_json(out, "news-fdp-exe")["article"]["notes"]

@@ -47,6 +47,7 @@ class PublisherGroup(click.Group):
     # listed last, under "Other commands".
     SECTIONS = (
         ("Editor's commands", ("brief", "fetch", "desk", "check", "edits", "serve")),
+        ("Publishing service", ("service",)),
         ("Setup", ("init", "config", "models", "cache")),
         ("Stage commands (one step at a time, for developers)", ("segment", "split-sentences", "translate", "summarize", "summarize-lines", "render")),
     )
