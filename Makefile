@@ -87,10 +87,12 @@ FAST     := not browser and not ray and not wheel and not load and not stress
 # code path: int8 kernels differ between CPUs, so an assertion that only holds on this
 # machine's instruction set fails here instead of on someone else's machine. The Ray tests
 # are left out of it: they compare Ray's output with a local build's on the same machine and
-# assert no English of the model's, so the instruction set cannot change their outcome.
+# assert no English of the model's, so the instruction set cannot change their outcome. So are
+# the stress and load tests and those marked isa_neutral (the service against `publisher brief`,
+# search, share tags, PDF variants, themes, hostile inputs), for the same reason.
 test: $(VENV)/.installed-test test-deps
 	$(PY) -m pytest -q $(XDIST)
-	CT2_FORCE_CPU_ISA=GENERIC $(PY) -m pytest -q $(XDIST) -m "fixture_model and not ray"
+	CT2_FORCE_CPU_ISA=GENERIC $(PY) -m pytest -q $(XDIST) -m "fixture_model and not ray and not stress and not load and not isa_neutral"
 
 # The edit-test loop: every test but the browser, Ray, wheel, load and stress ones, without
 # installing Debian packages (the PDF tests still need pdftotext: poppler-utils).

@@ -20,7 +20,7 @@ from site_support import newsroom, run_brief, write_inbox  # noqa: F401 - newsro
 from publisher.cli import cli
 from publisher.document import read_brief
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("newsroom")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("newsroom"), pytest.mark.isa_neutral]
 
 VARIANTS = ("pdf/a-3u", "pdf/ua-1", "none")
 # What each variant declares in the PDF's XMP metadata (pdfinfo -meta).

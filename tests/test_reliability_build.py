@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from conftest import FIXTURE_MODEL
 from publisher.cli import cli
 
-pytestmark = [pytest.mark.slow, pytest.mark.fixture_model, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.slow, pytest.mark.fixture_model, pytest.mark.timeout(300), pytest.mark.isa_neutral]
 
 BODY = "부산시가 새 항만 계획을 발표했습니다. 계획에는 7억 원이 들어갑니다.\n"
 SEOUL = "서울.txt"

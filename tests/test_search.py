@@ -22,7 +22,7 @@ from publisher.search import NOT_INSTALLED, SEARCH_DIR
 from publisher.serve import make_server
 from publisher.site import build_site
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("newsroom")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("newsroom"), pytest.mark.isa_neutral]
 
 
 class Requests(logging.Handler):

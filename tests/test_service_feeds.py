@@ -17,7 +17,7 @@ from conftest import wait_until
 from test_service import ServiceProcess, assert_whole, feed_slugs, index_slugs, new_service  # noqa: F401 (a fixture)
 from test_sources import Site, _handler
 
-pytestmark = [pytest.mark.slow, pytest.mark.fixture_model, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.slow, pytest.mark.fixture_model, pytest.mark.timeout(300), pytest.mark.isa_neutral]
 
 POLL = 10  # seconds: the shortest [service] poll_interval
 

@@ -20,7 +20,7 @@ from publisher.render import render_html
 from publisher.share import SITEMAP_NS, share_meta
 from publisher.site import build_site
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("newsroom")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("newsroom"), pytest.mark.isa_neutral]
 
 SM = f"{{{SITEMAP_NS}}}"
 

@@ -52,7 +52,7 @@ THEME_SITES = {
     "minimal": SiteConfig(name="Quiet Post", accent="#2f6b3a", source_label="Korean", target_label="English"),
 }
 
-pytestmark = pytest.mark.xdist_group("theme")  # the module's builds and browser, once
+pytestmark = [pytest.mark.xdist_group("theme"), pytest.mark.isa_neutral]  # the module's builds and browser, once
 
 
 def soup(html: str) -> BeautifulSoup:
