@@ -178,14 +178,7 @@ class CT2Engine:
             import ctranslate2
 
             s = self.settings
-            compute_type = s.compute_type
-            try:
-                supported = ctranslate2.get_supported_compute_types(s.device)
-            except (RuntimeError, ValueError):
-                supported = set()
-            if compute_type not in supported and compute_type not in ("default", "auto"):
-                log.info("compute type %s not supported on %s; using default", compute_type, s.device)
-                compute_type = "default"
+            compute_type = usable_compute_type(s)
             try:
                 self._ct2 = ctranslate2.Translator(
                     str(self.model.model_dir),
@@ -201,6 +194,21 @@ class CT2Engine:
                 ) from None
             self.compute_type = compute_type
         return self._ct2
+
+
+def usable_compute_type(settings: TranslateSettings) -> str:
+    """The settings' compute type, or "default" where this CPU (or device) does not support it:
+    int8 falls back on a CPU without int8 kernels."""
+    import ctranslate2
+
+    try:
+        supported = ctranslate2.get_supported_compute_types(settings.device)
+    except (RuntimeError, ValueError):
+        supported = set()
+    if settings.compute_type not in supported and settings.compute_type not in ("default", "auto"):
+        log.info("compute type %s not supported on %s; using default", settings.compute_type, settings.device)
+        return "default"
+    return settings.compute_type
 
 
 def open_engine(model: LoadedModel, settings: TranslateSettings | None = None) -> Engine:

@@ -141,29 +141,39 @@ def atomic_write_text(path: Path, text: str, *, mode: int = 0o644) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
 
 
-def write_new_text(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` only if nothing is there yet (an editor's file is never overwritten).
+class FileTaken(OutputError):
+    """The name is taken: whatever is there (an editor's file) is never overwritten."""
 
-    Atomic as well: the text is written and flushed to a temporary file first, then linked
-    into place (``link`` fails when the name is taken). A full disk leaves no file behind,
-    so a truncated file can never be mistaken for the editor's.
+
+def write_new_text(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` only if nothing is there yet (an editor's file is never overwritten)."""
+    return write_new_bytes(path, text.encode("utf-8"))
+
+
+def write_new_bytes(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` only if nothing is there yet; :class:`FileTaken` otherwise.
+
+    Atomic as well: the bytes are written and flushed to a temporary file first, then linked
+    into place (``link`` fails when the name is taken, even by a file that appears meanwhile).
+    A full disk leaves no file behind, so a truncated file can never be mistaken for the editor's.
     """
     path = Path(path)
     if path.exists() or path.is_symlink():
-        raise OutputError(f"{path} already exists; it is an editor's file and is never overwritten")
+        raise FileTaken(f"{path} already exists; it is an editor's file and is never overwritten")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8"))
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
         os.link(tmp, path)
     except FileExistsError:
-        raise OutputError(f"{path} already exists; it is an editor's file and is never overwritten") from None
+        raise FileTaken(f"{path} already exists; it is an editor's file and is never overwritten") from None
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     finally:

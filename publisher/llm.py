@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 from .decoding import TranslateSettings, plan_calls, segment_bounds
 from .document import ModelError, ModelInfo
-from .engine import TranslationStats
+from .engine import TranslationStats, usable_compute_type
 from .models import LoadedModel
 from .prompts import CONTEXT_SIZE, TemplateError, Turn, messages, render_chat
 
@@ -146,13 +146,7 @@ class GeneratorEngine:
             import ctranslate2
 
             s = self.settings
-            compute_type = s.compute_type
-            try:
-                supported = ctranslate2.get_supported_compute_types(s.device)
-            except (RuntimeError, ValueError):
-                supported = set()
-            if compute_type not in supported and compute_type not in ("default", "auto"):
-                compute_type = "default"
+            compute_type = usable_compute_type(s)
             try:
                 self._gen = ctranslate2.Generator(
                     str(self.model.model_dir), device=s.device, compute_type=compute_type,

@@ -21,15 +21,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from ..document import OutputError
-from ..fsutil import atomic_write_bytes, cache_dir, fingerprint, fingerprint_of, safe_slug
+from ..fsutil import FileTaken, atomic_write_bytes, cache_dir, fingerprint, fingerprint_of, safe_slug, write_new_bytes
 from ..urls import BadURL, check_http_url
 from .http import FetchError, Fetched, NotAnArticle, get
 from .state import SourceState
@@ -341,26 +339,9 @@ def write_with_state(inbox: Path, article: FetchedArticle, state: SourceState, *
 def _create(path: Path, data: bytes) -> None:
     """Write a new file atomically; a file that appears meanwhile (an editor's) is left alone."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.link(tmp, path)
-    except FileExistsError:
+        write_new_bytes(path, data)
+    except FileTaken:
         raise EditorFileError(f"{path} appeared while fetching; it is an editor's file and is never overwritten") from None
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
 
 
 def remove_if_unchanged(inbox: Path, name: str, state: SourceState, when: float) -> Path | None:
