@@ -130,7 +130,7 @@ def build_search_index(out_dir: Path, executable: Path, previous: dict[str, str]
     new brief costs one bundle, not the archive. The new ``pagefind/`` is assembled beside
     the old one (unchanged bundles hard-linked) and replaces it whole. OutputError in one
     line when Pagefind fails (the previous index stays in place)."""
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).absolute()  # Pagefind runs in a folder of its own: every path it gets is absolute
     target = out_dir / SEARCH_DIR
     pages = brief_pages(out_dir)
     if not pages:

@@ -156,3 +156,24 @@ def test_only_the_bundles_whose_pages_changed_are_reindexed(tmp_path, monkeypatc
     same_bundle = [f"b{i}" for i in range(5) if search.shard_of(f"b{i}", 4) == search.shard_of("b3", 4)]
     assert second.reindexed == len(same_bundle) < 5 and second.shards == first.shards
     assert build_site(tmp_path, theme=Theme(site=SiteConfig())).search.reindexed == 0
+
+
+def test_the_index_is_built_for_an_output_folder_given_as_a_relative_path(tmp_path, monkeypatch):
+    """`make brief` passes `-o out`: Pagefind runs in a folder of its own, so every path it gets
+    must be absolute (it once got the relative ones and indexed nothing)."""
+    from pathlib import Path
+
+    from publisher.search import build_search_index, pagefind_executable
+
+    executable = pagefind_executable()
+    if executable is None:
+        pytest.skip("Pagefind is not installed (the search extra)")
+    page = tmp_path / "out" / "one-brief"
+    page.mkdir(parents=True)
+    page.joinpath("brief.html").write_text(
+        '<!doctype html><html lang="en"><head><title>t</title></head><body><main data-pagefind-body>'
+        "<h1>Harbour cranes</h1><p lang=\"ko\">항만 크레인이 늘었다.</p></main></body></html>", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    report, _ = build_search_index(Path("out"), executable)
+    assert report.reindexed == 1
+    assert (tmp_path / "out" / SEARCH_DIR / "0" / "pagefind.js").is_file()
