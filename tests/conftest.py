@@ -21,6 +21,10 @@ import pytest
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # Ray's switch for "this node is the cluster": loopback
 os.environ.setdefault("RAY_AUTH_MODE", "token")
 os.environ.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(16))
+# A Ray cluster that answers slowly is given up after --ray-timeout (default 30 s). On a
+# loaded 2-core test machine a Ray Client's first connection to a head started a moment ago
+# can take longer than that; the tests of the timeout itself pass --ray-timeout explicitly.
+os.environ.setdefault("PUBLISHER_RAY_TIMEOUT", "300")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
