@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from fnmatch import fnmatchcase
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +24,25 @@ from .document import OutputError
 log = logging.getLogger(__name__)
 
 INTERNAL = (".*", "editor.html")  # path components readers never get (rsync --exclude patterns)
+
+
+def listening_socket(host: str, port: int, backlog: int = 128) -> socket.socket:
+    """A non-blocking socket listening on ``host:port`` (port 0: any free port), for uvicorn;
+    OutputError in one line when the port cannot be had. The desk and the service use it."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP named, not 0: asyncio then sets TCP_NODELAY on each accepted connection
+    # (it checks the protocol number); without it every answer on a kept-alive connection
+    # waited ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(backlog)
+    except OSError as exc:
+        sock.close()
+        raise OutputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; try another --port (0: any free port)") from None
+    sock.setblocking(False)
+    return sock
 
 
 def is_internal(relative_path: str) -> bool:

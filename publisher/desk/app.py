@@ -29,8 +29,9 @@ from starlette.staticfiles import StaticFiles
 from .. import corrections as corr
 from ..building import BuildSettings, corrections_path
 from ..building.review import Review
-from ..document import InputError, OutputError, PublisherError
+from ..document import InputError, PublisherError
 from ..render import CSS_DIR, FONTS_DIR
+from ..serve import listening_socket
 from .rows import review_rows
 from .state import Desk, Entry
 
@@ -408,18 +409,7 @@ def guard(app, desk: Desk):
 
 
 def bind(port: int) -> socket.socket:
-    # IPPROTO_TCP named, so asyncio sets TCP_NODELAY on each connection (with protocol 0 it does
-    # not, and every answer on a kept-alive connection waits ~40 ms for a delayed ACK)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind(("127.0.0.1", port))
-        sock.listen(128)
-    except OSError as exc:
-        sock.close()
-        raise OutputError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}; try another --port (0: any free port)") from None
-    sock.setblocking(False)
-    return sock
+    return listening_socket("127.0.0.1", port)
 
 
 def run(articles, settings: BuildSettings, port: int = 8765, announce=print) -> None:

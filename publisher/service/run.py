@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Config
-from ..document import OutputError
 from ..fsutil import cache_dir
+from ..serve import listening_socket
 from .inbox import ServiceInbox
 from .queue import INBOX, JobQueue
 from .tokens import RateLimiter, TokenStore
@@ -135,19 +135,7 @@ class Service:
 
 
 def bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP named, not 0: asyncio then sets TCP_NODELAY on each accepted connection
-    # (it checks the protocol number); without it every answer waited ~40 ms on a delayed ACK.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-        sock.listen(512)
-    except OSError as exc:
-        sock.close()
-        raise OutputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; try another --port (0: any free port)") from None
-    sock.setblocking(False)
-    return sock
+    return listening_socket(host, port, backlog=512)
 
 
 def serve(config: Config, options: ServiceOptions, announce=print) -> None:
