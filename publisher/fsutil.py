@@ -141,6 +141,19 @@ def atomic_write_text(path: Path, text: str, *, mode: int = 0o644) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
 
 
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` atomically unless the file already holds exactly these bytes
+    (assets copied into out/ on every build keep their time stamps); True when written."""
+    path = Path(path)
+    try:
+        if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    atomic_write_bytes(path, data)
+    return True
+
+
 class FileTaken(OutputError):
     """The name is taken: whatever is there (an editor's file) is never overwritten."""
 

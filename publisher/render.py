@@ -30,7 +30,7 @@ from urllib.request import url2pathname
 import jinja2
 
 from .document import BRIEF_JSON, Brief, OutputError, brief_json
-from .fsutil import atomic_write_bytes, safe_slug, tree_sha256
+from .fsutil import safe_slug, tree_sha256, write_if_changed
 from .theme import Theme, check_logo, copy_theme_assets, site_view
 from .views import View, build_view, document_meta, keep_view_words
 from .wellformed import check_text
@@ -307,12 +307,7 @@ def copy_assets(out_dir: Path, theme: Theme | None = None) -> Path:
             data = src.read_bytes()
         except OSError as exc:
             raise OutputError(f"cannot read {src}: {exc.strerror or exc}; reinstall publisher (its templates are incomplete)") from None
-        try:
-            if dst.is_file() and dst.stat().st_size == len(data) and dst.read_bytes() == data:
-                continue
-        except OSError:
-            pass
-        atomic_write_bytes(dst, data)
+        write_if_changed(dst, data)
     copy_theme_assets(assets, theme)
     return assets
 

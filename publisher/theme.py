@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .config import SiteConfig
 from .document import OutputError
-from .fsutil import MISSING, atomic_write_bytes, fingerprint
+from .fsutil import MISSING, fingerprint, write_if_changed
 
 THEME_ASSETS = "theme"  # out/assets/theme/: the theme's static files and the logo
 STATIC = "static"  # <theme>/static/: copied into out/assets/theme/
@@ -183,13 +183,7 @@ def copy_theme_assets(assets: Path, theme: Theme | None) -> None:
             data = src.read_bytes()
         except OSError as exc:
             raise OutputError(f"cannot read the theme's file {src}: {exc.strerror or exc}") from None
-        dst = target / name
-        try:
-            if dst.is_file() and dst.stat().st_size == len(data) and dst.read_bytes() == data:
-                continue
-        except OSError:
-            pass
-        atomic_write_bytes(dst, data)
+        write_if_changed(target / name, data)
     if not target.is_dir():
         return
     for p in sorted(target.rglob("*"), reverse=True):  # files before their folders
