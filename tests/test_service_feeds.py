@@ -8,14 +8,12 @@ honoured, every request counted).
 from __future__ import annotations
 
 import json
-import threading
-from http.server import ThreadingHTTPServer
 
 import pytest
 
 from conftest import wait_until
 from test_service import ServiceProcess, assert_whole, feed_slugs, index_slugs, new_service  # noqa: F401 (a fixture)
-from test_sources import Site, _handler
+from test_sources import serving_site
 
 pytestmark = [pytest.mark.slow, pytest.mark.fixture_model, pytest.mark.timeout(300), pytest.mark.isa_neutral]
 
@@ -24,14 +22,8 @@ POLL = 10  # seconds: the shortest [service] poll_interval
 
 @pytest.fixture
 def korean_site():
-    site = Site()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    site.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    yield site
-    httpd.shutdown()
-    httpd.server_close()
+    with serving_site() as site:
+        yield site
 
 
 def polls(s: ServiceProcess) -> list[dict]:

@@ -8,6 +8,8 @@ leave an item out of the feed, and records every request (path, status, time).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import hashlib
 import json
 import re
@@ -103,16 +105,25 @@ def _handler(site: Site):
     return Handler
 
 
-@pytest.fixture(scope="module")
-def server():
+@contextmanager
+def serving_site():
+    """The Korean test site on 127.0.0.1 (a free port), counting requests; shut down after."""
     site = Site()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     site.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    yield site
-    httpd.shutdown()
-    httpd.server_close()
+    try:
+        yield site
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def server():
+    with serving_site() as site:
+        yield site
 
 
 @pytest.fixture()
