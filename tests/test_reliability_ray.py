@@ -87,3 +87,78 @@ def test_ray_client_without_grpcio_names_the_missing_package(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "grpc" else real(name, *a))
     with pytest.raises(ClusterError, match=r"needs the Python package 'grpcio'.*publisher\[ray\]"):
         connect("ray://127.0.0.1:10001", timeout=1)
+
+
+def test_a_refusal_from_the_head_names_its_reason_not_an_empty_line():
+    """Unit test of the message: Ray Client's "Initialization failure from server:" puts the head's
+    traceback on the lines after the colon; the one Error line carries the traceback's last line."""
+    from publisher.ray.cluster import ClusterError, _raise_for
+
+    refusal = ConnectionAbortedError(
+        "Initialization failure from server:\nTraceback (most recent call last):\n"
+        '  File "proxier.py", line 770, in Datapath\n'
+        "RuntimeError: Proxy failed to Connect to backend! Check `ray_client_server.err`\n"
+    )
+    with pytest.raises(ClusterError) as caught:
+        _raise_for(refusal, "ray://127.0.0.1:10001", "start one")
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "(Initialization failure from server: RuntimeError: Proxy failed to Connect to backend!" in message
+    with pytest.raises(ClusterError, match=r"\(Connection refused\); start one"):
+        _raise_for(ConnectionError("Connection refused\nmore"), "ray://127.0.0.1:10001", "start one")
+
+
+class _FakeRay:
+    """Unit-test double of the ``ray`` module's connection surface: ``init`` answers in turn
+    with each of ``answers`` (an exception is raised, None connects)."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.calls = 0
+        self._private = type("P", (), {"utils": type("U", (), {"set_sigterm_handler": staticmethod(lambda handler: None)})})
+
+    def is_initialized(self):
+        return False
+
+    def init(self, **kwargs):
+        self.calls += 1
+        answer = self.answers.pop(0)
+        if answer is not None:
+            raise answer
+
+
+REFUSED = "Initialization failure from server:\nTraceback (most recent call last):\nRuntimeError: Starting Ray client server failed."
+
+
+@pytest.fixture
+def listening():
+    """A loopback port that accepts TCP connections (the probe before the handshake)."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        yield f"ray://127.0.0.1:{server.getsockname()[1]}"
+
+
+def test_a_connection_the_head_could_not_start_a_server_for_is_tried_again(monkeypatch, listening, caplog):
+    from publisher.ray import cluster
+
+    fake = _FakeRay(ConnectionAbortedError(REFUSED), None)
+    monkeypatch.setattr(cluster, "ray_module", lambda: fake)
+    assert cluster.connect(listening, timeout=10) is True
+    assert fake.calls == 2
+    assert "could not start a server for this connection" in caplog.text and "trying again" in caplog.text
+
+
+def test_three_refusals_are_one_error_line_and_other_errors_are_not_retried(monkeypatch, listening):
+    from publisher.ray import cluster
+
+    fake = _FakeRay(*[ConnectionAbortedError(REFUSED)] * 3)
+    monkeypatch.setattr(cluster, "ray_module", lambda: fake)
+    with pytest.raises(cluster.ClusterError, match=r"Initialization failure from server: RuntimeError: Starting Ray client server failed\."):
+        cluster.connect(listening, timeout=10)
+    assert fake.calls == 3
+    fake = _FakeRay(ConnectionError("version mismatch"), None)
+    monkeypatch.setattr(cluster, "ray_module", lambda: fake)
+    with pytest.raises(cluster.ClusterError, match=r"\(version mismatch\)"):
+        cluster.connect(listening, timeout=10)
+    assert fake.calls == 1

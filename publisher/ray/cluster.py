@@ -8,9 +8,12 @@ import os
 import socket
 import sys
 import threading
+import time
 from dataclasses import dataclass
 
 from ..document import InputError, PublisherError
+
+log = logging.getLogger(__name__)
 
 LOCAL = "local"
 DEFAULT_TIMEOUT = 30.0  # seconds to reach a cluster before giving up (--ray-timeout)
@@ -75,7 +78,9 @@ def connect(address: str, local_cpus: int | None = None, timeout: float = DEFAUL
     initialised in this process (a notebook, a test) is used as it is. A cluster that does
     not answer within ``timeout`` seconds is a :class:`ClusterError` naming the address:
     first a plain TCP connection to ``HOST:PORT`` (nothing listening is said at once, before
-    Ray prints its own retries), then Ray's own handshake under the same deadline.
+    Ray prints its own retries), then Ray's own handshake under the same deadline. A Ray Client
+    connection that the head refuses because the server it starts for each connection did not
+    come up is tried again, up to three times, within that deadline.
     """
     ray = ray_module()
     if ray.is_initialized():
@@ -93,6 +98,36 @@ def connect(address: str, local_cpus: int | None = None, timeout: float = DEFAUL
     if address == LOCAL:  # starting Ray here: no remote party to wait for, no deadline
         return _init_or_raise(ray, address, hint, dict(kwargs, address="local", num_cpus=local_cpus or os.cpu_count() or 1))
     kwargs.update(address=address)
+    deadline = time.monotonic() + timeout
+    for attempt in range(1, CLIENT_ATTEMPTS + 1):
+        left = deadline - time.monotonic()
+        outcome = _init_within(ray, kwargs, left) if left > 0 else []
+        if not outcome:
+            raise ClusterError(
+                f"cannot connect to the Ray cluster at {address!r}: no answer within {timeout:g} s "
+                f"(raise it with --ray-timeout); {hint}"
+            )
+        if attempt < CLIENT_ATTEMPTS and _server_could_not_start(outcome[0]):
+            log.warning("Ray Client: the head at %s could not start a server for this connection (%s); trying again", address, _reason(outcome[0]))
+            continue
+        break
+    return _raise_for(outcome[0], address, hint)
+
+
+# Ray Client's head starts one server process per connection; under load that start can fail
+# (the process exits at once, or does not answer within Ray's 30 s), and the head then refuses
+# the connection with "Initialization failure from server". A new connection gets a new process.
+CLIENT_ATTEMPTS = 3
+
+
+def _server_could_not_start(exc: BaseException | None) -> bool:
+    return isinstance(exc, ConnectionAbortedError) and str(exc).startswith("Initialization failure from server")
+
+
+def _init_within(ray, kwargs: dict, timeout: float) -> list[BaseException | None]:
+    """``ray.init(**kwargs)`` in a thread, so that a cluster that never answers cannot hold this
+    one: ``[None]`` when connected, ``[error]`` when refused, ``[]`` when still waiting after
+    ``timeout`` seconds (the thread is left behind: it holds no lock of ours)."""
     outcome: list[BaseException | None] = []
 
     def init() -> None:
@@ -102,8 +137,7 @@ def connect(address: str, local_cpus: int | None = None, timeout: float = DEFAUL
         except BaseException as exc:  # handed to the caller's thread
             outcome.append(exc)
 
-    # ray.init runs in a thread so that a cluster that never answers cannot hold this one:
-    # set here the SIGTERM handler Ray sets only from the main thread, and drop its warning.
+    # Set here the SIGTERM handler Ray sets only from the main thread, and drop its warning.
     if threading.current_thread() is threading.main_thread():
         ray._private.utils.set_sigterm_handler(lambda signum, frame: sys.exit(signum))
     quiet = _DropMessage("SIGTERM handler is not set")
@@ -115,12 +149,7 @@ def connect(address: str, local_cpus: int | None = None, timeout: float = DEFAUL
         worker.join(timeout)
     finally:
         ray_log.removeFilter(quiet)
-    if not outcome:
-        raise ClusterError(
-            f"cannot connect to the Ray cluster at {address!r}: no answer within {timeout:g} s "
-            f"(raise it with --ray-timeout); {hint}"
-        )
-    return _raise_for(outcome[0], address, hint)
+    return outcome
 
 
 class _DropMessage(logging.Filter):
@@ -146,12 +175,23 @@ def _raise_for(exc: BaseException | None, address: str, hint: str) -> bool:
         return True
     if not isinstance(exc, (ConnectionError, RuntimeError, ValueError, TimeoutError)):
         raise exc
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    first = _reason(exc)
     if address.startswith("ray://") and os.environ.get("RAY_AUTH_MODE", "").lower() != "token":
         # A head node started where a token exists requires it, and Ray Client then
         # only times out: say what to set.
         hint += "; if the cluster uses token authentication, set RAY_AUTH_MODE=token and RAY_AUTH_TOKEN (or ~/.ray/auth_token)"
     raise ClusterError(f"cannot connect to the Ray cluster at {address!r} ({first}); {hint}") from None
+
+
+def _reason(exc: BaseException) -> str:
+    """One line saying why: the message's first line, or, where Ray Client ends that line with a
+    colon and sends the head's traceback after it, the traceback's last line (the error itself)."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    if lines[0].endswith(":") and len(lines) > 1:
+        return f"{lines[0]} {lines[-1]}"
+    return lines[0]
 
 
 def _host_port(address: str) -> tuple[str, int] | None:
