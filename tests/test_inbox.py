@@ -100,6 +100,7 @@ def test_brief_names_skipped_files_and_strict_refuses_them(tmp_path):
 
 
 @pytest.mark.fixture_model
+@pytest.mark.isa_neutral  # what is skipped and that nothing hangs, not the English
 def test_a_fifo_in_the_inbox_does_not_hang_the_build(tmp_path):
     inbox = tmp_path / "articles"
     inbox.mkdir()

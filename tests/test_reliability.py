@@ -23,7 +23,9 @@ from click.testing import CliRunner
 from conftest import FIXTURE_MODEL, REPO, wait_until
 from publisher.cli import cli
 
-pytestmark = pytest.mark.slow
+# The fixture model runs here, but only what surrounds its English is asserted (encodings,
+# escaping, file names, whole files): left out of the GENERIC pass (see the Makefile).
+pytestmark = [pytest.mark.slow, pytest.mark.isa_neutral]
 
 GOOD = (
     " date 2026-11-21 이미지 확대하기\n\n"
@@ -296,7 +298,7 @@ def test_kill_during_builds_never_leaves_a_truncated_output(tmp_path):
     exe = str(Path(sys.executable).with_name("publisher"))
     cmd = [exe, "brief", str(inbox), "-o", str(out), "--model", str(FIXTURE_MODEL), "--force"]
     rng = random.Random(20261128)
-    for _ in range(5):
+    for _ in range(3):  # three moments of the seeded random ones; each round is a whole --force build
         before = _entries(out)
         writes = rng.randint(1, WRITES_PER_BUILD)
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
