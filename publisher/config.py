@@ -161,6 +161,10 @@ class ServiceConfig(_Section):
     port: int = Field(8780, ge=0, le=65_535, description="The port it listens on (0: any free port; the real one is printed).")
     feeds: list[FeedSource] = Field(default_factory=list, description="The Korean RSS/Atom feeds to follow: one [[service.feeds]] table each, with url (and name, interval).")
     poll_interval: float = Field(300.0, ge=10, le=86_400, description="Seconds between two polls of one feed.")
+    recheck_interval: float = Field(
+        3600.0, ge=10, le=7 * 86_400,
+        description="Seconds between two checks of one fetched page for a takedown (404 or 410: its brief is unpublished) or a correction; pages fetched in the last 7 days are checked, at most 10 per poll.",
+    )
     host_delay: float = Field(1.0, ge=0, le=600, description="Seconds between two requests to one host.")
     fetch_timeout: float = Field(20.0, gt=0, le=600, description="Seconds before a fetch is given up.")
     user_agent: str = Field("publisher (bilingual briefs)", min_length=1, max_length=200, description="The User-Agent of the service's requests.")

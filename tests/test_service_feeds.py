@@ -15,9 +15,12 @@ from conftest import wait_until
 from test_service import ServiceProcess, assert_whole, feed_slugs, index_slugs, new_service  # noqa: F401 (a fixture)
 from test_sources import serving_site
 
+from publisher.sources.pages import article_file_name
+
 pytestmark = [pytest.mark.slow, pytest.mark.fixture_model, pytest.mark.timeout(300), pytest.mark.isa_neutral]
 
 POLL = 10  # seconds: the shortest [service] poll_interval
+RECHECK = 15  # seconds between two checks of a page: after the second poll, by the third
 
 
 @pytest.fixture
@@ -34,11 +37,12 @@ def stamps(s: ServiceProcess) -> dict[str, tuple[int, int]]:
     return {p.name: (p.stat().st_mtime_ns, p.stat().st_size) for p in s.inbox.iterdir()}
 
 
-def test_a_feed_item_becomes_a_published_brief_and_a_second_poll_fetches_no_page_and_rebuilds_nothing(korean_site, new_service):
+def test_a_feed_item_becomes_a_published_brief_a_second_poll_rebuilds_nothing_and_a_page_gone_later_is_unpublished(korean_site, new_service):
     config = f"""
 [service]
 debounce = 0.5
 poll_interval = {POLL}
+recheck_interval = {RECHECK}
 host_delay = 0
 fetch_timeout = 5
 
@@ -69,4 +73,19 @@ url = "{korean_site.base}/feed.xml"
         assert polls(s)[1]["message"].startswith("feeds polled: 0 article(s) written, 0 removed")
         assert stamps(s) == before  # no file of the inbox was touched: the watcher has nothing to build
         assert s.health()["queue_depth"] == 0 and s.builds() == builds
+
+        # A takedown on the Korean site: the page answers 410 when it is next checked (the third
+        # poll, RECHECK seconds after the first), though its item stays in the feed. Its file
+        # leaves the inbox, the watcher builds, and the brief leaves out/, the index and the feed.
+        gone = s.inbox / article_file_name(f"{korean_site.base}/news/1002.html")
+        assert gone.name in written
+        korean_site.status["/news/1002.html"] = 410
+        wait_until(lambda: not gone.exists(), 2 * RECHECK + 60, "the gone page's file removed from the inbox", interval=0.2)
+        assert any(p["message"].startswith("feeds polled: 0 article(s) written, 1 removed") for p in polls(s))
+        wait_until(lambda: s.builds() > builds and s.health()["queue_depth"] == 0, 120, "the build after the takedown")
+        s.idle()
+        assert_whole(s.out, s.inbox)
+        left = {p.parent.name for p in s.out.glob("*/brief.json")}
+        assert len(slugs - left) == 1 and not left - slugs
+        assert left == index_slugs(s.out) == feed_slugs(s.out)
     assert s.stop() == 0

@@ -179,7 +179,7 @@ def test_feed_items_become_articles_equal_to_the_gold(site, tmp_path):
 
 
 def test_polls_are_conditional_windows_are_not_inventories_and_takedowns_unpublish(site, tmp_path):
-    from publisher.sources.follow import RECHECK_EVERY, poll_feeds
+    from publisher.sources.follow import poll_feeds
     from publisher.sources.pages import article_file_name
 
     inbox, state = tmp_path / "articles", tmp_path / "state"
@@ -210,19 +210,19 @@ def test_polls_are_conditional_windows_are_not_inventories_and_takedowns_unpubli
     site.status.update({"/news/1002.html": 410, "/news/1003.html": 404, "/news/1001.html": 410})
     edited = inbox / article_file_name(page(site, "1001"))
     edited.write_text(edited.read_text(encoding="utf-8") + "\n편집자가 덧붙인 문단이다.\n", encoding="utf-8")
-    later = t0 + RECHECK_EVERY + 200
+    later = t0 + service.recheck_interval + 200
     fourth = poll_feeds(service, inbox, state, now=later)
     assert sorted(p.name for p in fourth.removed) == sorted(article_file_name(page(site, n)) for n in ("1002", "1003"))
     assert [p.name for p in inbox.iterdir()] == [edited.name]
     assert fourth.errors == []
     # gone pages are not asked for again
     site.reset()
-    poll_feeds(service, inbox, state, now=later + 2 * RECHECK_EVERY)
+    poll_feeds(service, inbox, state, now=later + 2 * service.recheck_interval)
     assert not any(p.startswith("/news/") for p in site.counts())
 
 
 def test_a_corrected_page_rewrites_the_fetchers_file_only(site, tmp_path):
-    from publisher.sources.follow import RECHECK_EVERY, poll_feeds
+    from publisher.sources.follow import poll_feeds
     from publisher.sources.pages import article_file_name
 
     inbox, state = tmp_path / "articles", tmp_path / "state"
@@ -238,7 +238,7 @@ def test_a_corrected_page_rewrites_the_fetchers_file_only(site, tmp_path):
     site.edits["/news/1002.html"] = ('<div id="footer">', '<div id="footer">새 광고 문구 | ')  # only the footer changed
     files["1003"].write_text(before["1003"].decode() + "\n편집자가 고친 문단이다.\n", encoding="utf-8")
     edited = files["1003"].read_bytes()
-    result = poll_feeds(service, inbox, state, now=t0 + RECHECK_EVERY + 200)
+    result = poll_feeds(service, inbox, state, now=t0 + service.recheck_interval + 200)
     assert (result.written, result.removed, result.errors) == ([files["1001"]], [], [])
     assert "안내 요원 50명을" in files["1001"].read_text(encoding="utf-8")
     assert files["1002"].read_bytes() == before["1002"] and files["1003"].read_bytes() == edited

@@ -9,7 +9,8 @@ inbox (the service's watcher then builds). What it decides:
 * each new item's article is written with :func:`.pages.write_with_state` (never over an
   editor's file);
 * up to :data:`RECHECK_MAX` pages written in the last :data:`RECHECK_DAYS` days, each at
-  most once every :data:`RECHECK_EVERY` seconds, are asked again (conditional GET): a page
+  most once every ``ServiceConfig.recheck_interval`` seconds (an hour unless the newsroom
+  says otherwise), are asked again (conditional GET): a page
   that answers 404 or 410 has its file removed from the inbox, unless an editor changed
   the file; a page whose article changed (a correction on the Korean side) has its file
   rewritten, again only when the editor did not change it (an unchanged article, even on
@@ -35,7 +36,6 @@ log = logging.getLogger(__name__)
 
 RECHECK_DAYS = 7.0  # pages written this recently are re-checked for a takedown
 RECHECK_MAX = 10  # pages re-checked per poll (the least recently checked first)
-RECHECK_EVERY = 3600.0  # seconds between two checks of one page
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def recheck_pages(inbox: Path, state: SourceState, client, settings, now: float,
     """Ask again for the pages of recently written files (bounded): ``(files rewritten, files removed)``."""
     written: list[Path] = []
     removed: list[Path] = []
-    due = state.due_for_check(inbox, written_since=now - RECHECK_DAYS * 86_400, checked_before=now - RECHECK_EVERY, limit=RECHECK_MAX)
+    due = state.due_for_check(inbox, written_since=now - RECHECK_DAYS * 86_400, checked_before=now - settings.recheck_interval, limit=RECHECK_MAX)
     for record in due:
         headers = {}
         if record.etag:
