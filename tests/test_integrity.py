@@ -25,7 +25,8 @@ from conftest import FIXTURE_MODEL, write_corrections_csv
 from publisher.cli import cli
 from publisher.corrections import edit_correction, read_table
 
-pytestmark = pytest.mark.slow
+# The fixture's English is only compared with itself (see above): left out of the GENERIC pass.
+pytestmark = [pytest.mark.slow, pytest.mark.isa_neutral]
 
 # Sentences of the fixture's training corpus (tests/fixture/corpus.tsv).
 S1 = "OpenAI는 서울에 새 사무소를 열었다."
