@@ -36,21 +36,18 @@ help:
 # they pull in stanza, spaCy and a multi-GB torch, none of which this design uses.
 # The extras [search] (Pagefind: the site's search index, on by default) and [share]
 # (pypdfium2: the brief pages' share image) come with it, so `make brief` builds both.
-# --no-compile: Python compiles each module the first time it is imported; compiling every
-# file of every dependency at install time (most of Ray's are never imported) took 13 s.
-NOCOMPILE := --no-compile
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet $(NOCOMPILE) -e '.[search,share]'
-	$(VENV)/bin/pip install --quiet $(NOCOMPILE) --no-deps $(ARGOS)
+	$(VENV)/bin/pip install --quiet -e '.[search,share]'
+	$(VENV)/bin/pip install --quiet --no-deps $(ARGOS)
 	@! $(PY) -c "import importlib.util as u, sys; sys.exit(not any(u.find_spec(m) for m in ('torch','stanza','spacy')))" \
 		|| (echo "Error: torch, stanza or spaCy found in $(VENV); the runtime must not contain them" >&2; exit 1)
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(VENV)/bin/pip install --quiet $(NOCOMPILE) -e '.[test,desk,ray,docs,service,search,share]'
-	$(VENV)/bin/pip install --quiet $(NOCOMPILE) --no-deps $(ARGOS)
+	$(VENV)/bin/pip install --quiet -e '.[test,desk,ray,docs,service,search,share]'
+	$(VENV)/bin/pip install --quiet --no-deps $(ARGOS)
 	touch $@
 
 venv: $(VENV)/.installed

@@ -47,7 +47,7 @@ def installed(tmp_path_factory):
     # The base interpreter, not this venv's: the new environment must not see this one's packages.
     _run([getattr(sys, "_base_executable", sys.executable), "-m", "venv", str(venv)], timeout=300)
     vpip = [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check"]
-    _run([*vpip, "install", "--quiet", "--no-compile", str(wheel)], timeout=900)  # no .pyc of every dependency: only what runs is compiled
+    _run([*vpip, "install", "--quiet", str(wheel)], timeout=900)
     _run([*vpip, "install", "--quiet", "--no-deps", ARGOS], timeout=300)
     return venv
 
