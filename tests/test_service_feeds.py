@@ -81,7 +81,8 @@ url = "{korean_site.base}/feed.xml"
         assert gone.name in written
         korean_site.status["/news/1002.html"] = 410
         wait_until(lambda: not gone.exists(), 2 * RECHECK + 60, "the gone page's file removed from the inbox", interval=0.2)
-        assert any(p["message"].startswith("feeds polled: 0 article(s) written, 1 removed") for p in polls(s))
+        # (the poll logs its summary after it has removed the file)
+        wait_until(lambda: any(p["message"].startswith("feeds polled: 0 article(s) written, 1 removed") for p in polls(s)), 30, "the poll's summary")
         wait_until(lambda: s.builds() > builds and s.health()["queue_depth"] == 0, 120, "the build after the takedown")
         s.idle()
         assert_whole(s.out, s.inbox)
