@@ -36,19 +36,29 @@ help:
 # they pull in stanza, spaCy and a multi-GB torch, none of which this design uses.
 # The extras [search] (Pagefind: the site's search index, on by default) and [share]
 # (pypdfium2: the brief pages' share image) come with it, so `make brief` builds both.
-$(VENV)/.installed: pyproject.toml
+RUNTIME_EXTRAS := search,share
+TEST_EXTRAS    := $(RUNTIME_EXTRAS),test,desk,ray,docs,service
+
+# $(call venv_with,EXTRAS): the venv with publisher (editable) and those extras, argostranslate
+# without its dependencies, and the check that no torch, stanza or spaCy came with them.
+define venv_with
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[search,share]'
+	$(VENV)/bin/pip install --quiet -e '.[$(1)]'
 	$(VENV)/bin/pip install --quiet --no-deps $(ARGOS)
 	@! $(PY) -c "import importlib.util as u, sys; sys.exit(not any(u.find_spec(m) for m in ('torch','stanza','spacy')))" \
 		|| (echo "Error: torch, stanza or spaCy found in $(VENV); the runtime must not contain them" >&2; exit 1)
+endef
+
+$(VENV)/.installed: pyproject.toml
+	$(call venv_with,$(RUNTIME_EXTRAS))
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
-	$(VENV)/bin/pip install --quiet -e '.[test,desk,ray,docs,service,search,share]'
-	$(VENV)/bin/pip install --quiet --no-deps $(ARGOS)
-	touch $@
+# The test environment is the runtime one plus the test extras, installed in one pass (one
+# editable build, one resolution) rather than on top of it: it serves `make brief` as well.
+$(VENV)/.installed-test: pyproject.toml
+	$(call venv_with,$(TEST_EXTRAS))
+	touch $(VENV)/.installed $@
 
 venv: $(VENV)/.installed
 
@@ -89,7 +99,8 @@ FAST     := not browser and not ray and not wheel and not load and not stress
 # are left out of it: they compare Ray's output with a local build's on the same machine and
 # assert no English of the model's, so the instruction set cannot change their outcome. So are
 # the stress and load tests and those marked isa_neutral (the service against `publisher brief`,
-# search, share tags, PDF variants, themes, hostile inputs), for the same reason.
+# search, share tags, PDF variants, themes, hostile inputs, integrity, the desk with its English
+# stored beforehand), for the same reason.
 test: $(VENV)/.installed-test test-deps
 	$(PY) -m pytest -q $(XDIST)
 	CT2_FORCE_CPU_ISA=GENERIC $(PY) -m pytest -q $(XDIST) -m "fixture_model and not ray and not stress and not load and not isa_neutral"
