@@ -186,6 +186,7 @@ def test_zero_width_characters_are_removed(tmp_path):
     assert "부산시가" in _all_text(_ok(result, out, "zw"))
 
 
+@pytest.mark.stress  # ten thousand words in one sentence: a size stress, not in make test-fast
 @pytest.mark.fixture_model
 def test_a_50000_character_sentence(tmp_path):
     long = "아주 긴 문장이 " + "계속되고 " * 10_000 + "끝납니다."

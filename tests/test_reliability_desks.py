@@ -22,7 +22,8 @@ import pytest
 
 from desk_support import STORED, corrections_rows, http, make_inbox, page_tokens, running_desk, seed_memory
 
-pytestmark = [pytest.mark.slow, pytest.mark.fixture_model, pytest.mark.timeout(240), pytest.mark.isa_neutral]
+# Two desk processes side by side for the module: a stress test, not in make test-fast.
+pytestmark = [pytest.mark.slow, pytest.mark.stress, pytest.mark.fixture_model, pytest.mark.timeout(240), pytest.mark.isa_neutral]
 
 ROUNDS = 12
 

@@ -29,7 +29,7 @@ from conftest import FIXTURE_MODEL, REPO, FileOpens, wait_until
 
 httpx = pytest.importorskip("httpx")
 
-pytestmark = [pytest.mark.slow, pytest.mark.fixture_model, pytest.mark.timeout(300), pytest.mark.isa_neutral]
+pytestmark = [pytest.mark.slow, pytest.mark.service, pytest.mark.fixture_model, pytest.mark.timeout(300), pytest.mark.isa_neutral]
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -17,7 +17,7 @@ from test_sources import serving_site
 
 from publisher.sources.pages import article_file_name
 
-pytestmark = [pytest.mark.slow, pytest.mark.fixture_model, pytest.mark.timeout(300), pytest.mark.isa_neutral]
+pytestmark = [pytest.mark.slow, pytest.mark.service, pytest.mark.fixture_model, pytest.mark.timeout(300), pytest.mark.isa_neutral]
 
 POLL = 10  # seconds: the shortest [service] poll_interval
 RECHECK = 15  # seconds between two checks of a page: after the second poll, by the third

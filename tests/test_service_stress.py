@@ -20,7 +20,7 @@ import pytest
 from conftest import wait_until
 from test_service import article, assert_same_publication, assert_whole, new_service, reference_build  # noqa: F401 (new_service: a fixture)
 
-pytestmark = [pytest.mark.slow, pytest.mark.fixture_model, pytest.mark.timeout(900), pytest.mark.isa_neutral]
+pytestmark = [pytest.mark.slow, pytest.mark.service, pytest.mark.fixture_model, pytest.mark.timeout(900), pytest.mark.isa_neutral]
 
 
 def _alive(pid: int) -> bool:
