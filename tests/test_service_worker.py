@@ -88,3 +88,17 @@ def test_what_the_watcher_and_the_slug_rules_take():
     one = Submission(title="제목", body="본문", date="2026-12-06", source_url="https://news.example.kr/a/1")
     assert derive_slug(one) == derive_slug(Submission(title="다른 제목", body="x", date="2026-12-06", source_url="https://news.example.kr/a/1"))
     assert derive_slug(one).startswith("2026-12-06-") and derive_slug(Submission(title="t", body="b")).startswith("article-")
+
+
+def test_out_held_by_another_build_is_a_transient_fault_of_the_build(tmp_path):
+    """The real build function (here, of an empty inbox) while out/'s lock is held: Transient, retried."""
+    from publisher.building.publish import lock_out_dir
+    from publisher.service.worker import build_inbox
+
+    (tmp_path / "articles").mkdir()
+    held = lock_out_dir(tmp_path / "out", 0)
+    try:
+        with pytest.raises(Transient, match="another build holds"):
+            build_inbox(str(tmp_path / "articles"), BuildSettings(out_dir=tmp_path / "out", lock_timeout=0))
+    finally:
+        held.release()

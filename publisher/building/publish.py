@@ -58,6 +58,10 @@ def assign_slugs(
     return ok, failed
 
 
+class OutDirLocked(OutputError):
+    """Another build holds out/'s lock past the wait: a fault that passes (the service retries it)."""
+
+
 def lock_out_dir(out_dir: Path, timeout: float) -> FileLock:
     """Hold ``out_dir/.publisher.lock`` (every writer of out/ takes it); release the returned lock."""
     try:
@@ -68,7 +72,7 @@ def lock_out_dir(out_dir: Path, timeout: float) -> FileLock:
     try:
         lock.acquire(timeout=timeout)
     except Timeout:
-        raise OutputError(f"another build holds {out_dir}/{LOCK_NAME}; try again when it has finished") from None
+        raise OutDirLocked(f"another build holds {out_dir}/{LOCK_NAME}; try again when it has finished") from None
     except OSError as exc:
         raise OutputError(f"cannot lock {out_dir}: {exc.strerror or exc}") from None
     return lock

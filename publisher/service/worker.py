@@ -27,7 +27,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from ..document import ModelError, OutputError, PublisherError
+from ..document import ModelError, PublisherError
 from .queue import FAILED, PUBLISHED, QUEUED, SUBMIT, TAKEDOWN, Job, JobQueue
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,7 @@ def _warm_up(model: str | None) -> None:
 def build_inbox(inbox: str, settings) -> dict:
     """One build of the whole inbox (in the child): the report as a dict, plus its seconds."""
     from ..building.inbox import expand_articles
+    from ..building.publish import OutDirLocked
     from ..building.run import build
 
     started = time.monotonic()
@@ -83,11 +84,7 @@ def build_inbox(inbox: str, settings) -> dict:
             report = dataclasses.asdict(build([Path(inbox)], settings))
         else:
             report = _unpublish_all(Path(settings.out_dir), settings.lock_timeout)
-    except OutputError as exc:
-        if "another build holds" in str(exc):
-            raise Transient(str(exc)) from None
-        raise
-    except ModelError as exc:
+    except (OutDirLocked, ModelError) as exc:
         raise Transient(str(exc)) from None
     report["seconds"] = time.monotonic() - started
     return report
@@ -116,11 +113,11 @@ def _unpublish_all(out_dir: Path, lock_timeout: float) -> dict:
 
 def outcomes(jobs: list[Job], report: dict, out_dir: Path) -> dict[str, tuple[str, str | None]]:
     """Each job's final state from a finished build's report."""
+    from ..read import slug_for_path
+
     failed: dict[str, str] = {}
     for where, message in report.get("failed", []):
         for part in str(where).replace(", ", " and ").split(" and "):
-            from ..read import slug_for_path
-
             failed.setdefault(slug_for_path(Path(part.strip())), message)
     result = {}
     for job in jobs:
