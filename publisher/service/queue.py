@@ -141,19 +141,17 @@ class JobQueue:
         return build, jobs
 
     def finish(self, build: int, outcomes: dict[str, tuple[str, str | None]], *, state: str, seconds: float,
-               built: int = 0, failed: int = 0, error: str | None = None) -> None:
+               built: int = 0, failed: int = 0, error: str | None = None, delays: dict[str, float] | None = None) -> None:
         """Record each job's final (or retry) state and the build's summary, in one transaction.
 
-        ``outcomes``: ``{job id: (state, reason)}``; a ``queued`` outcome is a retry whose
-        ``reason`` is ``"<delay seconds>|<why>"``.
+        ``outcomes``: ``{job id: (state, reason)}``; ``delays``: for a ``queued`` outcome (a
+        retry), the seconds before the job is due again.
         """
         now = time.time()
+        delays = delays or {}
         with self._tx() as db:
             for job_id, (new_state, reason) in outcomes.items():
-                not_before = 0.0
-                if new_state == QUEUED and reason and "|" in reason:
-                    delay, reason = reason.split("|", 1)
-                    not_before = now + float(delay)
+                not_before = now + delays[job_id] if job_id in delays else 0.0
                 db.execute(
                     "UPDATE jobs SET state = ?, reason = ?, updated = ?, not_before = ? WHERE id = ? AND state = ?",
                     (new_state, reason, now, not_before, job_id, RUNNING),

@@ -247,14 +247,14 @@ class Worker:
 
     def _retry(self, build_id: int, jobs: list[Job], reason: str, seconds: float) -> None:
         self.metrics.failure("transient")
-        results = {}
+        results, delays = {}, {}
         for job in jobs:
             if job.attempts >= self.max_attempts:
                 results[job.id] = (FAILED, f"gave up after {job.attempts} tries: {reason}")
             else:
-                delay = min(60.0, 2.0 ** job.attempts)
-                results[job.id] = (QUEUED, f"{delay}|retrying in {delay:.0f} s: {reason}")
-        self.queue.finish(build_id, results, state="retry", seconds=seconds, error=reason)
+                delays[job.id] = min(60.0, 2.0 ** job.attempts)
+                results[job.id] = (QUEUED, f"retrying in {delays[job.id]:.0f} s: {reason}")
+        self.queue.finish(build_id, results, state="retry", seconds=seconds, error=reason, delays=delays)
         log.warning("build %d: transient fault, jobs queued again with backoff: %s", build_id, reason)
 
     def _fail_all(self, build_id: int, jobs: list[Job], reason: str, kind: str, seconds: float) -> None:
