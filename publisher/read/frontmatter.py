@@ -21,6 +21,14 @@ MAX_FRONT_LINES = 200
 FRONT_KEYS = {"title", "date", "author", "outlet", "source", "url", "role", "email", "byline", "language", "lang"}
 
 
+def front_matter_block(fields: dict) -> str:
+    """``fields`` (empty values left out, in their order) as a ``---`` ... ``---`` block, ending in a
+    newline: what :func:`split_front_matter` reads back. The writer of the service's and the
+    fetcher's article files."""
+    head = yaml.safe_dump({k: v for k, v in fields.items() if v}, allow_unicode=True, sort_keys=False, width=10_000, default_flow_style=False)
+    return f"---\n{head}---\n"
+
+
 def split_front_matter(text: str) -> tuple[dict, str]:
     """``({key: value}, rest of the text)``; ``({}, text)`` without a front-matter block."""
     if not text.startswith("---"):

@@ -20,13 +20,12 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from ..building.inbox import CORRECTIONS_SUFFIX
 from ..building.publish import RESERVED_SLUGS
 from ..document import PublisherError
 from ..fsutil import atomic_write_bytes, safe_slug
 from ..read import ARTICLE_SUFFIXES, slug_for_path
+from ..read.frontmatter import front_matter_block
 
 SUFFIXES = (".ko.txt", ".ko.html")
 
@@ -77,16 +76,9 @@ def render_file(sub: Submission) -> tuple[str, bytes]:
             + f"\n</head>\n<body>\n<article>\n<h1>{html.escape(sub.title)}</h1>\n{sub.body}\n</article>\n</body>\n</html>\n"
         )
         return ".ko.html", doc.encode("utf-8")
-    front = {"title": sub.title}
-    if sub.date:
-        front["date"] = sub.date
-    if sub.byline:
-        front["author"] = sub.byline
-    if sub.source_url:
-        front["url"] = sub.source_url
-    head = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=10_000)
+    front = front_matter_block({"title": sub.title, "date": sub.date, "author": sub.byline, "url": sub.source_url})
     body = sub.body.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
-    return ".ko.txt", f"---\n{head}---\n{body}\n".encode("utf-8")
+    return ".ko.txt", f"{front}{body}\n".encode("utf-8")
 
 
 def _stamp(path: Path):

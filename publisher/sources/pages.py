@@ -230,20 +230,18 @@ def _clean(value: str | None) -> str | None:
 
 def article_file_text(article: FetchedArticle) -> str:
     """The article as an inbox ``.txt``: YAML front matter, then one paragraph or ``<caption>`` per line."""
-    import yaml
+    from ..read.frontmatter import front_matter_block
 
     author, role = split_byline(article.byline)
     front = {"title": article.title, "date": article.date, "author": author, "role": role, "outlet": article.outlet,
              "url": article.final_url}
-    front = {k: v for k, v in front.items() if v}
-    head = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=10_000, default_flow_style=False)
     lines: list[str] = []
     captions = list(article.captions)
     for n, para in enumerate(article.paragraphs):
         lines.extend(f"<{_caption_text(c.text)}>" for c in captions if c.after == n)
         lines.append(para)
     lines.extend(f"<{_caption_text(c.text)}>" for c in captions if c.after >= len(article.paragraphs))
-    return "---\n" + head + "---\n\n" + "\n\n".join(" ".join(line.split()) for line in lines) + "\n"
+    return front_matter_block(front) + "\n" + "\n\n".join(" ".join(line.split()) for line in lines) + "\n"
 
 
 _BYLINE_LABEL = re.compile(r"^(?:글|글·사진|글/사진|사진|취재|기사|작성|by)\s*[:：]?\s+", re.IGNORECASE)
