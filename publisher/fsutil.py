@@ -58,6 +58,18 @@ def fingerprint(path: Path | None) -> str:
         return MISSING
 
 
+def stat_stamp(path: Path | None) -> tuple[int, int, int] | None:
+    """``(mtime in ns, size, inode)`` of ``path``, or None when it cannot be stat'ed: whether a
+    file changed since it was last seen, without reading it (an atomic replace changes the inode)."""
+    if path is None:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
 def not_regular(path: Path) -> str | None:
     """What ``path`` is when it exists but is not a regular file (``a FIFO``, ``a socket``,
     ``a device``, ``a folder``; a symlink is followed), else None. Decided by ``stat``: the

@@ -20,6 +20,7 @@ from ..building import BuildReport, BuildSettings, build, corrections_path, defa
 from ..building.inbox import check_inside_inbox
 from ..building.review import Review, open_review_translator, review_article
 from ..document import BRIEF_JSON, Article, PublisherError
+from ..fsutil import stat_stamp
 from ..read import read_article
 
 SNAPSHOTS_KEPT = 256
@@ -85,17 +86,9 @@ class Desk:
 
     def _stamp(self, path: Path, slug: str | None) -> tuple:
         """What a review depends on that can change while the desk runs."""
-
-        def st(p: Path | None):
-            try:
-                s = p.stat() if p is not None else None
-                return (s.st_mtime_ns, s.st_size, s.st_ino) if s else None
-            except OSError:
-                return None
-
         glossary = self.settings.glossary or default_glossary([path])
         brief = self.out_dir / slug / BRIEF_JSON if slug else None
-        return (st(path), st(corrections_path(path)), st(glossary), st(brief))
+        return tuple(stat_stamp(p) for p in (path, corrections_path(path), glossary, brief))
 
     def scan(self) -> list[Entry]:
         """Every inbox article with a fresh review (worker thread)."""

@@ -23,7 +23,7 @@ from pathlib import Path
 from ..building.inbox import CORRECTIONS_SUFFIX
 from ..building.publish import RESERVED_SLUGS
 from ..document import PublisherError
-from ..fsutil import atomic_write_bytes, safe_slug
+from ..fsutil import atomic_write_bytes, safe_slug, stat_stamp
 from ..read import ARTICLE_SUFFIXES, slug_for_path
 from ..read.frontmatter import front_matter_block
 
@@ -81,14 +81,6 @@ def render_file(sub: Submission) -> tuple[str, bytes]:
     return ".ko.txt", f"{front}{body}\n".encode("utf-8")
 
 
-def _stamp(path: Path):
-    try:
-        st = os.stat(path)
-        return (st.st_mtime_ns, st.st_size, st.st_ino)
-    except OSError:
-        return None
-
-
 class ServiceInbox:
     """The inbox folder as the API writes to it (one writer at a time)."""
 
@@ -123,7 +115,7 @@ class ServiceInbox:
             raise SlugTaken(f"the slug {slug!r} belongs to {foreign[0].name}, an editor's file in the inbox; choose another slug")
         path = self.folder / (slug + suffix)
         atomic_write_bytes(path, content)
-        self._own[path.name] = _stamp(path)
+        self._own[path.name] = stat_stamp(path)
         for other in holders:  # the same slug sent before in the other format
             if other.name != path.name:
                 self._unlink(other)
@@ -149,4 +141,4 @@ class ServiceInbox:
         name = Path(path).name
         if name not in self._own:
             return False
-        return self._own.get(name, False) == _stamp(self.folder / name)
+        return self._own.get(name, False) == stat_stamp(self.folder / name)

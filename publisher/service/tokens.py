@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
 import threading
@@ -25,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..document import InputError
-from ..fsutil import atomic_write_bytes
+from ..fsutil import atomic_write_bytes, stat_stamp
 
 SCOPES = ("submit", "takedown", "read")
 PREFIX = "pub_"
@@ -98,11 +97,7 @@ class TokenStore:
     # ------------------------------------------------------------------ checking
 
     def _current(self) -> dict[str, dict]:
-        try:
-            st = os.stat(self.path)
-            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
-        except OSError:
-            stamp = None
+        stamp = stat_stamp(self.path)
         with self._lock:
             if stamp != self._stamp:
                 self._entries = self._read() if stamp else {}
